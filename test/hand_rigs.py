@@ -19,8 +19,8 @@ from session_rig import DT, FRAME_EVERY, GripperRig
 from test_gripper_goals import Goal  # control_msgs' GripperCommand.Goal fields
 from test_robot_mpc import frame
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, STATUS_CANCELED, GripperGoals
 from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED, STATUS_CANCELED, GripperGoals
 
 SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
 NAME = "/franka_gripper/gripper_action"

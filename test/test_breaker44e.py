@@ -1,7 +1,7 @@
 """Breaker44e: GripperGoals against rclpy's real ActionClient; e5e7c55's purpose held up.
 
 Attacked: e5e7c55 (``MPCSession._stop_motion`` asks ``SetpointStreamer.purpose``;
-robot/goals.py split into goal_switch_config.py and subgoal.py) and nodes/gripper_goals.py
+robot/goals.py split into goal_switch_config.py and subgoal.py) and robot/gripper_goals.py
 (``GripperGoals``, planner_node._send_gripper) against what rclpy's ActionClient really does.
 
 rclpy 9.1 (``rclpy/action/client.py``, ``rclpy/task.py``), read for this: ``send_goal_async``
@@ -25,7 +25,7 @@ import types
 
 import pytest
 
-from vjepa_ros.nodes.gripper_goals import STATUS_CANCELED, GripperGoals
+from vjepa_ros.robot.gripper_goals import STATUS_CANCELED, GripperGoals
 
 SUCCEEDED = 4
 

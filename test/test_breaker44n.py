@@ -4,7 +4,7 @@ Attacked: 017ad30 (``InputChecks._state_blocker`` in ``vjepa_ros/robot/input_che
 by the planning loop and the goal captures: ``robot/goal_session.py``, ``robot/subgoal.py``
 ``capture_refusal``), b913441 (``scripts/collect_manipulation_episodes.sh``'s ``collected.txt``
 record, which ``scripts/pack_manipulation_episodes.sh`` runs first), a5c12b2 (a raising plan
-report listener, ``robot/planning_session.py``) and 1326bc1 (``nodes/gripper_goals.py``
+report listener, ``robot/planning_session.py``) and 1326bc1 (``robot/gripper_goals.py``
 ``GripperGoals``, against rclpy's ``action/client.py``). ROS-free, CPU, with the hand-driven
 clock and tiny random world model of ``test_robot_goals``. Each test asserts what SHOULD happen
 (strict xfail while the defect stands); its docstring says why a lab would meet it.
@@ -16,7 +16,7 @@ import pytest
 from collect_script_harness import calls, run_collect
 from test_breaker44e import Goal, RclpyFuture  # rclpy's futures, a GripperCommand goal
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
+from vjepa_ros.robot.gripper_goals import GripperGoals
 
 # --- 1326bc1: GripperGoals -------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ Attacked at commit 8bfadec (main's HEAD): ``vjepa_ros/robot/mpc.py`` and its mix
 (``planning_session.py``, ``goal_session.py``, ``stream_session.py``, ``camera_check_session.py``),
 ``robot/planning_worker.py``, and the planner node's worker step and gripper send
 (``nodes/planner_node.py``: ``_plan_and_publish``, ``_enable``, ``_stream``;
-``nodes/gripper_goals.py``).
+``robot/gripper_goals.py``).
 
 Hammered with real threads for seconds (tiny random world model, a clock on time.monotonic, three
 service threads doing enable/disable, capture/add/clear, set_goals, camera check start,

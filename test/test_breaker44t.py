@@ -4,7 +4,7 @@ Attacked at 20d34fa: ``MPCSession.gripper_output`` (``vjepa_ros/robot/mpc.py``),
 ``robot/command_session.py`` ``_command`` as a command changes the gripper, under the session
 lock, on the thread that commits (the planning worker: ``planning_session.plan_step`` and the
 async ``_prepare`` / ``_take_prepared`` of ``robot/async_session.py``); the planner node's
-``_send_gripper`` as that output (``nodes/planner_node.py``, ``nodes/gripper_goals.py``); and
+``_send_gripper`` as that output (``nodes/planner_node.py``, ``robot/gripper_goals.py``); and
 ``PlannerNode._stream``'s enable-epoch check (with the watchdog's tick path).
 
 What did not hold: the output is called in the middle of ``plan_step``'s last locked block,
@@ -44,7 +44,7 @@ def test_a_raising_gripper_send_still_ends_the_plan_step(model, mode):  # noqa: 
 
     A lab sees it as: the node's ``gripper_command`` publish raises (rclpy's ``RCLError`` once
     the process's context was shut down by another owner of it, or the publisher destroyed;
-    ``nodes/gripper_goals.py`` guards the GripperCommand send against the same error) while the
+    ``robot/gripper_goals.py`` guards the GripperCommand send against the same error) while the
     worker commits a plan that changes the hand. The exception leaves ``plan_step`` before
     ``_finish``: the worker's failure handler disables commanding, but the session stays
     "planning" for good, so shutdown hangs for ``prepare_shutdown``'s 30 s ``wait_idle`` and

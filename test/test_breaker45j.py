@@ -32,8 +32,8 @@ from test_gripper_goals import SUCCEEDED, Client, Goal, HungClient
 from test_refusal_flaps import TOPIC, _run, _session
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, GripperGoals
 from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED, GripperGoals
 from vjepa_ros.robot.refusal import RefusalKind
 from vjepa_ros.robot.refusal_log import SUMMARY_S, RefusalLog
 

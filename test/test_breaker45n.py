@@ -38,7 +38,7 @@ from test_gripper_goals import SUCCEEDED, Future, HungClient, make_timed
 from test_refusal_flaps import TOPIC, _run, _session
 from test_robot_mpc import START, frame, tiny_world_model
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, STATUS_CANCELED
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED, STATUS_CANCELED
 
 SMALL = np.zeros((8, 8, 3), np.uint8)  # a frame of an unusable size
 

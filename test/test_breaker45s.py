@@ -44,7 +44,7 @@ from test_gripper_goals import HungClient, make_timed
 from test_refusal_flaps import TOPIC, _run, _session
 from test_robot_mpc import START, frame, tiny_world_model
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import RefusalKind
 from vjepa_ros.robot.refusal_log import RefusalLog

@@ -3,7 +3,7 @@
 Attacked: ``robot/refusal_log.py`` through the session (``_session`` of test_refusal_flaps: 10 Hz
 ticks, 0.5 s camera and 0.25 s state age limits) in new scenarios (shadow mode, a goal cleared
 mid-episode, both inputs dead from the start, a recovery at a summary boundary), and
-``nodes/gripper_goals.py``'s list of the last ``STANDING_KEPT`` goal numbers.
+``robot/gripper_goals.py``'s list of the last ``STANDING_KEPT`` goal numbers.
 
 Defects (strict xfails until fix45y, which fixed both): in shadow mode a flapping camera is
 summarised or not depending on whether the robot state flaps beside it (its lines are not
@@ -36,9 +36,9 @@ from test_gripper_goals import make_timed
 from test_refusal_flaps import TOPIC, _session
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED
 
 STATE = "/joint_states"
 # the goal numbers the old ``standing`` list kept (64): more rejections than that flushed it

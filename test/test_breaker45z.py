@@ -34,8 +34,8 @@ from test_gripper_goals import make_timed
 from test_refusal_flaps import TOPIC
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, STATUS_CANCELED
 from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED, STATUS_CANCELED
 from vjepa_ros.robot.phase import Phase
 
 STALE = "not commanding: camera image is stale"

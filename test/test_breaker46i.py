@@ -45,8 +45,8 @@ import types
 
 from hand_rigs import Future  # rclpy's: callbacks run on the setter
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.robot.awaited_goals import STATUS_ABORTED, AwaitedGoals
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.input_flaps import FLAP_STARTS, MAX_CAUSES, STEADY_S, SUMMARY_S, InputFlaps
 from vjepa_ros.robot.refusal import RefusalKind
 from vjepa_ros.robot.refusal_log import RefusalLog

@@ -5,7 +5,7 @@ the box and step clamps), ``robot/targets.py`` (``SetpointStreamer``: ramp, land
 reach clamps, jittered and late ticks), ``robot/command_session.py`` and
 ``robot/async_session.py`` (``_command``, the async blend: the set-point's anchor is each
 plan's measured pose), ``robot/model_frame.py`` and the gripper path
-(``joint_states.finger_position``, ``nodes/gripper_goals.py``). ROS-free, CPU, about 15 s on
+(``joint_states.finger_position``, ``robot/gripper_goals.py``). ROS-free, CPU, about 15 s on
 2 workers. Found with two fuzzes (not kept): the streamer (random safe targets through
 ``filter_target``, an arm tracking the set-point, ticks of 1 to 50 ms) and ``MPCSession`` in
 the three modes (random plans, with and without a model-frame rotation, the arm 1-3 ticks

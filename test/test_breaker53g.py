@@ -1,6 +1,6 @@
 """breaker53g: the planner node's gripper goals against a franka_gripper-like action server.
 
-Attacked at fc0a2a6d: ``nodes/gripper_goals.py`` (``GripperGoals.send`` / ``_finished``),
+Attacked at fc0a2a6d: ``robot/gripper_goals.py`` (``GripperGoals.send`` / ``_finished``),
 ``robot/awaited_goals.py`` (``AwaitedGoals.finished``, the outage rule),
 ``robot/command_session.py`` (``_command``: ``last_gripper`` and ``control.gripper_deadband``),
 ``nodes/planner_outputs.py`` (``_send_gripper``) and ``nodes/planner_node.py`` (``_enable``,

@@ -1,6 +1,6 @@
 """breaker55f: the gripper goals' results and what ``/diagnostics`` says of the hand and refusals.
 
-Attacked at 29438d5b: ``nodes/gripper_goals.py`` (``GripperGoals._answered`` / ``_finished``,
+Attacked at 29438d5b: ``robot/gripper_goals.py`` (``GripperGoals._answered`` / ``_finished``,
 ``Delivery.needs_resend``), ``robot/awaited_goals.py`` (``held_width``, ``AwaitedGoals.finished``),
 ``robot/command_session.py`` (``_gripper_resend_due``), ``nodes/planner_commanding.py``
 (``_enable``), ``nodes/planner_inputs.py`` (``_follow_arm_prefix``),

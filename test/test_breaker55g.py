@@ -1,6 +1,6 @@
 """breaker55g: fix55f's resent failed gripper goals, attacked at 372f4a34.
 
-Attacked: ``nodes/gripper_goals.py`` (``GripperGoals._finished``, ``Delivery.needs_resend``),
+Attacked: ``robot/gripper_goals.py`` (``GripperGoals._finished``, ``Delivery.needs_resend``),
 ``robot/awaited_goals.py`` (``held_width``, ``stopped_words``, ``AwaitedGoals.finished`` /
 ``rejected`` / ``problem``) and ``robot/command_session.py`` (``_gripper_resend_due``). The
 servers are breaker53g's / breaker55f's stand-ins (franka_ros2's ``gripper_action_server.cpp``:

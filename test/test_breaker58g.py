@@ -1,6 +1,6 @@
 """breaker58g: the planner's GripperCommand goals against servers whose results cannot be true.
 
-Attacked at base58 (18063dfa): ``nodes/gripper_goals.py`` (``GripperGoals.send`` /
+Attacked at base58 (18063dfa): ``robot/gripper_goals.py`` (``GripperGoals.send`` /
 ``_finished``), ``robot/gripper_results.py`` (``judge_result``, ``full_width_result``) and
 ``robot/awaited_goals.py`` (``AwaitedGoals.finished``). ``control_msgs`` is not installable here
 (no wheel; ``docs/environment.md``), so the server is a stand-in with rclpy ``ActionClient``'s
@@ -47,7 +47,7 @@ import pytest
 from hand_rigs import FrankaHand, goals_for
 from test_gripper_goals import Future, Goal
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, GripperGoals
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED, GripperGoals
 from vjepa_ros.robot.joint_states import finger_position
 
 SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED

@@ -30,7 +30,7 @@ from hand_rigs import Future
 from test_gripper_goals import Goal
 from test_gripper_release import MAX, PressingHand, _goals
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.joint_states import JointStateReader
 
 HOMED = 0.0795  # m: a Franka Hand homed 0.5 mm narrower than robot.gripper_max_width 0.08

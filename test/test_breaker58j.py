@@ -2,7 +2,7 @@
 
 Defects, by harm (strict xfails, each asserting the right behaviour):
 
-1. nodes/gripper_goals.py + nodes/gripper_stop.py (fix58h2): the planned open whose stop is
+1. robot/gripper_goals.py + robot/gripper_stop.py (fix58h2): the planned open whose stop is
    due waits in ``OpenAfterStop`` for the stop's answer (up to ``STOP_ANSWER_S`` = 1 s); a
    close planned meanwhile (the next 4 Hz step) goes out at once and grasps, and then the
    stale open is sent anyway when the stop answers (success or not) or its wait ends: the
@@ -51,10 +51,10 @@ from test_gripper_goals import Goal
 from test_gripper_release import MAX, PressingHand
 from test_mcap_order import write_mcap
 
-from vjepa_ros.nodes import gripper_stop
-from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.recordings import mcap_order, mcap_salvage
 from vjepa_ros.recordings.mcap_order import FileOrder
+from vjepa_ros.robot import gripper_stop
+from vjepa_ros.robot.gripper_goals import GripperGoals
 
 
 def _records(times_channels):

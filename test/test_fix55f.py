@@ -31,7 +31,7 @@ from hand_rigs import (
     warnings,
 )
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED
 from vjepa_ros.robot.gripper_results import full_width_result, judge_result
 
 SUCCEEDED = 4

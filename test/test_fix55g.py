@@ -14,7 +14,7 @@ import types
 import pytest
 from hand_rigs import NAME, FrankaHand, Goal, StallingController, StuckHand, goals_for, warnings
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,

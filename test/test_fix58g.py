@@ -22,7 +22,7 @@ from hand_rigs import Future as LaterFuture
 from test_breaker58g import MAX_WIDTH, NAME, SUCCEEDED, ScriptedServer, scripted
 from test_gripper_goals import Future, Goal
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, GripperGoals
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED, GripperGoals
 from vjepa_ros.robot.gripper_results import (
     REACHED_TOLERANCE_M,
     judge_result,

@@ -14,8 +14,8 @@ from test_breaker58g import MAX_WIDTH, NAME, SUCCEEDED, ScriptedServer
 from test_gripper_goals import Goal
 
 from vjepa_ros.config import from_dict
-from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_results import REACHED_TOLERANCE_M, judge_result
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 

@@ -1,4 +1,4 @@
-"""GripperCommand goals (nodes/gripper_goals.py) against a stand-in action client.
+"""GripperCommand goals (robot/gripper_goals.py) against a stand-in action client.
 
 ``control_msgs`` has no PyPI wheel, so rclpy's ActionClient for GripperCommand cannot be built
 here; the stand-in has its two methods (``server_is_ready``, ``send_goal_async``) and futures
@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, GripperGoals
+from vjepa_ros.robot.gripper_goals import STATUS_ABORTED, GripperGoals
 
 SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
 

@@ -14,7 +14,7 @@ import pytest
 from hand_rigs import FrankaHand, Future
 from test_gripper_goals import Goal
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_release import (
     OPEN_WIDTH_MARGIN,
     SAME_WIDTH,

@@ -7,7 +7,7 @@ action of another name (``/gripper_cmd`` → ``/stop``) could be called; and the
 beside the stop, so franka_gripper could take them in either order. Now: a stop only after a
 goal of ours that may have left a grasp; an info line, once, only with the action server up;
 only at a node serving both the action and the stop (the ROS graph); the open after the stop's
-answer (or :data:`~vjepa_ros.nodes.gripper_stop.STOP_ANSWER_S` without one).
+answer (or :data:`~vjepa_ros.robot.gripper_stop.STOP_ANSWER_S` without one).
 """
 
 import time
@@ -16,7 +16,7 @@ import pytest
 from hand_rigs import Future
 from test_gripper_release import MAX, PressingHand, _goals
 
-from vjepa_ros.nodes.gripper_stop import STOP_ANSWER_S, BesideActionStop
+from vjepa_ros.robot.gripper_stop import STOP_ANSWER_S, BesideActionStop
 
 STOP = "/fr3_gripper/stop"
 

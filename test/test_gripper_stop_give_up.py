@@ -17,8 +17,8 @@ from test_gripper_goals import Goal
 from test_gripper_release import MAX, PressingHand
 from test_gripper_stop_outcomes import AnsweringStop, _open, _rig, _stop_lines
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.robot.diagnostics import ERROR, OK, WARN, node_status
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_release import (
     HOMED_NARROWER_M,
     OPEN_WIDTH_MARGIN,

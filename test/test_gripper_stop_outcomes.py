@@ -14,9 +14,9 @@ from hand_rigs import Future
 from test_gripper_goals import Goal
 from test_gripper_release import MAX, PressingHand
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
-from vjepa_ros.nodes.gripper_stop import STOP_ANSWER_S
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_release import OPEN_WIDTH_MARGIN, SAME_WIDTH, STOP_TRIES
+from vjepa_ros.robot.gripper_stop import STOP_ANSWER_S
 
 
 class AnsweringStop(PressingHand):

@@ -13,8 +13,8 @@ import pytest
 from test_gripper_release import MAX, Goal
 from test_gripper_stop import SlowStopHand
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals
-from vjepa_ros.nodes.gripper_stop import STOP_ANSWER_S
+from vjepa_ros.robot.gripper_goals import GripperGoals
+from vjepa_ros.robot.gripper_stop import STOP_ANSWER_S
 
 TIMEOUT = 5.0  # s: control.gripper_result_timeout_s (goals awaited are timed)
 

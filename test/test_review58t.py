@@ -1,6 +1,6 @@
 """review58t: franka_gripper's stop before an open, the open sent once the stop answered (fix58r).
 
-An open that waits for its stop's answer (:class:`~vjepa_ros.nodes.gripper_stop.OpenAfterStop`,
+An open that waits for its stop's answer (:class:`~vjepa_ros.robot.gripper_stop.OpenAfterStop`,
 up to ``STOP_ANSWER_S``) is still sent when that answer comes, whatever happened meanwhile:
 a newer goal (a close) went out: the stale open lands after it.
 """

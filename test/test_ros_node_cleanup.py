@@ -26,13 +26,13 @@ from test_ros_refused_starts import _names, _wait  # noqa: E402
 
 from vjepa_ros.nodes.bag_player import BagPlayer  # noqa: E402
 from vjepa_ros.nodes.camera_node import CameraNode  # noqa: E402
-from vjepa_ros.nodes.gripper_goals import GripperGoals  # noqa: E402
 from vjepa_ros.nodes.node_cleanup import destroy_after  # noqa: E402
 from vjepa_ros.nodes.node_launch import mpc_nodes  # noqa: E402
 from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.nodes.sim_node import SimNode  # noqa: E402
 from vjepa_ros.nodes.spinning import NodeSpinner, settle  # noqa: E402
+from vjepa_ros.robot.gripper_goals import GripperGoals  # noqa: E402
 
 
 class Logger:

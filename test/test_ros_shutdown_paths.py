@@ -21,10 +21,10 @@ from planner_harness import FAST, checkpoint  # noqa: E402, F401
 from test_gripper_goals import Goal  # noqa: E402 - control_msgs' GripperCommand.Goal fields
 from test_ros_node_cleanup import LateServer  # noqa: E402
 
-from vjepa_ros.nodes.gripper_goals import GripperGoals  # noqa: E402
 from vjepa_ros.nodes.node_launch import NodeLaunch, mpc_nodes  # noqa: E402
 from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
+from vjepa_ros.robot.gripper_goals import GripperGoals  # noqa: E402
 
 SERVER = "/fr3_gripper/gripper_action"
 

@@ -19,12 +19,12 @@ from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from std_srvs.srv import Trigger
 
 from vjepa_ros.images import rgb_to_image_fields
-from vjepa_ros.nodes.gripper_goals import GripperGoals
-from vjepa_ros.nodes.gripper_stop import BesideActionStop
 from vjepa_ros.nodes.planner_commanding import clear_failure
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.robot.command_words import command_line
+from vjepa_ros.robot.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_release import stop_service_name
+from vjepa_ros.robot.gripper_stop import BesideActionStop
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.timer_period import poll_period
 

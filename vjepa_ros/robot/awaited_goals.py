@@ -1,6 +1,6 @@
 """The gripper goals awaiting an answer from their action server, and its outages (ROS-free).
 
-``nodes.gripper_goals.GripperGoals`` sends each goal and hands every event here: a goal numbered
+``robot.gripper_goals.GripperGoals`` sends each goal and hands every event here: a goal numbered
 (:meth:`AwaitedGoals.sending`), not sent (:meth:`~AwaitedGoals.not_sent`), sent
 (:meth:`~AwaitedGoals.went_out`), rejected, accepted, finished, and the steady-clock check for
 goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("": none). The rules:

@@ -26,7 +26,7 @@ class GoalSession:
     """The goal methods of ``MPCSession`` (see the module docstring)."""
 
     # the user's acts that start over: a new goal, ~/clear_goals (here), ~/enable true
-    # (enable_session): the gripper stop's give-up ends with one (nodes.gripper_stop)
+    # (enable_session): the gripper stop's give-up ends with one (robot.gripper_stop)
     user_epoch = 0
     # what decodes now to replace the goal in force ("" none; ``goal_decoding_began``)
     goal_decoding = ""

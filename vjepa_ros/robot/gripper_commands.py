@@ -67,7 +67,7 @@ class GripperCommands:
     def _send_gripper_command(self, gripper: float, now: float, resend: bool = False) -> None:
         """Hand ``gripper`` to ``gripper_output`` with the set-point's target (locked).
 
-        Its answer is kept: a ``Delivery`` (``nodes.gripper_goals``) tells later whether the
+        Its answer is kept: a ``Delivery`` (``robot.gripper_goals``) tells later whether the
         goal reached the hand, False says it was not sent; anything else (None) is taken as
         delivered. ``resend``: the same command again, for a hand it never reached
         (:meth:`_gripper_resend_due`): called ``gripper_output(gripper, resend=True)``, so the

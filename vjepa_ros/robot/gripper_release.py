@@ -99,7 +99,7 @@ def stop_service_name(action: str) -> str:
     ``stop``; an action named otherwise (ros2_controllers' ``/gripper_controller/gripper_cmd``)
     is no franka_gripper's: "" (no stop: an unrelated ``/stop`` service is never called; those
     servers need none, a goal to the width they hold replaces the running one). The caller also
-    calls it only where the node serving the action serves it (``nodes/gripper_stop.py``).
+    calls it only where the node serving the action serves it (``robot/gripper_stop.py``).
     """
     head, slash, last = action.rstrip("/").rpartition("/")
     return f"{head}{slash}{STOP_SERVICE}" if last == FRANKA_ACTION else ""

@@ -1,6 +1,6 @@
 """What a GripperCommand result says about the hand: held, stopped short, at its goal (ROS-free).
 
-``nodes.gripper_goals.GripperGoals`` reads each result once with :func:`judge_result` and hands its
+``robot.gripper_goals.GripperGoals`` reads each result once with :func:`judge_result` and hands its
 :class:`ResultJudgement` to ``awaited_goals.AwaitedGoals.finished``. The rules:
 
 - franka_ros2's convention: a result's ``position`` is one finger's joint position, half the width

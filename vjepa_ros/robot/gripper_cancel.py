@@ -1,6 +1,6 @@
 """Cancel the planner node's GripperCommand goals (``~/enable`` false, a failure, shutdown).
 
-:class:`GoalCancels` is mixed into :class:`~vjepa_ros.nodes.gripper_goals.GripperGoals`: the
+:class:`GoalCancels` is mixed into :class:`~vjepa_ros.robot.gripper_goals.GripperGoals`: the
 goals accepted and not yet ended, and those still on their way (canceled as their acceptance is
 taken), are canceled; each cancel's answer is read (``action_msgs/srv/CancelGoal``): taken, one
 info line per call (the hand stops where it is); refused, one warning naming the server (the
@@ -10,8 +10,8 @@ hand may still move to the goal's end). It uses the goals' ``answers``, ``handle
 
 from __future__ import annotations
 
-from vjepa_ros.nodes.gripper_stop import result_of
 from vjepa_ros.robot.awaited_goals import PREFIX
+from vjepa_ros.robot.gripper_stop import result_of
 
 # action_msgs/srv/CancelGoal's return codes (its Response.return_code)
 CANCEL_ERROR_NONE, CANCEL_ERROR_REJECTED = 0, 1

@@ -38,12 +38,12 @@ went, unanswered past the timeout, or failed).
 answer read: a refusal is a warning, the hand may still move). An open to the full width that
 franka_gripper would take as done while a grasp of ours may stand (fingers pried open) calls its
 ``stop`` service first (``robot.gripper_release``; only where franka_gripper's node serves it
-beside the action) and goes out once the stop answered (``nodes.gripper_stop``), unless a newer
+beside the action) and goes out once the stop answered (``robot.gripper_stop``), unless a newer
 goal or a cancel came meanwhile (then it is dropped: "superseded" or "canceled"); a stop that
 failed or went unanswered (one warning per outage) leaves that open "failed", sent again with
 its stop (unless its late answer said it worked), until ``gripper_release.STOP_TRIES`` in a row:
 one ERROR line, then no such open goes out ("withheld") until the user acts (a new goal,
-``~/enable`` true: ``user_epoch``; ``nodes.gripper_stop.StopBookkeeping``). Those rules,
+``~/enable`` true: ``user_epoch``; ``robot.gripper_stop.StopBookkeeping``). Those rules,
 and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
 (ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
@@ -55,10 +55,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from vjepa_ros.nodes.gripper_cancel import GoalCancels
-from vjepa_ros.nodes.gripper_stop import WITHHELD, StopBookkeeping, result_of
 from vjepa_ros.robot.awaited_goals import PREFIX, AwaitedGoals
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.gripper_cancel import GoalCancels
 from vjepa_ros.robot.gripper_release import (
     ReleaseStop,
     StopOutage,
@@ -73,6 +72,7 @@ from vjepa_ros.robot.gripper_results import (
     open_got_there,
     result_position,
 )
+from vjepa_ros.robot.gripper_stop import WITHHELD, StopBookkeeping, result_of
 from vjepa_ros.start_forms import restart_planner_with
 
 __all__ = ["STATUS_ABORTED", "STATUS_CANCELED", "Delivery", "GripperGoals"]

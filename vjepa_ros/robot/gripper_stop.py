@@ -179,7 +179,7 @@ WITHHELD = object()  # _stop_first's answer: the stop is due but given up, the o
 
 
 class StopBookkeeping:
-    """The stop's bookkeeping of :class:`~vjepa_ros.nodes.gripper_goals.GripperGoals` (a mixin).
+    """The stop's bookkeeping of :class:`~vjepa_ros.robot.gripper_goals.GripperGoals` (a mixin).
 
     Uses its ``stop``, ``stop_request``, ``stop_name``, ``release`` (``ReleaseStop``),
     ``outage`` (``StopOutage``), ``answers``, ``latest``, ``on_the_way``, ``client``, ``name``,
