@@ -364,7 +364,7 @@ def test_two_pose_sources_advise_the_joint_states_only_where_the_bag_has_them(ar
 def test_the_joint_states_other_source_is_the_bags_pose_topic():
     """From the joint states, the pose is advised only when the bag records one, by its name."""
     from vjepa_ros.recordings.bag_topics import BagTopics
-    from vjepa_ros.recordings.topic_choice import other_source_fix
+    from vjepa_ros.recordings.state_source_fixes import other_source_fix
 
     pose = "geometry_msgs/msg/PoseStamped"
     assert other_source_fix("joint_states", [], BagTopics(), {}) == ""

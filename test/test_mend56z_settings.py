@@ -14,7 +14,7 @@ import re
 import pytest
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.rcl_yaml import rcl_scalar
+from vjepa_ros.rcl_scalars import rcl_scalar
 from vjepa_ros.yaml_keys import load_settings
 
 WORDS = ["y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off",

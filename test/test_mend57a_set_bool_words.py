@@ -8,7 +8,7 @@ of them). One rule for every YAML value a user types for settings: ``--set``, ``
 
 import pytest
 
-from vjepa_ros.rcl_yaml import rcl_scalar
+from vjepa_ros.rcl_scalars import rcl_scalar
 
 WORDS = ["y", "N", "yes", "No", "ON", "off"]
 

@@ -17,7 +17,7 @@ from vjepa_ros.nodes.nodes_in_process import _prefixed
 from vjepa_ros.nodes.params import type_error
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.ros_args import check_param_item
-from vjepa_ros.rcl_yaml import rcl_scalar
+from vjepa_ros.rcl_scalars import rcl_scalar
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 NESTED = ["[[1]]", "[[1, 2], [3]]", "[1, [2]]", "[{a: 1}]"]

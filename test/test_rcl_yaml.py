@@ -10,7 +10,8 @@ from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.ros_args import check_param_item
-from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, string_reason
+from vjepa_ros.rcl_readings import string_reason
+from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat
 from vjepa_ros.ros_values import ros_arg_value, yaml_value
 from vjepa_ros.yaml_files import read_ros_params
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import yaml
 
-from vjepa_ros.rcl_yaml import rcl_scalar
+from vjepa_ros.rcl_scalars import rcl_scalar
 
 
 class ParamsDumper(yaml.SafeDumper):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import yaml
 
-from vjepa_ros.rcl_readings import (  # noqa: F401 (re-exported: callers import them from here)
+from vjepa_ros.rcl_readings import (  # noqa: F401 (re-exported for users' imports)
     number_reading,
     string_reason,
     zero_led_reading,

@@ -18,6 +18,8 @@ import re
 
 import yaml
 
+from vjepa_ros.rcl_scalars import rcl_scalar
+
 _MERGE = "tag:yaml.org,2002:merge"  # '<<: *base': keys of an anchor, overridden by design
 
 
@@ -82,8 +84,6 @@ def bool_words(node, keys: tuple = ()) -> None:
     the same line means one thing in a settings file and another in a parameter file or to
     another YAML reader. Keys are names, not looked at; a quoted value is text to all.
     """
-    from vjepa_ros.rcl_yaml import rcl_scalar  # (no rclpy; imports this module)
-
     if isinstance(node, yaml.ScalarNode) and getattr(node, "plain", False):
         truth = rcl_scalar(node.value)
         if isinstance(truth, bool) and node.value.lower() not in ("true", "false"):

@@ -91,7 +91,8 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
     ``NODE`` does not declare, with zero-led digits, is refused as unknown first).
     """
     from vjepa_ros.nodes.ros_args import check_param_value
-    from vjepa_ros.rcl_yaml import number_reading, plain
+    from vjepa_ros.rcl_readings import number_reading
+    from vjepa_ros.rcl_yaml import plain
     from vjepa_ros.ros_values import yaml_value
 
     out: dict[str, dict] = {}

@@ -26,7 +26,8 @@ from vjepa_ros.config import (
 )
 from vjepa_ros.name_lists import CLOSE, closest_name
 from vjepa_ros.nodes.node_registry import NODES
-from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, zero_led, zero_led_reading
+from vjepa_ros.rcl_readings import zero_led_reading
+from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, zero_led
 
 # The planner's settings ("module:Class"): not its registry entry's ``config``, which would make
 # ``launch_values.check_ranges`` check the planner's launch arguments too.

@@ -166,7 +166,7 @@ def ros_arg_notes(argv: list[str]) -> dict[str, str]:
     name in ``argv`` wins, as rcl applies them.
     """
     from vjepa_ros.nodes.ros_args import ros_arguments
-    from vjepa_ros.rcl_yaml import number_reading
+    from vjepa_ros.rcl_readings import number_reading
 
     notes: dict[str, str] = {}
     for flag, value in ros_arguments(argv):

@@ -26,7 +26,7 @@ from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterErr
     refuse_undeclared_sets,
     start_up_overrides,
 )
-from vjepa_ros.rcl_yaml import string_reason
+from vjepa_ros.rcl_readings import string_reason
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,

@@ -235,7 +235,7 @@ def list_fix(values: list) -> str:
     (``[1e-320, 0.5]``): why, and what to write (``rcl_readings.string_reason``) for each (up to
     three); any other mix: write every entry as one type.
     """
-    from vjepa_ros.rcl_yaml import string_reason
+    from vjepa_ros.rcl_readings import string_reason
 
     kinds = list_kinds(values)
     if kinds == ["float", "int"]:

@@ -20,7 +20,7 @@ from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, message_words
 from vjepa_ros.recordings.bag_joint_prefixes import other_arm_names_fix, prefix_advice
 from vjepa_ros.recordings.bag_topics import BagTopics
-from vjepa_ros.recordings.topic_choice import NO_OTHER_ARM_STATE, arm_topic_fix
+from vjepa_ros.recordings.state_source_fixes import NO_OTHER_ARM_STATE, arm_topic_fix
 from vjepa_ros.robot.base_frame import (
     DRIVER_BASE_FRAME,
     FRANKA_DESCRIPTION_BASE,

@@ -31,7 +31,7 @@ from vjepa_ros.recordings.recorded_hand import (
     width_note,
 )
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
-from vjepa_ros.recordings.topic_choice import candidates, gripper_topic_fix
+from vjepa_ros.recordings.topic_choice import gripper_topic_fix
 from vjepa_ros.recordings.topic_clocks import (
     REFUSE_S,
     check_clock,
@@ -39,6 +39,7 @@ from vjepa_ros.recordings.topic_clocks import (
     relative_offsets,
     states_clock_at,
 )
+from vjepa_ros.recordings.topic_kinds import candidates
 from vjepa_ros.robot.joint_states import (
     JointSeries,
     JointStateReader,

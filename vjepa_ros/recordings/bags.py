@@ -76,11 +76,10 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.pose_point import pose_point
 from vjepa_ros.recordings.recording import Recording, decode_frame
 from vjepa_ros.recordings.state_jumps import check_state_jumps
+from vjepa_ros.recordings.state_source_fixes import nan_pose_fix, other_source_fix
 from vjepa_ros.recordings.stray_states import check_sources, stray_note
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
-    nan_pose_fix,
-    other_source_fix,
     resolve_gripper_topic,
     resolve_image_topic,
     resolve_state_topic,
