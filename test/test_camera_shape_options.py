@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from vjepa_ros.image_limits import camera_shape_problem, image_size_problem
+from vjepa_ros.image_limits import camera_shape_problem, camera_shape_refusal, image_size_problem
 
 REFUSED = [(33, 1000), (1000, 33), (1024, 32), (32, 129), (129, 32), (600, 100)]
 TAKEN = [(640, 480), (640, 360), (32, 128), (128, 32), (1024, 256), (32, 32), (1024, 1024)]
@@ -26,6 +26,21 @@ def test_the_camera_rule_is_the_planners_rule(width, height):
     """Refused exactly where the planner's frame check refuses (the 4:1 limit itself passes)."""
     assert bool(camera_shape_problem(width, height)) == bool(image_size_problem(width, height))
     assert bool(camera_shape_problem(width, height)) == ((width, height) in REFUSED)
+
+
+@pytest.mark.parametrize("width, height", REFUSED + TAKEN)
+def test_one_refusal_line_words_every_setting(width, height):
+    """mend60b: the settings' names, the image and the rule's words, in one helper for all."""
+    line = camera_shape_refusal(width, height, ("sim.width", "sim.height"))
+    if (width, height) in TAKEN:
+        assert line == ""
+        return
+    assert line == (f"sim.width {width} and sim.height {height}: the camera image "
+                    f"{camera_shape_problem(width, height)}")
+    assert camera_shape_refusal(width, height, image="the colour stream's image").startswith(
+        f"width {width} and height {height}: the colour stream's image is {width}x{height} px")
+    assert camera_shape_refusal(width, height, named="--width 1 --height 2").startswith(
+        "--width 1 --height 2: the camera image is ")
 
 
 def _cli(capsys, *argv) -> tuple[int, str]:

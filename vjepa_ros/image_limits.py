@@ -18,7 +18,7 @@ an alpha channel, which both read before dropping it. :func:`camera_shape_proble
 rule for a camera's width and height where a user sets them (``vjepa-ros run``/``collect``/
 ``record``'s ``--width``/``--height``, ``SimConfig``'s ``camera.width``/``height``, ``reach``'s
 ``sim.width``/``height``, the camera node's ``width``/``height``): a camera whose frames every plan
-would refuse is refused before anything starts.
+would refuse is refused before anything starts, in the words of :func:`camera_shape_refusal`.
 """
 
 from __future__ import annotations
@@ -62,6 +62,25 @@ def camera_shape_problem(width: int, height: int) -> str:
     times the short one ...``). A 4:3 or 16:9 camera, 32 px a side or more, passes.
     """
     return image_size_problem(int(width), int(height), CAMERA_SHAPE_ADVICE)
+
+
+def camera_shape_refusal(width: int, height: int, names: tuple[str, str] = ("width", "height"),
+                         image: str = "the camera image", named: str = "") -> str:
+    """One line refusing a camera setting of ``width`` x ``height`` px ("" where plans take it).
+
+    :func:`camera_shape_problem` after the settings and the image they shape: ``names`` the
+    width's and height's settings (``("camera.width", "camera.height")``: ``camera.width 33 and
+    camera.height 1000: the camera image is 33x1000 px: long side more than 4 times the short
+    one; give a camera's shape ...``); ``image``: what the sizes shape (the camera node's "the
+    colour stream's image"); ``named``: the settings' text in place of ``names``' (``run``'s
+    options name a default side as such: ``(default --width 128) --height 600``). The caller
+    raises it (ValueError, one line).
+    """
+    problem = camera_shape_problem(width, height)
+    if not problem:
+        return ""
+    named = named or f"{names[0]} {width} and {names[1]} {height}"
+    return f"{named}: {image} {problem}"
 
 
 def goal_image_problem(rgb) -> str:

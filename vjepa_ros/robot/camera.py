@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.image_limits import MIN_SIDE_PX, camera_shape_problem
+from vjepa_ros.image_limits import MIN_SIDE_PX, camera_shape_refusal
 
 # librealsense distortion model name → sensor_msgs/CameraInfo distortion_model
 DISTORTION_MODELS = {
@@ -75,10 +75,10 @@ class CameraConfig:
 
     def __post_init__(self):
         check_values(self)  # width, height, fps, timeout_s in their ranges; frame_id's form
-        shape = camera_shape_problem(self.width, self.height)  # the planner's rule for frames
+        shape = camera_shape_refusal(self.width, self.height,  # the planner's rule for frames
+                                     image="the colour stream's image")
         if shape:
-            raise ValueError(f"width {self.width} and height {self.height}: the colour stream's "
-                             f"image {shape}")
+            raise ValueError(shape)
         if self.stamp_source not in STAMP_SOURCES:
             raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
                              f"{self.stamp_source!r}")

@@ -36,7 +36,7 @@ def camera_size(args: argparse.Namespace) -> tuple[int, int]:
     side is named as such). Imports neither torch nor the simulator.
     """
     from vjepa_ros.config import UsageError
-    from vjepa_ros.image_limits import camera_shape_problem
+    from vjepa_ros.image_limits import camera_shape_refusal
     from vjepa_ros.sim.config import CAMERA_SIZE_PX
 
     given = [option for option, value in (("--width", args.width), ("--height", args.height))
@@ -55,11 +55,10 @@ def camera_size(args: argparse.Namespace) -> tuple[int, int]:
         return args.size, args.size
     width, height = (DEFAULT_SIZE_PX if args.width is None else args.width,
                      DEFAULT_SIZE_PX if args.height is None else args.height)
-    problem = camera_shape_problem(width, height)
+    named = " ".join(f"{option} {value}" if given else f"(default {option} {value})"
+                     for option, value, given in (("--width", width, args.width is not None),
+                                                  ("--height", height, args.height is not None)))
+    problem = camera_shape_refusal(width, height, named=named)
     if problem:  # every frame would be refused by the planner: nothing would ever move
-        named = " ".join(f"{option} {value}" if given else f"(default {option} {value})"
-                         for option, value, given in (("--width", width, args.width is not None),
-                                                      ("--height", height,
-                                                       args.height is not None)))
-        raise ValueError(f"{named}: the camera image {problem}")
+        raise ValueError(problem)
     return width, height

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.image_limits import MIN_SIDE_PX, camera_shape_problem
+from vjepa_ros.image_limits import MIN_SIDE_PX, camera_shape_refusal
 from vjepa_ros.robot.joint_states import (
     CONTINUOUS_FORCE_WHY,
     FRANKA_HAND_MAX_FORCE,
@@ -175,9 +175,9 @@ class SimConfig:
         _require(low <= camera.width <= high and low <= camera.height <= high,
                  f"camera.width/height must be {low}..{high} px, got {camera.width}x"
                  f"{camera.height}")
-        shape = camera_shape_problem(camera.width, camera.height)  # the planner's rule
-        _require(not shape, f"camera.width {camera.width} and camera.height {camera.height}: "
-                 f"the camera image {shape}")
+        shape = camera_shape_refusal(camera.width, camera.height,  # the planner's rule
+                                     ("camera.width", "camera.height"))
+        _require(not shape, shape)
         check_values(self)
         _require(camera.near < camera.far, "camera.near must be < camera.far")
         for name in ("eye", "target", "up", "light_direction"):

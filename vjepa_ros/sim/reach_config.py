@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from vjepa_ros.config import check_given, check_values, from_dict, param
-from vjepa_ros.image_limits import camera_shape_problem
+from vjepa_ros.image_limits import camera_shape_refusal
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.package_files import config_path
 from vjepa_ros.path_text import shown_path
@@ -122,10 +122,10 @@ class ReachDemoConfig:
         (``image_limits.camera_shape_problem``: frames every plan would refuse).
         """
         check_values(self.sim, "sim.")
-        shape = camera_shape_problem(self.sim.width, self.sim.height)  # the planner's rule
+        shape = camera_shape_refusal(self.sim.width, self.sim.height,  # the planner's rule
+                                     ("sim.width", "sim.height"))
         if shape:
-            raise ValueError(f"sim.width {self.sim.width} and sim.height {self.sim.height}: the "
-                             f"camera image {shape}")
+            raise ValueError(shape)
         check_given(SimConfig, {"seed": self.goal_seed}, "goal_")  # named goal_seed
         check_given(RunnerConfig, {"camera_rate_hz": self.episode.camera_rate_hz}, "episode.")
 
