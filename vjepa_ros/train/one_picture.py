@@ -27,16 +27,18 @@ CAMERA_FIX = ("check that the camera driver publishes new images (ros2 topic hz 
               "the image topic) and record a scene that changes (the arm moving)")
 
 
-def is_one_picture(frames) -> bool:
+def is_one_picture(frames, first=None) -> bool:
     """Whether every frame of ``frames`` [T, H, W, C] (or a list of frames) is the first's picture.
 
     ``stale_frames.same_frame``'s rule (module docstring); frames of another shape differ. One
-    frame is one picture. Stops at the first frame that differs.
+    frame is one picture. Stops at the first frame that differs. ``first``: the first frame's
+    ``picture_repeats.Picture`` under that rule where the caller made it already (None: made
+    here).
     """
     from vjepa_ros.picture_repeats import picture, same_picture
     from vjepa_ros.train.stale_frames import TRAINING
 
-    first = picture(frames[0], TRAINING)
+    first = picture(frames[0] if first is None else first, TRAINING)
     return all(same_picture(first, frame, TRAINING) for frame in frames[1:])
 
 
@@ -50,16 +52,17 @@ def one_picture_check(segments: list, sources: list[str], monitor_frames) -> lis
     one. Returns a note naming the sources whose every segment is one picture (among others
     that are not), and one when the monitor frames are one picture while the data differs.
     """
-    from vjepa_ros.picture_repeats import same_picture
+    from vjepa_ros.picture_repeats import picture, same_picture
     from vjepa_ros.train.stale_frames import TRAINING
 
-    still = [is_one_picture(segment) for segment in segments]
+    firsts = [picture(segment[0], TRAINING) for segment in segments]  # each made once
+    still = [is_one_picture(segment, first) for segment, first in zip(segments, firsts,
+                                                                      strict=True)]
     names = list(dict.fromkeys(sources))
     frozen = [name for name in names
               if all(one for one, source in zip(still, sources, strict=True) if source == name)]
     frames = sum(len(segment) for segment in segments)
-    if all(still) and all(same_picture(segments[0][0], segment[0], TRAINING)
-                          for segment in segments[1:]):
+    if all(still) and all(same_picture(firsts[0], first, TRAINING) for first in firsts[1:]):
         raise ValueError(
             f"{first_names(names, 3, MORE)}: all {counted(frames, 'frame')} are one picture (none "
             "differs from the first beyond noise: a frozen camera, a driver re-publishing its "
