@@ -7,8 +7,8 @@ on the test's ROS domain, against a real planner node (a tiny random model, in t
 or a stand-in node offering the planner's interface where a planner cannot be made to
 misbehave (die mid-call).
 
-Defects (strict xfail at 2d8aa80d; each docstring: what a user does, what happens, what should
-happen), then passing tests of what held.
+Defects (strict xfail at 2d8aa80d, fixed by fix60k; each docstring: what a user does, what
+happened, what should happen), then passing tests of what held.
 """
 
 import os
@@ -84,8 +84,6 @@ STAND_IN = textwrap.dedent("""
 
 
 # defects ----------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="breaker59k #1: param set of a whole number beyond "
-                   "int64 ends in a Python traceback, not a one-line usage error")
 @pytest.mark.parametrize("name, value", [("planner.samples", "99999999999999999999"),
                                          ("goal_steps", "[99999999999999999999]")])
 def test_a_whole_number_beyond_int64_is_a_usage_error_naming_the_parameter(planner, name, value):
@@ -101,8 +99,6 @@ def test_a_whole_number_beyond_int64_is_a_usage_error_naming_the_parameter(plann
     assert len(said(done)) == 1 and name in done.stderr, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59k #2: param get of an empty-list parameter "
-                   "never set (safety.not_relays, goal_gripper at start) is a traceback")
 def test_param_get_prints_an_empty_list_parameter_as_declared(planner):
     """``param get`` of a list parameter still empty is a traceback.
 
@@ -117,8 +113,6 @@ def test_param_get_prints_an_empty_list_parameter_as_declared(planner):
     assert done.stdout.splitlines() == ["safety.not_relays: []"]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59k #3: goal-pose --topic with a name ROS "
-                   "refuses is a traceback after the planner was found, not a usage error")
 def test_a_goal_pose_topic_ros_refuses_is_a_usage_error(planner):
     """A user types ``goal-pose 0.45 0 0.35 --topic 'goal pose'`` (or ``arm1/goal-pose``).
 
@@ -133,8 +127,6 @@ def test_a_goal_pose_topic_ros_refuses_is_a_usage_error(planner):
     assert "--topic" in done.stderr, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59k #4: goal-image under goals.gripper subgoal "
-                   "empties goal_gripper; the planner keeps no goal, the command exits 0")
 def test_goal_image_exits_0_only_with_the_goal_taken_under_subgoal_gripper(
         planner, franka_example, tmp_path):
     """goal-image under ``goals.gripper: subgoal`` leaves no goal, and says 0.
@@ -155,14 +147,11 @@ def test_goal_image_exits_0_only_with_the_goal_taken_under_subgoal_gripper(
     assert planner_cli("clear-goals").returncode == 0
     done = planner_cli("param", "set", "goal_gripper", "[1.0]")
     assert done.returncode == 0, done.stderr
-    done = planner_cli("goal-image", str(goal))
-    time.sleep(2.0)  # the planner decodes the file off its executor
+    done = planner_cli("goal-image", str(goal))  # (it waits for the planner's word: fix60k)
     taken = planner_goal() != "none"
     assert (done.returncode == 0) == taken, (done.returncode, planner_goal(), done.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59k #5: a planner that dies while answering is "
-                   "waited for 60 s and called busy or stuck")
 def test_a_planner_that_dies_mid_call_is_said_to_be_gone(tmp_path):
     """The planner's process ends while it answers ``capture-goal`` (a crash, the OOM killer).
 
@@ -186,8 +175,6 @@ def test_a_planner_that_dies_mid_call_is_said_to_be_gone(tmp_path):
     assert "busy or stuck" not in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59k #6: two nodes under the planner's name (a "
-                   "second launch on the domain): enable goes to either one, status 0")
 def test_two_nodes_under_the_planner_s_name_are_refused_not_one_picked():
     """A second planner launched under the same name on the domain (another shell, a stale one).
 

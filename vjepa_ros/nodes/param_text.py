@@ -22,6 +22,7 @@ TYPE_NAMES = {BOOL: "a bool", INTEGER: "an integer", DOUBLE: "a double", STRING:
               INTEGER_ARRAY: "an integer array", DOUBLE_ARRAY: "a double array",
               STRING_ARRAY: "a string array"}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+INT64_MIN, INT64_MAX = -2**63, 2**63 - 1  # ParameterValue.integer_value(_array): int64
 _ARRAY_ITEM = {BOOL_ARRAY: BOOL, INTEGER_ARRAY: INTEGER, DOUBLE_ARRAY: DOUBLE,
                STRING_ARRAY: STRING}
 
@@ -29,11 +30,13 @@ _ARRAY_ITEM = {BOOL_ARRAY: BOOL, INTEGER_ARRAY: INTEGER, DOUBLE_ARRAY: DOUBLE,
 def parameter_value(name: str, text: str, type_code: int):
     """Return ``text`` read as a value of ROS parameter type ``type_code`` for parameter ``name``.
 
-    bool: ``true``/``false`` (any case); integer: decimal digits (``0100`` is 100); double: a
-    decimal or integer number, ``nan``/``inf`` as Python reads them (the node judges the range);
-    string: the text as typed; arrays: ``[a, b]`` YAML (``[]`` empty), each item read as above.
-    Raises :class:`~vjepa_ros.config.UsageError` (exit status 2) with one line naming the
-    parameter, its type and what to type.
+    bool: ``true``/``false`` (any case); integer: decimal digits (``0100`` is 100) within int64
+    (``ParameterValue``'s field; rclpy cannot send a larger one); double: a decimal or integer
+    number, ``nan``/``inf`` as Python reads them (a float64 holds them: the node judges the
+    range); string: the text as typed, if UTF-8 can carry it (a ROS string is UTF-8: an
+    argument of undecodable bytes is not); arrays: ``[a, b]`` YAML (``[]`` empty), each item
+    read as above. Raises :class:`~vjepa_ros.config.UsageError` (exit status 2) with one line
+    naming the parameter, its type and what to type.
     """
     item = _ARRAY_ITEM.get(type_code)
     if item is not None:
@@ -45,15 +48,46 @@ def parameter_value(name: str, text: str, type_code: int):
     return _scalar(name, text, type_code, text)
 
 
+def value_text(value, type_code: int) -> str:
+    """Return a parameter's value as ``param get`` prints it (``-p NAME:=`` text, read back).
+
+    ``value``: rclpy's ``parameter_value_to_python`` of the node's answer (None: NOT_SET, as
+    rclpy answers an array parameter declared empty, ``[]``); ``type_code``: its declared
+    type (``~/describe_parameters``). An array not set is ``[]`` (its declared value), a
+    scalar not set ``(not set)``; a byte array is its numbers 0..255.
+    """
+    from vjepa_ros.ros_values import ros_arg_value
+
+    if value is None:
+        return "[]" if type_code in _ARRAY_ITEM or type_code == BYTE_ARRAY else "(not set)"
+    if isinstance(value, (list, tuple)):
+        value = [item[0] if isinstance(item, (bytes, bytearray)) else item for item in value]
+    elif isinstance(value, (bytes, bytearray)):
+        value = list(value)
+    return ros_arg_value(value)
+
+
 def _scalar(name: str, text, type_code: int, typed: str, array: int | None = None):
     """Return one value ``text`` (a str, or an item of an ``array`` typed) as ``type_code``."""
     words = str(text).strip()
+    what = f"item {words!r} of {typed!r}" if array else repr(typed)
     if type_code == STRING:
+        try:
+            str(text).encode("utf-8")
+        except UnicodeEncodeError:  # argv bytes no encoding decoded (surrogate escapes)
+            raise UsageError(f"parameter {name} is {TYPE_NAMES[array or STRING]}: {what} holds "
+                             "bytes that are not UTF-8 text, which a ROS string must be; give "
+                             "it as UTF-8 text") from None
         return str(text)
     if type_code == BOOL and words.lower() in ("true", "false"):
         return words.lower() == "true"
     if type_code == INTEGER and _INTEGER.fullmatch(words):
-        return int(words, 10)
+        value = int(words, 10)
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise UsageError(f"parameter {name} is {TYPE_NAMES[array or INTEGER]}: {what} is "
+                             f"beyond the 64-bit range [{INT64_MIN}, {INT64_MAX}] a ROS integer "
+                             "holds; give a whole number within it")
+        return value
     if type_code == DOUBLE:
         try:
             value = float(words)

@@ -6,7 +6,8 @@ topic echo /diagnostics`` cannot be typed (user59u). Each verb is one of them::
 
     vjepa-ros planner enable | disable                   ~/enable (std_srvs/SetBool)
     vjepa-ros planner capture-goal | add-subgoal | clear-goals | camera-check   (Trigger)
-    vjepa-ros planner goal-image FILE [FILE ...] [--steps N ...]   goal_image_path(s), goal_steps
+    vjepa-ros planner goal-image FILE [FILE ...] [--steps N ...] [--gripper C ...]
+                                                      goal_image_path(s), goal_steps, goal_gripper
     vjepa-ros planner goal-pose X Y Z [R P Y] [--frame F]  PoseStamped on the simulator's goal_pose
     vjepa-ros planner param list | get NAME ... | set NAME VALUE [NAME VALUE ...]
     vjepa-ros planner status [--follow]                  /diagnostics and ~/plan_report
@@ -31,6 +32,7 @@ from pathlib import Path
 from vjepa_ros.cli_parser import Takes
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.param_text import INT64_MAX
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
 PROG = "vjepa-ros planner"
@@ -83,6 +85,10 @@ def add_commands(sub) -> None:
     image.add_argument("files", nargs="+", metavar="FILE", type=Takes("an image file"))
     image.add_argument("--steps", type=int, nargs="+", default=[], metavar="N",
                        help="goal_steps: executed steps per file (default goals.default_steps)")
+    image.add_argument("--gripper", type=float, nargs="+", metavar="C",
+                       help="goal_gripper: the hand's closedness (0 open .. 1 closed) per file, "
+                       "for goals.gripper subgoal (default: the node's goal_gripper when it "
+                       "holds one per file, else none)")
     _common(image)
     pose = verbs.add_parser("goal-pose", help="send a TCP goal pose to the simulator, which "
                             "renders its image as the planner's goal (sim_node's goal_pose)")
@@ -128,9 +134,32 @@ def full_node_name(given: str) -> str:
     return name
 
 
+def check_topic(option: str, given: str) -> None:
+    """Refuse topic name ``given`` of ``option`` by rcl's rules, before rclpy starts (2).
+
+    rclpy's own validators (``topic_options.topic_problem``; rclpy missing: left to the
+    ImportError's line later). A substitution (``{node}``) would be this command's own node.
+    """
+    from vjepa_ros.nodes.topic_options import check_topic_options
+
+    if "{" in given or "}" in given:
+        raise UsageError(f"{option} {given!r}: give the topic's name itself, without "
+                         "substitutions ({node} would name this command's own node), e.g. "
+                         f"/arm1/{SIM_GOAL_POSE}")
+    try:
+        check_topic_options({option: given}, node=f"vjepa_ros_cli_{os.getpid()}")
+    except ImportError:
+        pass
+
+
 def check_arguments(args: argparse.Namespace) -> None:
-    """Refuse what cannot be used, in one line (:class:`UsageError`, exit status 2)."""
+    """Refuse what cannot be used, in one line (:class:`UsageError`, exit status 2).
+
+    Every ROS name option by rcl's rules (``--node``, ``--topic``), every count within int64.
+    """
     args.node = full_node_name(args.node)
+    if getattr(args, "topic", None) is not None:
+        check_topic("--topic", args.topic)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise UsageError(f"--timeout {args.timeout}: give a number of seconds above 0")
     if args.verb == "goal-pose":
@@ -140,12 +169,22 @@ def check_arguments(args: argparse.Namespace) -> None:
         if not all(math.isfinite(v) for v in args.pose):
             raise UsageError(f"goal-pose {' '.join(map(str, args.pose))}: every number must "
                              "be finite")
+    if args.verb == "goal-image" and args.gripper is not None:
+        if len(args.gripper) != len(args.files):
+            raise UsageError(f"--gripper gives {len(args.gripper)} closedness value(s) for "
+                             f"{len(args.files)} files: give one per file")
+        if not all(0.0 <= value <= 1.0 for value in args.gripper):
+            raise UsageError(f"--gripper {' '.join(map(str, args.gripper))}: a closedness lies "
+                             "in [0, 1] (0 open .. 1 closed)")
     if args.verb == "goal-image" and args.steps:
         if len(args.steps) != len(args.files):
             raise UsageError(f"--steps gives {len(args.steps)} counts for {len(args.files)} "
                              "files: give one per file")
         if min(args.steps) < 0:
             raise UsageError("--steps: a count must be >= 0 (0: no limit)")
+        if max(args.steps) > INT64_MAX:
+            raise UsageError(f"--steps {max(args.steps)}: a count ROS holds is at most "
+                             f"{INT64_MAX} (0: no limit)")
     if args.verb == "param" and args.action == "set" and len(args.items) % 2:
         raise UsageError(f"param set takes NAME VALUE pairs, got {len(args.items)} word(s) "
                          f"({' '.join(args.items)}): quote a value that holds spaces")
@@ -208,7 +247,7 @@ def _run_verb(prog: str, client, args: argparse.Namespace) -> int:
     if args.verb in verbs.TRIGGERS:
         return verbs.trigger(prog, client, args.verb)
     if args.verb == "goal-image":
-        return verbs.goal_image(prog, client, args.files, args.steps)
+        return verbs.goal_image(prog, client, args.files, args.steps, args.gripper)
     if args.verb == "goal-pose":
         namespace = args.node.rpartition("/")[0]
         topic = args.topic or f"{namespace}/{SIM_GOAL_POSE}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 
+from vjepa_ros.nodes.graph_publishers import full_name, package_planners
 from vjepa_ros.nodes.ros_environment import discovery_range, init_failure, rcl_domain_id
 
 
@@ -58,17 +59,28 @@ class PlannerClient:
     def call(self, srv_type, service: str, request, answer_s: float):
         """Call ``NODE/service`` with ``request`` once it appears; return the response.
 
-        Waits ``timeout_s`` for the service (:meth:`missing` says what is missing), then
-        ``answer_s`` for the answer. Raises :class:`ClientError`.
+        Waits ``timeout_s`` for the service (:meth:`missing` says what is missing), refuses
+        twins (:meth:`refuse_twins`, nothing sent), then waits ``answer_s`` for the answer, or
+        until the node leaves the graph (its process ended while answering: said at once).
+        Raises :class:`ClientError`.
         """
         name = f"{self.target}/{service}"
         client = self.node.create_client(srv_type, name)
         try:
-            if not client.wait_for_service(timeout_sec=self.timeout_s):
-                raise ClientError(self.missing(name))
+            self._ready(client, name)
             future = client.call_async(request)
-            self.executor.spin_until_future_complete(future, timeout_sec=answer_s)
+
+            def gone() -> bool:  # no server left: neither the node's listing nor a match
+                return not client.service_is_ready() and not self.offered(name)
+
+            self.spin_until(lambda: future.done() or gone(), answer_s)
             if not future.done():
+                if gone():
+                    raise ClientError(
+                        f"{self.target} left the ROS graph while answering {name}: its process "
+                        "ended (a crash, the OOM killer?) or was stopped, and whether it did "
+                        "the call is unknown; its log says why; start it again (vjepa-ros "
+                        "launch ...)")
                 raise ClientError(f"{name} gave no answer in {answer_s:g} s: the planner is "
                                   "busy or stuck (vjepa-ros planner status shows what it does)")
             if future.exception() is not None:
@@ -78,17 +90,47 @@ class PlannerClient:
             self.node.destroy_client(client)
 
     def call_ready(self, service: str) -> None:
-        """Wait ``timeout_s`` for ``NODE/service``; ClientError (:meth:`missing`) if absent."""
+        """Wait ``timeout_s`` for ``NODE/service``; ClientError if absent or twinned.
+
+        :meth:`missing` says what is missing, :meth:`refuse_twins` who shares the name.
+        """
         from std_srvs.srv import SetBool, Trigger
 
         kind = SetBool if service == "enable" else Trigger
         name = f"{self.target}/{service}"
         client = self.node.create_client(kind, name)
         try:
-            if not client.wait_for_service(timeout_sec=self.timeout_s):
-                raise ClientError(self.missing(name))
+            self._ready(client, name)
         finally:
             self.node.destroy_client(client)
+
+    def _ready(self, client, name: str) -> None:
+        """Wait ``timeout_s`` for ``client``'s service ``name``, then refuse twins."""
+        if not client.wait_for_service(timeout_sec=self.timeout_s):
+            raise ClientError(self.missing(name))
+        self.refuse_twins(name)
+
+    def refuse_twins(self, service: str) -> None:
+        """Raise :class:`ClientError` when more than one node in the graph is ``NODE``.
+
+        Two nodes of one name (a second launch on the domain, a stale process) both serve its
+        services: DDS hands a request to either (or both) and a parameter set reaches one, so
+        neither is called. Counted twice: the nodes of that name (``get_node_names_and_
+        namespaces`` lists each; their names come a moment after their services, waited for
+        within ``timeout_s``) and the servers of the fully qualified ``service``.
+        """
+        self.spin_until(lambda: self.target in self.node_names(), self.timeout_s)
+        named = sum(full_name(name, namespace) == self.target
+                    for name, namespace in self.node.get_node_names_and_namespaces())
+        count_services = getattr(self.node, "count_services", None)  # rclpy >= Jazzy
+        twins = max(named, count_services(service) if count_services else 0)
+        if twins > 1:
+            domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
+            raise ClientError(
+                f"{twins} nodes are named {self.target} on ROS domain {domain} (a second "
+                "launch, a stale process?): a call would reach either one, so none was sent; "
+                "stop all but one, or start each planner in a namespace of its own "
+                "(--node /arm1/vjepa_planner)")
 
     def missing(self, service: str) -> str:
         """Say in one line that ``service`` is not on this domain, and where planners are.
@@ -131,14 +173,11 @@ class PlannerClient:
 
     def node_names(self) -> set[str]:
         """Return the fully qualified names of the nodes in the graph now."""
-        return {f"{ns.rstrip('/')}/{name}"
-                for name, ns in self.node.get_node_names_and_namespaces()}
+        return {full_name(name, ns) for name, ns in self.node.get_node_names_and_namespaces()}
 
     def planners_in_graph(self) -> set[str]:
-        """Return the nodes offering a planner's ``~/enable`` and ``~/capture_goal``."""
-        services = {name for name, _ in self.node.get_service_names_and_types()}
-        return {name for name in self.node_names()
-                if f"{name}/enable" in services and f"{name}/capture_goal" in services}
+        """Return the nodes that are this package's planner (``package_planners``)."""
+        return package_planners(self.node, sorted(self.node_names()))
 
     # topics ------------------------------------------------------------------------------
     def spin_until(self, done, timeout_s: float) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import sys
-from pathlib import Path
 
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
@@ -22,9 +21,12 @@ from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
 WARN = 30  # rcl_interfaces/msg/Log.WARN
 MAX_LINES = 4  # the planner's lines on a goal printed
-# the planner's words for a goal image it did not take (planner_goals: a copy of a goal re-sent
-# after it ended, an image refused: "the previous goal stays", "still pursues the previous goal")
-NOT_TAKEN = ("not taken", "previous goal", "refused")
+# the planner's words for a goal it did not take (planner_goals, goal_decodes, resent_goals): a
+# copy of a goal re-sent after it ended ("not taken"), an image refused ("ignoring goal image
+# ...; the previous goal stays", "... no goal is set"), goal files whose lists disagree ("goal
+# not changed yet", "goal files not loaded") or that the decode refused ("... not applied")
+NOT_TAKEN = ("not taken", "previous goal", "refused", "ignoring", "not changed", "not loaded",
+             "not applied")
 CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (README Interface)
 TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
             "clear-goals": "clear_goals", "camera-check": "camera_check"}
@@ -87,19 +89,21 @@ def param_list(prog: str, client: PlannerClient) -> int:
 
 
 def param_get(prog: str, client: PlannerClient, names: list[str]) -> int:
-    """Print ``NAME: VALUE`` for each parameter (the value as ``-p NAME:=`` takes it)."""
+    """Print ``NAME: VALUE`` for each parameter (``param_text.value_text``: ``-p NAME:=``'s).
+
+    A parameter without a value is printed as declared: an array ``[]``, else ``(not set)``.
+    """
     from rcl_interfaces.srv import GetParameters
     from rclpy.parameter import parameter_value_to_python
 
-    from vjepa_ros.ros_values import ros_arg_value
+    from vjepa_ros.nodes.param_text import value_text
 
     del prog
-    _parameter_types(client, names)  # an unknown name: one line, the closest names
+    types = _parameter_types(client, names)  # an unknown name: one line, the closest names
     values = client.call(GetParameters, "get_parameters", GetParameters.Request(names=names),
                          ANSWER_S).values
     for name, value in zip(names, values, strict=True):
-        python = parameter_value_to_python(value)
-        print(f"{name}: {ros_arg_value(list(python) if isinstance(python, tuple) else python)}")
+        print(f"{name}: {value_text(parameter_value_to_python(value), types[name])}")
     return 0
 
 
@@ -141,35 +145,89 @@ def set_parameters(prog: str, client: PlannerClient, values: dict, types: dict,
                                                           if result.reason else ""))
 
 
-def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[int]) -> int:
+def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[int],
+               grippers: list[float] | None = None) -> int:
     """Make the goal image file(s) the planner's goal, replacing any goal it has.
 
-    One file without ``steps``: ``goal_image_path``; else the sub-goal list
-    ``goal_image_paths`` with ``goal_steps`` (one count per file; none: the node's
-    ``goals.default_steps``). The other goal parameters are emptied in the same atomic call
-    (``goal_gripper`` too: the node's ``goals.gripper`` rule), so that the files replace a goal
-    the other parameter set instead of being refused for it. Paths are made absolute (the node
-    reads a relative one from its own working directory; ``planner_cli`` refused a file that is
-    not there before ROS started).
+    ``files``: absolute paths (``planner_cli.goal_files_missing`` made them so: the node reads
+    a relative one from its own working directory). One file without ``steps``:
+    ``goal_image_path``; else the sub-goal list ``goal_image_paths`` with ``goal_steps`` (one
+    count per file; none: the node's ``goals.default_steps``). ``grippers``: ``goal_gripper``,
+    one closedness 0..1 per file; None: the node's ``goal_gripper`` kept when it holds one per
+    file (set for these files beforehand, as under ``goals.gripper`` subgoal), else emptied.
+    The other goal parameters are emptied in the same atomic call, so that the files replace a
+    goal the other parameter set instead of being refused for it. Then waits for the planner's
+    word (:func:`goal_outcome`): 0 once it took the files, 1 when it did not.
     """
     from vjepa_ros.nodes.param_text import DOUBLE_ARRAY, INTEGER_ARRAY, STRING, STRING_ARRAY
 
-    paths = [Path(file).expanduser().absolute() for file in files]  # (planner_cli checked them)
-    one = len(paths) == 1 and not steps
-    values = {"goal_image_path": str(paths[0]) if one else "",
-              "goal_image_paths": [] if one else [str(p) for p in paths],
-              "goal_steps": list(steps), "goal_gripper": []}
+    one = len(files) == 1 and not steps
+    if grippers is None:
+        grippers = _fitting_grippers(client, len(files))
+    values = {"goal_image_path": files[0] if one else "",
+              "goal_image_paths": [] if one else list(files),
+              "goal_steps": list(steps), "goal_gripper": list(grippers)}
     types = {"goal_image_path": STRING, "goal_image_paths": STRING_ARRAY,
              "goal_steps": INTEGER_ARRAY, "goal_gripper": DOUBLE_ARRAY}
     logs = client.node_logs({logger_name(client.target)})
-    status = set_parameters(prog, client, values, types, said={
-        "goal_image_path"} if one else {"goal_image_paths", *(["goal_steps"] if steps else [])})
-    if status == 0:  # the planner's warnings on the new goal (its size, its framing)
-        client.spin_until(lambda: False, 1.0)
-        for level, line in logs:
-            if level >= WARN:
-                print(line)
-    return status
+    said = {"goal_image_path"} if one else {"goal_image_paths", *(["goal_steps"] if steps
+                                                                   else [])}
+    status = set_parameters(prog, client, values, types,
+                            said=said | ({"goal_gripper"} if grippers else set()))
+    parameter = "goal_image_path" if one else "goal_image_paths"
+    return status or goal_outcome(prog, client, logs, parameter, files[0])
+
+
+def _fitting_grippers(client: PlannerClient, count: int) -> list[float]:
+    """Return the node's ``goal_gripper`` if it holds ``count`` entries, else []."""
+    from rcl_interfaces.srv import GetParameters
+    from rclpy.parameter import parameter_value_to_python
+
+    (value,) = client.call(GetParameters, "get_parameters",
+                           GetParameters.Request(names=["goal_gripper"]), ANSWER_S).values
+    grippers = list(parameter_value_to_python(value) or [])
+    return grippers if len(grippers) == count else []
+
+
+def not_taken(level: int, line: str) -> bool:
+    """Whether the planner's log line says a goal was not taken (a warning with NOT_TAKEN)."""
+    return level >= WARN and any(word in line for word in NOT_TAKEN)
+
+
+def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
+                 first: str) -> int:
+    """Wait for the planner's word on goal files set; print its lines; return the status.
+
+    ``logs``: :meth:`PlannerClient.node_logs` of the planner, gathered since before the set;
+    ``parameter``: the file parameter set; ``first``: its first file, which the planner's
+    ``new goal: goal 1/N (FILE)`` line names. 0 once the planner took the files (that line) or
+    keeps them (``PARAMETER set to its value in force, its files unchanged ...: no goal
+    change``); 1 when it says it did not (:func:`not_taken`: lists that disagree, "goal not
+    changed yet"; a file the decode refuses, "not applied"), or says nothing in
+    :data:`ANSWER_S` and its ``/diagnostics`` goal does not name the file. Its warnings (the
+    image's size, its framing) are printed either way.
+    """
+    from vjepa_ros.nodes.planner_watch import planner_goal_text
+
+    def word() -> list:
+        return [(level, line) for level, line in logs if not_taken(level, line)
+                or "new goal: goal 1/" in line and f"({first})" in line
+                or f"{parameter} set to its value in force, its files unchanged" in line]
+
+    client.spin_until(word, ANSWER_S)
+    for level, line in logs[:MAX_LINES]:
+        if level >= WARN or (level, line) in word():
+            print(line)
+    if any(not_taken(level, line) for level, line in word()):
+        print(f"{prog}: {client.target} did not take the goal files (its line above)",
+              file=sys.stderr)
+        return 1
+    if word() or f"({first})" in planner_goal_text(client, 3.0):
+        return 0
+    print(f"{prog}: {client.target} said nothing of the goal files in {ANSWER_S:g} s and its "
+          "status names another goal: vjepa-ros planner status shows what it does",
+          file=sys.stderr)
+    return 1
 
 
 def logger_name(node: str) -> str:
@@ -232,8 +290,7 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
               "(vjepa-ros planner status shows its goal)")
     # a warning may come with a goal taken (its size, a sub-goal list replaced): only a
     # refusal is a failure (the same picture re-sent, an image the goal rules refuse)
-    return 1 if any(level >= WARN and any(word in line for word in NOT_TAKEN)
-                    for level, line in said()) else 0
+    return 1 if any(not_taken(level, line) for level, line in said()) else 0
 
 
 def _quaternion(rpy: list[float] | None) -> tuple[float, float, float, float]:
