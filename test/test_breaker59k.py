@@ -256,6 +256,57 @@ def test_goal_image_sets_several_files_and_their_steps_atomically(planner, frank
     assert list(planner.get_parameter("goal_steps").value) == [2, 0]  # all or none
 
 
+# fix60k: the rest of each defect's kind --------------------------------------------------
+def test_goal_image_gives_the_closedness_with_gripper_and_says_1_when_none_fits(
+        planner, franka_example, tmp_path):
+    """goal-image under ``goals.gripper: subgoal``: the closedness given, or none that fits.
+
+    ``--gripper`` sets goal_gripper with the files (taken, 0); without a goal_gripper that
+    fits, the planner's "goal not changed yet" is status 1 and one line saying so.
+    """
+    import cv2
+
+    goal = tmp_path / "goal.png"
+    cv2.imwrite(str(goal), franka_example["frames"][1][:, :, ::-1])
+    assert planner_cli("clear-goals").returncode == 0
+    done = planner_cli("goal-image", str(goal), str(goal), "--steps", "2", "0",
+                       "--gripper", "1", "0.25")
+    assert done.returncode == 0, done.stderr
+    assert "goal_gripper = [1.0, 0.25]" in done.stdout, done.stdout
+    assert list(planner.get_parameter("goal_gripper").value) == [1.0, 0.25]
+    assert planner_goal().startswith(f"goal 1/2 ({goal})"), planner_goal()
+    assert planner_cli("clear-goals").returncode == 0  # goal_gripper [] again: none fits one
+    done = planner_cli("goal-image", str(goal))
+    assert done.returncode == 1, done
+    assert "goal not changed yet" in done.stdout, done.stdout
+    (line,) = said(done)
+    assert "did not take the goal files" in line, line
+    assert planner_goal() == "none"
+
+
+@pytest.mark.parametrize("argv", [("status",), ("goal-pose", "0.4", "0", "0.3"),
+                                  ("param", "set", "goal_steps", "[1]")])
+def test_twins_are_refused_by_every_verb(argv):
+    """Twins are refused by every verb, sending nothing.
+
+    Also the verbs that only wait for the planner (status, goal-pose) and parameter sets.
+    """
+    from std_srvs.srv import SetBool, Trigger
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    twins = [rclpy.create_node("vjepa_planner", namespace="/twin2", context=context)
+             for _ in range(2)]
+    for twin in twins:
+        twin.create_service(SetBool, "~/enable", lambda request, response: response)
+        twin.create_service(Trigger, "~/capture_goal", lambda request, response: response)
+    with spinning(context, tuple(twins), timeout_s=10.0):
+        done = planner_cli(*argv, "--node", "/twin2/vjepa_planner")
+    assert done.returncode == 1, done
+    (line,) = said(done)
+    assert "2 nodes are named /twin2/vjepa_planner" in line, line
+
+
 # param text (ROS-free): what ``param get`` prints, ``param set`` reads back as the same value
 @given(st.lists(st.integers(-2**63, 2**63 - 1), max_size=5))
 @settings(max_examples=200, deadline=None)

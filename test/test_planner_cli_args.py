@@ -190,3 +190,101 @@ def test_without_rclpy_it_says_what_to_install_in_one_line(monkeypatch, capsys):
     assert err[1] == ("vjepa-ros planner enable: needs rclpy and the ROS message packages (No "
                       "module named 'rclpy'): pip install -r requirements-ros.txt, or source a "
                       "ROS 2 install"), err
+
+
+# fix60k: what rclpy cannot send, and ROS names, refused before ROS starts (breaker59k #1, #3)
+def _parsed(*argv: str) -> argparse.Namespace:
+    """Return ``vjepa-ros planner ARGV`` as the command's own parser reads it."""
+    parser = argparse.ArgumentParser()
+    planner_cli.add_commands(parser.add_subparsers())
+    return parser.parse_args(["planner", *argv])
+
+
+@pytest.mark.parametrize("text, type_code, value", [
+    (str(2**63 - 1), INTEGER, 2**63 - 1), (str(-2**63), INTEGER, -2**63),
+    (f"[{2**63 - 1}, {-2**63}]", INTEGER_ARRAY, [2**63 - 1, -2**63]),
+])
+def test_integers_at_the_int64_ends_are_read(text, type_code, value):
+    assert parameter_value("p", text, type_code) == value
+
+
+@pytest.mark.parametrize("text, type_code", [
+    (str(2**63), INTEGER), (str(-2**63 - 1), INTEGER), ("99999999999999999999", INTEGER),
+    (f"[1, {2**63}]", INTEGER_ARRAY), (f"[{-2**64}]", INTEGER_ARRAY),
+])
+def test_an_integer_beyond_int64_is_one_line_naming_the_parameter_and_the_range(text,
+                                                                                 type_code):
+    """Refused before sending: rclpy cannot serialise it (SystemError out of ParameterValue)."""
+    with pytest.raises(UsageError) as refused:
+        parameter_value("planner.samples", text, type_code)
+    said = str(refused.value)
+    assert said.startswith("parameter planner.samples is an integer") and "\n" not in said
+    assert f"[{-2**63}, {2**63 - 1}]" in said, said
+
+
+@pytest.mark.parametrize("value, type_code, text", [
+    (None, INTEGER_ARRAY, "[]"), (None, DOUBLE_ARRAY, "[]"), (None, STRING_ARRAY, "[]"),
+    (None, BOOL_ARRAY, "[]"), (None, 5, "[]"),  # 5: a byte array
+    (None, STRING, "(not set)"), (None, INTEGER, "(not set)"), (None, BOOL, "(not set)"),
+    ((1, 2), INTEGER_ARRAY, "[1, 2]"), ([b"\x00", b"\xff"], 5, "[0, 255]"),
+    ("08", STRING, '"08"'), (float("inf"), DOUBLE, ".inf"),
+])
+def test_param_get_prints_every_kind_as_declared_not_set_included(value, type_code, text):
+    """An array declared empty, answered NOT_SET (None) by rclpy, prints ``[]`` (breaker59k #2)."""
+    from vjepa_ros.nodes.param_text import value_text
+
+    assert value_text(value, type_code) == text
+
+
+@pytest.mark.parametrize("topic", ["goal pose", "arm1//goal_pose", "goal_pose/", "1goal",
+                                   "/arm-1/goal_pose", "{node}/goal_pose", "~goal", "/"])
+def test_a_topic_ros_refuses_is_a_usage_error_naming_topic(topic):
+    args = _parsed("goal-pose", "0.45", "0", "0.35", "--topic", topic)
+    with pytest.raises(UsageError) as refused:
+        planner_cli.check_arguments(args)
+    assert str(refused.value).startswith(f"--topic {topic!r}") and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("topic", ["/arm1/goal_pose", "goal_pose", "arm1/goal_pose"])
+def test_a_topic_ros_takes_passes(topic):
+    planner_cli.check_arguments(_parsed("goal-pose", "0.45", "0", "0.35", "--topic", topic))
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["goal-image", "a.png", "b.png", "--gripper", "1"], "--gripper gives 1 closedness value(s) "
+     "for 2 files"),
+    (["goal-image", "a.png", "--gripper", "1.5"], "--gripper 1.5: a closedness lies in [0, 1]"),
+    (["goal-image", "a.png", "--gripper", "nan"], "--gripper nan: a closedness lies in [0, 1]"),
+    (["goal-image", "a.png", "--steps", str(2**63)], f"--steps {2**63}: a count ROS holds is "
+     f"at most {2**63 - 1}"),
+])
+def test_goal_image_counts_and_closedness_are_checked_before_ros(argv, said):
+    with pytest.raises(UsageError, match=None) as refused:
+        planner_cli.check_arguments(_parsed(*argv))
+    assert str(refused.value).startswith(said), str(refused.value)
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["goal-image", "goal\udce9.png"], "FILE"),
+    (["param", "set", "goal_image_path", "/tmp/goal\udce9.png"], "NAME VALUE"),
+    (["param", "get", "planner.sampl\udce9s"], "NAME"),
+    (["goal-pose", "0.4", "0", "0.3", "--frame", "base\udce9"], "--frame"),
+])
+def test_a_word_that_is_no_utf8_is_refused_naming_its_argument(argv, what):
+    """Latin-1 bytes in argv (surrogate escapes): rclpy's UnicodeEncodeError while serialising."""
+    with pytest.raises(UsageError) as refused:
+        planner_cli.check_arguments(_parsed(*argv))
+    said = str(refused.value)
+    assert said.startswith(f"{what} '") and "not UTF-8 text" in said, said
+    said.encode("utf-8")  # the line itself prints
+
+
+def test_a_refused_argument_is_status_2_before_rclpy(monkeypatch, capsys):
+    from vjepa_ros.nodes import planner_client
+
+    monkeypatch.setattr(planner_client, "PlannerClient", None)  # never reached
+    args = _parsed("goal-pose", "0.45", "0", "0.35", "--topic", "goal pose")
+    assert planner_cli.cmd_planner(args) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("vjepa-ros planner goal-pose: --topic 'goal pose' is not a valid ROS "
+                           "topic name"), line

@@ -33,8 +33,8 @@ def parameter_value(name: str, text: str, type_code: int):
     bool: ``true``/``false`` (any case); integer: decimal digits (``0100`` is 100) within int64
     (``ParameterValue``'s field; rclpy cannot send a larger one); double: a decimal or integer
     number, ``nan``/``inf`` as Python reads them (a float64 holds them: the node judges the
-    range); string: the text as typed, if UTF-8 can carry it (a ROS string is UTF-8: an
-    argument of undecodable bytes is not); arrays: ``[a, b]`` YAML (``[]`` empty), each item
+    range); string: the text as typed (``planner_cli.check_arguments`` refused one that is no
+    UTF-8, as a ROS string must be); arrays: ``[a, b]`` YAML (``[]`` empty), each item
     read as above. Raises :class:`~vjepa_ros.config.UsageError` (exit status 2) with one line
     naming the parameter, its type and what to type.
     """
@@ -72,12 +72,6 @@ def _scalar(name: str, text, type_code: int, typed: str, array: int | None = Non
     words = str(text).strip()
     what = f"item {words!r} of {typed!r}" if array else repr(typed)
     if type_code == STRING:
-        try:
-            str(text).encode("utf-8")
-        except UnicodeEncodeError:  # argv bytes no encoding decoded (surrogate escapes)
-            raise UsageError(f"parameter {name} is {TYPE_NAMES[array or STRING]}: {what} holds "
-                             "bytes that are not UTF-8 text, which a ROS string must be; give "
-                             "it as UTF-8 text") from None
         return str(text)
     if type_code == BOOL and words.lower() in ("true", "false"):
         return words.lower() == "true"

@@ -38,6 +38,9 @@ from vjepa_ros.nodes.planner_name import PLANNER_NODE
 PROG = "vjepa-ros planner"
 TIMEOUT_S = 10.0  # for the planner's services to appear: discovery takes ~1 s on a quiet host
 SIM_GOAL_POSE = "goal_pose"  # sim_node's goal pose topic (in the planner's namespace)
+# the string arguments as the usage names them (check_text)
+WORDS = {"node": "--node", "topic": "--topic", "frame": "--frame", "files": "FILE",
+         "names": "NAME", "items": "NAME VALUE"}
 VERB_HELP = {
     "enable": "start commanding the arm (~/enable true); prints what still blocks commands",
     "disable": "stop commanding: shadow mode, planning only (~/enable false)",
@@ -152,11 +155,37 @@ def check_topic(option: str, given: str) -> None:
         pass
 
 
+def check_text(args: argparse.Namespace) -> None:
+    """Refuse a word that is no UTF-8 text (2): ROS strings are UTF-8, rclpy cannot send it.
+
+    Python keeps argument bytes no encoding reads as surrogates (``surrogateescape``): a file
+    name in Latin-1, a ``param set`` value typed in another locale. rclpy raises
+    UnicodeEncodeError while it serialises the request, after the planner was found.
+    """
+    for dest, given in vars(args).items():
+        for word in given if isinstance(given, list) else [given]:
+            if isinstance(word, str) and not _utf8(word):
+                what = WORDS.get(dest, dest)
+                shown = word.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                raise UsageError(f"{what} {shown!r} holds bytes that are not UTF-8 text, which "
+                                 "ROS strings must be: give UTF-8 text (rename such a file)")
+
+
+def _utf8(word: str) -> bool:
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_arguments(args: argparse.Namespace) -> None:
     """Refuse what cannot be used, in one line (:class:`UsageError`, exit status 2).
 
-    Every ROS name option by rcl's rules (``--node``, ``--topic``), every count within int64.
+    Every ROS name option by rcl's rules (``--node``, ``--topic``), every count within int64,
+    every word UTF-8 text (:func:`check_text`).
     """
+    check_text(args)
     args.node = full_node_name(args.node)
     if getattr(args, "topic", None) is not None:
         check_topic("--topic", args.topic)
