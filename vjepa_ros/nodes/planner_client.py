@@ -116,10 +116,11 @@ class PlannerClient:
         Two nodes of one name (a second launch on the domain, a stale process) both serve its
         services: DDS hands a request to either (or both) and a parameter set reaches one, so
         neither is called. Counted twice: the nodes of that name (``get_node_names_and_
-        namespaces`` lists each; their names come a moment after their services, waited for
-        within ``timeout_s``) and the servers of the fully qualified ``service``.
+        namespaces`` lists each; their names come a moment after their services: up to 3 s
+        more) and the servers of the fully qualified ``service``. A twin whose process the
+        graph has not discovered yet is not seen.
         """
-        self.spin_until(lambda: self.target in self.node_names(), self.timeout_s)
+        self.spin_until(lambda: self.target in self.node_names(), min(self.timeout_s, 3.0))
         named = sum(full_name(name, namespace) == self.target
                     for name, namespace in self.node.get_node_names_and_namespaces())
         count_services = getattr(self.node, "count_services", None)  # rclpy >= Jazzy
