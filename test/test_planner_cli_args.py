@@ -288,3 +288,45 @@ def test_a_refused_argument_is_status_2_before_rclpy(monkeypatch, capsys):
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("vjepa-ros planner goal-pose: --topic 'goal pose' is not a valid ROS "
                            "topic name"), line
+
+
+class _Logged:
+    """The client as ``goal_outcome`` uses it: the planner's /rosout lines already in."""
+
+    target = "/vjepa_planner"
+
+    def spin_until(self, done, timeout_s):
+        return bool(done())
+
+
+@pytest.mark.parametrize("logs, status, printed", [
+    ([(20, "p: goal_image_path: decoding 1 goal file(s) off the executor thread; the previous "
+       "goal stays until they are decoded"), (20, "p: new goal: goal 1/1 (/g.png), step 0/∞")],
+     0, ["p: new goal: goal 1/1 (/g.png), step 0/∞"]),  # an info "previous goal": no refusal
+    ([(30, "p: goal not changed yet: 1 goal image but 0 goal_gripper entries; set goal_gripper "
+       "with one closedness (0 open .. 1 closed) per image (goals.gripper is subgoal)")], 1,
+     ["p: goal not changed yet: 1 goal image but 0 goal_gripper entries; set goal_gripper with "
+      "one closedness (0 open .. 1 closed) per image (goals.gripper is subgoal)"]),
+    ([(40, "p: goal_image_path not applied: image has transparent pixels; ...")], 1,
+     ["p: goal_image_path not applied: image has transparent pixels; ..."]),
+    ([(30, f"p: warning {i}") for i in range(6)] + [(20, "p: new goal: goal 1/1 (/g.png)")], 0,
+     [f"p: warning {i}" for i in range(4)] + ["p: new goal: goal 1/1 (/g.png)"]),
+    ([(20, "p: goal_gripper set to its value in force [1.0]: no goal change (...)"),
+      (20, "p: goal_image_path set to its value in force, its files unchanged since they were "
+       "read: no goal change (...)")], 0,
+     ["p: goal_image_path set to its value in force, its files unchanged since they were read: "
+      "no goal change (...)"]),  # another parameter's "no goal change" decides nothing
+    ([(20, "p: new goal: goal 1/1 (/other.png), step 0/∞")], 1, []),  # another file's goal
+])
+def test_goal_image_s_status_is_the_planner_s_word_on_its_files(monkeypatch, capsys, logs,
+                                                                status, printed):
+    """The planner's first word on the files decides (fix60k, breaker59k #4), always printed."""
+    from vjepa_ros.nodes import planner_verbs, planner_watch
+
+    monkeypatch.setattr(planner_verbs, "ANSWER_S", 0.0)
+    monkeypatch.setattr(planner_watch, "planner_goal_text", lambda client, timeout_s: "none")
+    got = planner_verbs.goal_outcome("vjepa-ros planner goal-image", _Logged(), logs,
+                                     "goal_image_path", "/g.png")
+    out, err = capsys.readouterr()
+    assert (got, out.splitlines()) == (status, printed)
+    assert len(err.splitlines()) == (status == 1)

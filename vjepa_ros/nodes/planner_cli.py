@@ -17,7 +17,8 @@ namespace, whose simulator's ``goal_pose`` is ``/arm1/goal_pose``). The network 
 (``scripts/ros_env.sh``: LOCALHOST discovery, the caller's ``ROS_DOMAIN_ID``, unset: domain 0
 as ``vjepa-ros launch``) is applied before rclpy starts, and the domain line printed first
 (``ros_environment.ros_network_line``). Exit status 0 the node did it, 1 it refused (its
-message), did not answer or is not there (one line), 2 what was typed cannot be used. This module
+message), did not answer, is not there, left the graph while answering or shares its name with
+another node (one line; twins: neither called), 2 what was typed cannot be used. This module
 imports no rclpy (the CLI builds its parser at start-up).
 """
 

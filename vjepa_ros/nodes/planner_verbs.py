@@ -215,14 +215,15 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
                 or f"{parameter} set to its value in force, its files unchanged" in line]
 
     client.spin_until(word, ANSWER_S)
-    for level, line in logs[:MAX_LINES]:
-        if level >= WARN or (level, line) in word():
-            print(line)
-    if any(not_taken(level, line) for level, line in word()):
+    decided = word()[:1]  # the planner's first word decides: printed whatever came before it
+    shown = [said for said in logs if said[0] >= WARN or said in decided][:MAX_LINES]
+    for _, line in shown + [said for said in decided if said not in shown]:
+        print(line)
+    if any(not_taken(level, line) for level, line in decided):
         print(f"{prog}: {client.target} did not take the goal files (its line above)",
               file=sys.stderr)
         return 1
-    if word() or f"({first})" in planner_goal_text(client, 3.0):
+    if decided or f"({first})" in planner_goal_text(client, 3.0):
         return 0
     print(f"{prog}: {client.target} said nothing of the goal files in {ANSWER_S:g} s and its "
           "status names another goal: vjepa-ros planner status shows what it does",
