@@ -32,6 +32,7 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["launch", "--checkpoint", "demo", "--node", "sim", "-p", "sim.real_time_factor:=-1"],
      "sim: -p sim.real_time_factor must lie in [0, 100]"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be a step rate"),
+    (["inspect", "BAG", "--rate", "0"], "--rate must be a step rate"),
     (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must be less than"),
     (["bag-from-npz", "OUT", "--rate", "0"], "--rate must be a step rate"),
     (["record", "OUT", "--seed", "-3"], "--seed -3: must be >= 0"),
@@ -82,6 +83,7 @@ FAILURES = [  # refused at work: a missing or unusable file, no data
     (["launch", "--checkpoint", "MISSING.pt"], "--checkpoint"),
     (["planner", "goal-image", "MISSING"], "MISSING"),  # before ROS starts: one line
     (["eval", "BAG", "--out", "OUT"], "bag not found"),
+    (["inspect", "MISSING"], "MISSING"),  # one line, before any model
     (["bag-from-npz", "OUT", "--episode", "MISSING.npz"], "--episode"),
     (["record", "AFILE"], "AFILE"),
     (["camera-check", "BAG", "--out", "OUT", "--checkpoint", "demo"], "bag not found"),

@@ -89,3 +89,22 @@ def test_bag_player_node_merges_a_pending_log_once_over_its_loops(context, tmp_p
     finally:
         player.destroy_node()
     assert len(merges) == 1, f"the .db3 and its log were copied {len(merges)} times"
+
+
+def test_inspect_merges_a_pending_log_once_for_eval_s_reading_and_train_s(tmp_path,
+                                                                            monkeypatch, capsys):
+    # inspect reads a bag as eval does, then as train does: one merged copy for both, and the
+    # copy's folder removed once the bag is read
+    bag = write_killed_sqlite_bag(tmp_path)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr("tempfile.tempdir", None)  # TMPDIR read again
+    merges = _counted_merges(monkeypatch)
+    code = main(["inspect", str(bag), "--frames-per-clip", "4"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "bag           " in out and "frames 6 on " in out, out  # the log's messages read
+    assert "train         1 segment, 6 steps" in out, out
+    assert len(merges) == 1, f"the .db3 and its log were copied {len(merges)} times"
+    assert list(temp.iterdir()) == [], "the merged copy is removed after"

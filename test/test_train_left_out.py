@@ -46,8 +46,8 @@ def test_every_source_left_out_is_advised_the_clips_that_keep_them_all(runs, fix
     for index, note in enumerate(notes):
         assert note.startswith(f"left out /data/ep{index}.npz: no 8 consecutive"), note
         assert advice in note and f"leave /data/ep{index}.npz out" in note, note
-        assert f"keep all {len(runs)} sources left out, /data/ep{shortest}.npz's run of " \
-            f"{min(runs)} steps the shortest" in note, note
+        assert f"keep all {len(runs)} sources left out as too short, /data/ep{shortest}.npz's " \
+            f"run of {min(runs)} steps the shortest)" in note, note
 
 
 def test_no_clip_length_keeps_a_source_without_two_valid_steps():
@@ -55,8 +55,8 @@ def test_no_clip_length_keeps_a_source_without_two_valid_steps():
                            clip_fix(2))
     for note, own in zip(notes, (7, 1, 4), strict=True):
         assert "--frames-per-clip" not in note, note
-        assert "no clip length keeps all 3 sources left out: /data/b.npz has no 2 consecutive " \
-            f"valid steps; {own} steps would keep this one" in note, note
+        assert "no clip length keeps all 3 sources left out as too short: /data/b.npz has " \
+            f"no 2 consecutive valid steps; {own} steps would keep this one" in note, note
 
 
 def test_one_source_left_out_keeps_its_own_advice_and_a_damaged_one_its_damage():
@@ -67,6 +67,11 @@ def test_one_source_left_out_keeps_its_own_advice_and_a_damaged_one_its_damage()
     notes = left_out_notes([_short("a.npz", 6), damaged, _short("c.npz", 4)], clip_fix(2))
     assert notes[1] == f"left out {damaged}" and "intact copy" in notes[1]
     assert "give --frames-per-clip 4 or" in notes[0] and "keep all 2 sources" in notes[0]
+    # three left out, one of them damaged: the count says what it counts (user59w)
+    for note in (notes[0], notes[2]):
+        assert "keep all 2 sources left out as too short" in note, note
+        assert "the 1 damaged bag left out besides, which no clip length brings back, not " \
+            "counted)" in note, note
 
 
 def _episodes(folder: Path, frozen_after: list[int | None], length: int = 30) -> Path:

@@ -7,6 +7,7 @@ vjepa-ros demo             one planning step on real Franka frames (see ``vjepa-
 vjepa-ros launch           the planner node (and --camera, --node sim ...) in one process
 vjepa-ros planner VERB     talk to a running planner: enable, goals, parameters, status
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
+vjepa-ros inspect PATH     what eval and train read from bags and .npz episodes, no model
 vjepa-ros camera-check BAG does the world model see the robot's axes from this camera placement
 vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
 vjepa-ros collect          record scripted simulator episodes (``vjepa_ros/sim``)
@@ -156,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vjepa_ros.eval.command import add_commands as add_eval_commands
 
     add_eval_commands(sub)  # eval, bag-from-npz, record
+    from vjepa_ros.eval.inspect_command import add_commands as add_inspect_commands
+
+    add_inspect_commands(sub)  # inspect
     from vjepa_ros.eval.camera_check_command import add_commands as add_camera_check_commands
 
     add_camera_check_commands(sub)  # camera-check

@@ -44,19 +44,24 @@ def add_bag_planning_arguments(parser: argparse.ArgumentParser, name: str, verb:
     add_planning_arguments(parser, default_preset="paper", no_checkpoint=no_checkpoint,
                            no_checkpoint_cem=no_checkpoint_cem, random_when=random_when)
     add_search_method_arguments(parser)
-    parser.add_argument("--rate", type=float, default=4.0,
-                        help="model step rate in Hz (default 4)")
+    add_step_rate_arguments(parser)
     parser.add_argument("--max-steps", type=int, default=0,
                         help=f"{verb} at most N steps (0, the default: all)")
-    parser.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
-                        help="longest time between two recorded states that a step's state is "
-                        "interpolated across; steps in longer gaps are dropped (default 0.1: "
-                        f"states at 10 Hz or faster; at most {MAX_STATE_GAP_S:g})")
     _add_window_arguments(parser, verb)
     add_topic_arguments(parser)
     add_threads_argument(parser)
     parser.add_argument("--no-plots", action="store_true", help="write no plots (.png files)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_step_rate_arguments(parser) -> None:
+    """Add ``--rate`` [Hz] and ``--max-state-gap`` [s] (``EvalConfig``'s; ``inspect``'s too)."""
+    parser.add_argument("--rate", type=float, default=4.0,
+                        help="model step rate in Hz (default 4)")
+    parser.add_argument("--max-state-gap", type=float, default=0.1, metavar="SECONDS",
+                        help="longest time between two recorded states that a step's state is "
+                        "interpolated across; steps in longer gaps are dropped (default 0.1: "
+                        f"states at 10 Hz or faster; at most {MAX_STATE_GAP_S:g})")
 
 
 def _add_window_arguments(parser, verb: str) -> None:

@@ -32,6 +32,7 @@ import torch
 
 from vjepa_ros.eval import metrics
 from vjepa_ros.eval.eval_config import EvalConfig, goal_offset_note
+from vjepa_ros.eval.recording_summary import describe_recording
 from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
 from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
@@ -40,7 +41,6 @@ from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_d
 from vjepa_ros.recordings.bag_arm_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
-from vjepa_ros.recordings.dropped_steps import median_rate_hz
 from vjepa_ros.recordings.recording import Recording
 from vjepa_ros.recordings.resample import Steps
 from vjepa_ros.robot.goal_switch_config import planner_settings
@@ -167,43 +167,6 @@ def describe_model(model) -> dict:
         "embed_dim": getattr(model, "embed_dim", None),
         "predictor_parameters": int(sum(p.numel() for p in predictor.parameters()))
         if isinstance(predictor, torch.nn.Module) else None,
-    }
-
-
-def _range(values: np.ndarray) -> dict:
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) == 0:
-        return {"min": None, "max": None, "mean": None}
-    return {"min": float(values.min()), "max": float(values.max()),
-            "mean": float(values.mean())}
-
-
-def describe_recording(recording: Recording, steps: Steps, step_notes: list[str] = ()) -> dict:
-    """Return the report's ``recording`` part; ``notes``: the input's, then ``step_notes``."""
-    return {
-        "path": str(recording.path),
-        "absolute_path": str(Path(recording.path).expanduser().absolute()),
-        "storage": recording.storage,
-        "compression": recording.compression,
-        "duration_s": recording.duration_s,
-        "image_topic": recording.image_topic,
-        "image_type": recording.image_type,
-        "frames": int(len(recording.image_times)),
-        "frame_rate_hz": median_rate_hz(recording.image_times),  # None: under 2 times
-        "state_source": recording.state_source,
-        "state_topic": recording.state_topic,
-        "states": int(len(recording.state_times)),
-        "state_rate_hz": median_rate_hz(recording.state_times),
-        "gripper_source": recording.gripper_source,
-        "gripper_topics_searched": list(recording.gripper_searched),
-        "gripper_closedness": _range(recording.states[:, 6]),
-        "notes": [*recording.notes, *step_notes],
-        "grid_steps": int(len(steps)),
-        "valid_steps": int(steps.valid.sum()),
-        "dropped_steps": dict(steps.dropped),
-        # measured: the furthest a valid step's frame lies from its grid time [s]
-        "largest_frame_offset_s": float(np.abs(steps.frame_times - steps.grid_times)[
-            steps.valid].max(initial=0)) / 1e9,
     }
 
 

@@ -177,6 +177,17 @@ def streams_text(rec: dict) -> str:
             + _closedness(rec.get("gripper_closedness")))
 
 
+def bag_lines(rec: dict) -> list[str]:
+    """Return the ``bag`` line and its streams' line of a report's ``recording`` part ``rec``.
+
+    ``bag  PATH (mcap, compression none, 4.0 s)`` then :func:`streams_text`: what eval and
+    ``vjepa-ros inspect`` print about the bag read.
+    """
+    return [f"bag           {rec['path']} ({rec['storage']}, compression "
+            f"{rec.get('compression', 'none')}, {rec['duration_s']:.1f} s)",
+            f"              {streams_text(rec)}"]
+
+
 def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
     """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints).
 
@@ -193,9 +204,7 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
                       f"({actions['sign_agreement_steps'][a]} of {actions['steps']})"
                       for a in AXES)
     lines = [
-        f"bag           {rec['path']} ({rec['storage']}, compression "
-        f"{rec.get('compression', 'none')}, {rec['duration_s']:.1f} s)",
-        f"              {streams_text(rec)}",
+        *bag_lines(rec),
         f"steps         {summary['steps_evaluated']} evaluated of {rec['grid_steps']} at "
         f"{report['eval']['rate_hz']:g} Hz ({rec['valid_steps']} valid)",
         f"planner       {planner.get('method', 'cem').upper()} S {planner['samples']}, "

@@ -30,11 +30,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from vjepa_ros.atomic_files import replacing
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.recordings.episode_file import (
     EPISODE_ARRAYS,
     check_episode_frames,
@@ -42,6 +40,7 @@ from vjepa_ros.recordings.episode_file import (
     read_episode_arrays,
 )
 from vjepa_ros.recordings.joint_columns import JOINT_POSITIONS, episode_states, read_state_arrays
+from vjepa_ros.recordings.lazy_actions import LazyActions, given_actions
 from vjepa_ros.robot.state_ranges import states_problem
 
 DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
@@ -54,7 +53,15 @@ NUMBER_ARRAYS = {"states": "[T, 7]", "actions": "[T-1, 7]", "timestamps": "[T] i
 
 
 def actions_from_states(states: np.ndarray) -> np.ndarray:
-    """Return actions [T-1, 7] float32: state_{t+1} ⊖ state_t for states [T, 7]."""
+    """Return actions [T-1, 7] float32: state_{t+1} ⊖ state_t for states [T, 7].
+
+    torch is imported here, on the first call, not with this module: readers that only look
+    at a recording (``vjepa-ros inspect``) stay torch-free.
+    """
+    import torch
+
+    from vjepa_ros.planning.pose import state_difference
+
     states = torch.from_numpy(np.asarray(states, dtype=np.float64))
     return state_difference(states[:-1], states[1:]).numpy().astype(np.float32)
 
@@ -63,21 +70,23 @@ def actions_from_states(states: np.ndarray) -> np.ndarray:
 class Episode:
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32
-    actions: np.ndarray  # [T-1, 7] float32
+    # [T-1, 7] float32; None: computed from the states when first read (lazy_actions: torch
+    # then, so an episode only looked at, vjepa-ros inspect, never imports it)
+    actions: np.ndarray | None = LazyActions()
     timestamps: np.ndarray  # [T] float64, seconds, never going back (a repeat: one moment)
     metadata: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         self.frames = check_episode_frames(self.frames)
         self.states = np.asarray(self.states, dtype=np.float32)
-        self.actions = np.asarray(self.actions, dtype=np.float32)
+        given = given_actions(self)  # None: computed when read, from checked states
         self.timestamps = np.asarray(self.timestamps, dtype=np.float64)
         count = len(self.frames)
         if count < 1:
             raise ValueError("an episode needs at least one frame")
         expected = {
             "states": (self.states, (count, 7)),
-            "actions": (self.actions, (count - 1, 7)),
+            **({} if given is None else {"actions": (given, (count - 1, 7))}),
             "timestamps": (self.timestamps, (count,)),
         }
         for name, (array, shape) in expected.items():
@@ -96,9 +105,9 @@ class Episode:
 
     @classmethod
     def from_states(cls, frames, states, timestamps, metadata: dict | None = None) -> Episode:
-        """Build an episode, computing the actions from consecutive states."""
+        """Build an episode whose actions come from consecutive states (on first read)."""
         states = np.asarray(states, dtype=np.float32)
-        return cls(frames, states, actions_from_states(states), timestamps, dict(metadata or {}))
+        return cls(frames, states, None, timestamps, dict(metadata or {}))
 
     def __len__(self) -> int:
         return len(self.frames)

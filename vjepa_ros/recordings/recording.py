@@ -211,6 +211,25 @@ class Recording:
             reader.close()
         raise BagError(f"{self.path}: {self.image_topic} has fewer messages than indexed")
 
+    def frame_encoding(self) -> str:
+        """Return the first camera message's ``encoding`` (Image) or ``format`` (compressed).
+
+        "" for a bag without frames. What ``vjepa-ros inspect`` says frames are read as
+        (``images.decode_image_message`` decodes each message by its own field).
+        """
+        if not len(self.image_times):
+            return ""
+        reader = open_reader(self.path, self.salvaged, self.copies)
+        try:
+            read_types = topic_types(reader.connections)[1]
+            for connection, _, raw in iter_messages(reader, self.path, [self.image_topic],
+                                                    read_types):
+                msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
+                return str(getattr(msg, "encoding", None) or getattr(msg, "format", ""))
+        finally:
+            reader.close()
+        return ""
+
     def load_frames(self, frame_indices) -> np.ndarray:
         """Decode the frames with these indices (into ``image_times``): uint8 [K, H, W, 3]."""
         frame_indices = np.asarray(frame_indices, dtype=np.int64).reshape(-1)

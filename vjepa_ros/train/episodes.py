@@ -29,6 +29,7 @@ from vjepa_ros.recordings.bag_folders import (
     refuse_special,
     walk_files,
 )
+from vjepa_ros.recordings.lazy_actions import LazyActions
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
@@ -127,7 +128,9 @@ class Segment:
     name: str
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32
-    actions: np.ndarray  # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k
+    # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k; None: computed from the states when first read
+    # (recordings.lazy_actions: torch then, never while a recording is only looked at, inspect)
+    actions: np.ndarray | None = LazyActions()
     demonstration: int = 0
     # its states are of data.topics.tcp_xyz / tcp_rpy (a joint-state bag's FK, poses that
     # agree with it: Recording.at_tcp; an .npz's as saved); False: a pose-only bag's own point
@@ -252,17 +255,20 @@ def _folder_sources(files: list[Path], notes: list[str]) -> list[Source]:
     return found
 
 
-def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list[str]]:
+def load_segments(source: Source, data: DataConfig, *,
+                  copies=None) -> tuple[list[Segment], list[str]]:
     """Return (segments of at least ``frames_per_clip`` frames, notes on what was left out).
 
     An ``.npz`` episode and a bag alike are put on the ``data.rate_hz`` grid by their times
     (``recordings.resample``: an episode by its ``timestamps``) and split at invalid steps
     (``segments``). Frames near-black throughout (12-bit values in 16-bit words read through
     v / 257, or a scene that dark) get the live node's note, naming the source
-    (``segments.step_segments``); they are used as read, never rescaled.
+    (``segments.step_segments``); they are used as read, never rescaled. ``copies``: a
+    bag's ``temp_copies.TempCopies`` from an earlier reading of it (``vjepa-ros inspect``'s eval
+    part), so that a ``.db3`` with a pending log is merged once (None: the reading's own).
     """
     from vjepa_ros.train.segments import bag_segments, npz_segments  # they raise this module's
 
     if source.kind == "npz":
         return npz_segments(source.path, data)
-    return bag_segments(source.path, data)
+    return bag_segments(source.path, data, copies=copies)

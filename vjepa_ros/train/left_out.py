@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vjepa_ros.counts import counted
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.train.episodes import ClipFix, ShortSourceError, shorter_fix
 
@@ -34,14 +35,21 @@ def left_out_notes(errors: list[ShortSourceError], fix: ClipFix | None = None) -
     shortest = min(runs, key=lambda exc: exc.longest)
     keeps, count = shortest.longest, len(runs)
     advise = fix or shorter_fix
+    # the count is of the sources left out as too short: a damaged bag left out besides is
+    # said apart (no clip length brings it back), never counted among them (user59w: "all 2
+    # sources left out" with three left out)
+    damaged = len(errors) - count
+    besides = (f"; the {counted(damaged, 'damaged bag')} left out besides, which no clip "
+               "length brings back, not counted" if damaged else "")
 
     def for_all(path: Path, longest: int) -> str:
         advice = advise(path, keeps)
         if keeps >= MIN_CLIP:
-            return (f"{advice} (the longest clips that keep all {count} sources left out, "
-                    f"{shown_path(shortest.path)}'s run of {keeps} steps the shortest)")
-        return (f"{advice} (no clip length keeps all {count} sources left out: "
+            return (f"{advice} (the longest clips that keep all {count} sources left out as "
+                    f"too short, {shown_path(shortest.path)}'s run of {keeps} steps the "
+                    f"shortest{besides})")
+        return (f"{advice} (no clip length keeps all {count} sources left out as too short: "
                 f"{shown_path(shortest.path)} has no {MIN_CLIP} consecutive valid steps; "
-                f"{longest} steps would keep this one)")
+                f"{longest} steps would keep this one{besides})")
 
     return [f"left out {exc if exc.damage else exc.with_fix(for_all)}" for exc in errors]

@@ -21,7 +21,6 @@ from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_reader import train_words
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
-from vjepa_ros.recordings.episode import actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, jump_intervals
@@ -126,13 +125,15 @@ def _npz_sources(path: Path) -> str:
             f"{shown_path(path)} out")
 
 
-def bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
-    """Return a bag's segments and notes (``episodes.load_segments``).
+def bag_segments(path: Path, data: DataConfig, *,
+                 copies=None) -> tuple[list[Segment], list[str]]:
+    """Return a bag's segments and notes (``episodes.load_segments``; ``copies`` as there).
 
     Raises EpisodeError (a bag train cannot use, or no gripper state, named), ShortSourceError.
     """
     try:
-        recording = read_recording(path, data.topics, alone=False)  # parts: find_sources's
+        recording = read_recording(path, data.topics, alone=False,  # parts: find_sources's
+                                   copies=copies)
         steps = resample(recording.image_times, recording.state_times, recording.states,
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s,
                          jumps_ns=recording.state_jumps_ns, period_ends=False,
@@ -239,7 +240,7 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
         run_frames = np.stack([frames[int(i)] for i in steps.frame_indices[a:b]])
         states = steps.states[a:b].astype(np.float32)
         label = name if len(long_runs) == 1 else f"{name}#{number}"
-        segments.append(Segment(label, run_frames, states, actions_from_states(states),
+        segments.append(Segment(label, run_frames, states, None,  # actions: when first read
                                 demonstrations[number]))
     return segments, notes
 
