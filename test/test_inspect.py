@@ -193,3 +193,23 @@ def test_an_episode_computes_its_actions_when_first_read_and_checks_those_given(
         Episode(frames, states, np.zeros((3, 7)), times)
     with pytest.raises(ValueError, match="actions contain NaN"):
         Episode(frames, states, np.full((7, 7), np.nan), times)
+
+
+@needs_field
+def test_the_output_docs_cli_shows_is_what_inspect_prints(capsys, monkeypatch):
+    """docs/cli.md's example as printed today; a line shortened there with '…': its ends."""
+    text = (REPO_ROOT / "docs" / "cli.md").read_text()
+    block = text.split("$ vjepa-ros inspect field/camera-8uc3", 1)[1].split("$ echo $?", 1)[0]
+    shown = block.splitlines()[1:]
+    assert len(shown) >= 18, shown
+    monkeypatch.chdir(FIELD.parent)  # the paths printed as typed: field/...
+    status, out, _ = _inspect(capsys, "field/camera-8uc3", "field/joint-states-split",
+                              "field/truncated-mcap", EXAMPLE)
+    printed = out.replace(str(EXAMPLE), "vjepa_ros/data/franka_example_traj.npz").splitlines()
+    assert status == 0 and len(printed) == len(shown), (printed, shown)
+    for doc, line in zip(shown, printed, strict=True):
+        if "…" in doc:  # shortened: its parts in order
+            parts = [part.strip() for part in doc.split("…")]
+            assert line.startswith(parts[0]) and line.endswith(parts[-1]), (doc, line)
+        else:
+            assert line == doc
