@@ -213,3 +213,31 @@ def test_the_output_docs_cli_shows_is_what_inspect_prints(capsys, monkeypatch):
             assert line.startswith(parts[0]) and line.endswith(parts[-1]), (doc, line)
         else:
             assert line == doc
+
+
+def test_a_killed_file_compressed_bag_is_unpacked_once_for_eval_s_reading_and_train_s(
+        tmp_path, monkeypatch, capsys):
+    """A ``.zstd`` data file without metadata.yaml, read directly: unpacked once, removed after.
+
+    Its kind's other member, a ``.db3`` with a pending log, is test_eval_wal_copies'. (With its
+    metadata.yaml the ``rosbags`` reader unpacks the file itself at each opening.)
+    """
+    from vjepa_ros.recordings import data_file_parts
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    frames, states, _ = synthetic_episode(9, size=32)  # 10 frames
+    bag = write_bag(tmp_path / "bag", frames, states, compression="file")
+    (bag / "metadata.yaml").unlink()
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr("tempfile.tempdir", None)  # TMPDIR read again
+    unpacked, real = [], data_file_parts._unpack_zstd
+    monkeypatch.setattr(data_file_parts, "_unpack_zstd",
+                        lambda *args: unpacked.append(args[0]) or real(*args))
+    status, out, err = _inspect(capsys, bag)
+    assert status == 0, err
+    assert "compression zstd file" in out.splitlines()[0], out
+    assert "train         1 segment, 10 steps" in out, out
+    assert len(unpacked) == 1, f"the .zstd was unpacked {len(unpacked)} times"
+    assert list(temp.iterdir()) == [], "the unpacked copy is removed after"
