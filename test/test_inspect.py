@@ -241,3 +241,17 @@ def test_a_killed_file_compressed_bag_is_unpacked_once_for_eval_s_reading_and_tr
     assert "train         1 segment, 10 steps" in out, out
     assert len(unpacked) == 1, f"the .zstd was unpacked {len(unpacked)} times"
     assert list(temp.iterdir()) == [], "the unpacked copy is removed after"
+
+
+def test_what_finding_the_sources_skipped_is_said_in_lines_and_in_json(tmp_path, capsys):
+    """A folder with a Mac's ``._`` resource fork beside an episode: the skip said either way."""
+    frames, states, _ = synthetic_episode(11, size=32)
+    Episode.from_states(frames, states, np.arange(len(frames)) / 4.0).save(tmp_path / "ep.npz")
+    (tmp_path / "._ep.npz").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    status, out, _ = _inspect(capsys, tmp_path)
+    assert status == 0 and "macOS resource forks" in out.splitlines()[0], out
+    status, out, _ = _inspect(capsys, tmp_path, "--json")
+    found = json.loads(out)
+    assert status == 0 and len(found["sources"]) == 1, out
+    (note,) = found["notes"]
+    assert note.startswith(f"skipped {tmp_path / '._ep.npz'}: macOS resource forks"), note

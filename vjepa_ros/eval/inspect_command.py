@@ -59,9 +59,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         # the topic options' own checks (--no-gripper with --gripper-topic): before any path
         topics_from_args(argparse.Namespace(**{**vars(args), "bag": None}))
         horizon = preset("paper").horizon  # eval's default planner
-        entries, status = [], 0
+        entries, found_notes, status = [], [], 0
         for path in args.path:
-            for entry in _path_entries(path, args, config, horizon):
+            for entry in _path_entries(path, args, config, horizon, found_notes):
                 status = 1 if entry.get("error") else status
                 entries.append(entry)
                 if args.json:
@@ -78,7 +78,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.json:
         from vjepa_ros.json_values import json_safe
 
-        print(json.dumps(json_safe({"sources": entries}), indent=1))
+        print(json.dumps(json_safe({"sources": entries, "notes": found_notes}), indent=1))
     return status
 
 
@@ -94,8 +94,13 @@ def _checked_config(args: argparse.Namespace, options: dict):
         raise UsageError(option_message(str(exc), options)) from None
 
 
-def _path_entries(path: str, args: argparse.Namespace, config, horizon: int):
-    """Yield one entry per source under ``path`` (an ``error`` entry when it cannot be read)."""
+def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
+                  found_notes: list[str]):
+    """Yield one entry per source under ``path`` (an ``error`` entry when it cannot be read).
+
+    What finding the sources notes (files skipped, files read as recordings of their own) is
+    printed as ``note`` lines, or with ``--json`` added to ``found_notes``.
+    """
     from vjepa_ros.eval.bag_options import topics_from_args
     from vjepa_ros.eval.inspect_data import eval_part, hand_words, train_part
     from vjepa_ros.path_text import shown_path
@@ -110,7 +115,8 @@ def _path_entries(path: str, args: argparse.Namespace, config, horizon: int):
     except EpisodeError as exc:
         yield {"path": path, "error": str(exc)}
         return
-    if notes and not args.json:  # skipped links, files read as recordings of their own
+    found_notes += notes
+    if notes and not args.json:  # skipped files, files read as recordings of their own
         from vjepa_ros.eval.report import note_lines
 
         print("\n".join(note_lines(notes)))
