@@ -138,7 +138,8 @@ def text_lines(entry: dict) -> list[str]:
         else:
             lines.append(f"eval          {counted(ev['planned_steps'], 'step')} to plan of "
                          f"{rec['grid_steps']} at {ev['rate_hz']:g} Hz ({rec['valid_steps']} "
-                         f"valid; horizon {ev['horizon']}, goal {ev['horizon']} step(s) later)")
+                         f"valid; horizon {ev['horizon']}, goal "
+                         f"{counted(ev['horizon'], 'step')} later)")
         lines += [without_train_keys(line) for line in note_lines(rec["notes"])]
     else:
         lines.append(f"episode       {entry['path']} (.npz: train and pretrain read it; eval "
