@@ -142,8 +142,9 @@ def test_a_frame_received_before_the_gripper_command_is_an_old_view_of_the_hand(
     session.goal_switching.gripper = "planned"
     session.last_gripper, session._gripper_sent_at = 1.0, rig.clock.now + 0.14
     stamp = rig.clock.now + AHEAD
-    assert session._hand_seen_before(stamp, taken=rig.clock.now)
-    assert not session._hand_seen_before(stamp + 10.0)  # after it, at the hand's command
+    assert session._hand_seen_before(Stamped(stamp, frame(1), lead=AHEAD))
+    # after it, at the hand's command
+    assert not session._hand_seen_before(Stamped(stamp + 10.0, frame(1)))
 
 
 # --- #1: a capture ---------------------------------------------------------------------------

@@ -95,11 +95,10 @@ class AsyncSession:
         if void:
             report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED
             return report
-        self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
+        self._prepared = PreparedPlan(plan, job.predicted_start, job.frame,
                                       job.command_index, job.version, job.epoch, latency_s,
                                       gripper_measured=self._same_hand(job),
-                                      held_axes=job.held_axes, report=report,
-                                      frame_taken=job.frame.taken)
+                                      held_axes=job.held_axes, report=report)
         self._blend_woken = False
         taken = self._take_prepared(self.clock())
         if taken is not None:
@@ -130,10 +129,9 @@ class AsyncSession:
             self.log("info", report.reason)
         else:
             # the hand must still be measured when the plan goes out (finger states can lapse)
-            report = self._command(prepared.plan, prepared.frame_stamp, prepared.start,
+            report = self._command(prepared.plan, prepared.frame, prepared.start,
                                    prepared.version, prepared.epoch,
-                                   prepared.gripper_measured and measured.gripper_measured,
-                                   taken=prepared.frame_taken)
+                                   prepared.gripper_measured and measured.gripper_measured)
             report.predicted_start, report.latency_s = True, prepared.latency_s
         report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
         report.held_axes = prepared.held_axes

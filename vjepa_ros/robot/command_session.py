@@ -19,6 +19,7 @@ import numpy as np
 
 from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
 from vjepa_ros.robot.input_ages import plan_age_problem
+from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, frame_age
@@ -132,10 +133,9 @@ class CommandSession:
         return now is not None and \
             bool(np.all(np.abs(np.asarray(now) - judged) < AHEAD_TOLERANCE_JOINT_RAD))
 
-    def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
+    def _command(self, plan, frame: Stamped, start: np.ndarray, version: int,
                  epoch: int, gripper_measured: bool = True,
-                 start_check: bool = False, ahead=None,
-                 taken: float | None = None) -> PlanReport:
+                 start_check: bool = False, ahead=None) -> PlanReport:
         """Turn a plan made from ``start`` [7] into a safe command (when enabled); locked.
 
         ``gripper_measured``: whether ``start``'s closedness was measured (False: a placeholder
@@ -144,13 +144,13 @@ class CommandSession:
         ``start_check``: ``start`` is a measured state the arm must still be at
         (:meth:`_left_start`); a plan whose start the arm has left is discarded.
         ``ahead``: the guard's verdict computed before the lock (:meth:`_guard_ahead`) or None.
-        ``taken``: when the frame was taken (``inputs.Stamped.taken``, the earlier of its stamp
-        and its receipt) [s]; None: ``frame_stamp``. The plan's age and the hand's last command
-        are measured against it.
+        ``frame``: the frame planned on; the plan's age and the hand's last command are measured
+        against when it was taken (``inputs.Stamped.taken``, never after its receipt), and
+        continuous control looks up the hand it showed (:meth:`_hand_seen_before`).
         """
         now = self.clock()
-        taken = frame_stamp if taken is None else taken
-        report = self._report(plan, frame_stamp, start, taken)
+        taken = frame.taken
+        report = self._report(plan, frame.stamp, start, taken)
         void = self._void_reason(version, epoch)
         if void:
             report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED
@@ -206,7 +206,7 @@ class CommandSession:
                 "one robot state came after the hold on the states: the stream resumes on the "
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
             return report
-        old_view = self._hand_seen_before(frame_stamp, taken)
+        old_view = self._hand_seen_before(frame)
         # the plan's closedness before the clip to 0..1 (the command carries it clipped): its own
         # change tells an opening plan on a hand pried open from one keeping it (breaker57e)
         asked = float(start[GRIPPER_INDEX]) + float(report.action[GRIPPER_INDEX])

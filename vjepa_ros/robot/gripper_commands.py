@@ -22,6 +22,7 @@ import numpy as np
 
 from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
 from vjepa_ros.robot.hand_motion import HAND_WINDOW_S
+from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.targets import poses_apart
 
 # [s] the first resend of a gripper goal that did not reach the hand comes this long after the
@@ -218,11 +219,11 @@ class GripperCommands:
             self.log("info", reason)
         return reason
 
-    def _hand_seen_before(self, frame_stamp: float, taken: float | None = None) -> bool:
-        """Whether a continuous plan from the frame stamped ``frame_stamp`` [s] saw an old hand.
+    def _hand_seen_before(self, frame: Stamped) -> bool:
+        """Whether a continuous plan from ``frame`` (the frame it planned on) saw an old hand.
 
-        ``taken``: when that frame was taken (``inputs.Stamped.taken``: the earlier of its stamp
-        and its receipt; None: ``frame_stamp``), the frame's time below.
+        The frame's time below: when it was taken (``inputs.Stamped.taken``: its stamp less its
+        lead, never after its receipt) on the node clock.
 
         ``goals.gripper`` planned (the command is the start's closedness plus the plan's delta)
         in continuous control: the frame was taken no later than the last gripper command went
@@ -233,23 +234,22 @@ class GripperCommands:
         closedness it starts from is one the hand is leaving, and its command cut a running
         close back (1.0, then 0.75 from the next plan, 0.95 from the one after: breaker55c).
         Such a plan commands the arm, never the hand (a resend of the last command aside), as
-        blocking and async plan only once the hand stops. The state nearest a frame in flight
-        across a fall of the system clock (stamped on the old clock, the states since on the
-        new) is looked up as the plan's start was (``_state_near``: the stamp less the fall,
-        ``_clock_shift``); unshifted, it was the newest state, a hand already at its command,
-        and the plan's stale closedness went out.
+        blocking and async plan only once the hand stops. The state nearest the frame is looked
+        up as the plan's start was (``_state_near``, without its hold: on the states' clock,
+        ``Stamped.state_time``, less a system clock fall for a frame in flight across it,
+        ``_clock_shift``); unshifted, a frame in flight across a fall found the newest state, a
+        hand already at its command, and the plan's stale closedness went out. The frame's own
+        lead of the states' clock counts whether or not newer frames came while it was planned
+        (mend60c: a superseded frame was looked up on the node clock, 0.24 s before the arm it
+        showed with states 0.24 s ahead, and its hand change held back as an old view).
         """
         if self.control.mode != "continuous" or self.last_gripper is None or \
                 self.goal_switching.gripper != "planned":
             return False
-        taken = frame_stamp if taken is None else taken
+        taken = frame.taken
         if taken <= self._gripper_sent_at:
             return True
-        frame = self.inputs.frame  # in flight across a system clock fall: the states' clock
-        this = frame is not None and frame.stamp == frame_stamp
-        # on the states' clock: less the fall, plus the states' clock's lead (Stamped.state_time)
-        shift = self._clock_shift(frame) - frame.states_lead if this else 0.0
-        state = self.inputs.state_at(taken - shift)
+        state = self._state_near(frame, hold=False)
         if state is None or not state.gripper_measured or self._hand_at(state, self.last_gripper):
             return False  # (at its command: a view of the hand it went to)
         # within HAND_WINDOW_S of the command a hand not yet started (a gripper's latency) is

@@ -130,7 +130,7 @@ class PlanningSession:
         return self._phase is Phase.MOVING or not self._arm_arrived() or \
             now < self.arrival_time + self.control.settle_s
 
-    def _state_near(self, frame: Stamped) -> Stamped | None:
+    def _state_near(self, frame: Stamped, hold: bool = True) -> Stamped | None:
         """Return the state recorded nearest when ``frame`` was taken, or hold and None if far.
 
         When: ``Stamped.state_time``, its time on the states' clock: its stamp less the
@@ -139,10 +139,19 @@ class PlanningSession:
         clock ahead of the node's, its stamp (breaker59i #1; ``stream_leads``). The newest frame
         stamped before a wall clock stepped back and the states stamped after it (a frame in
         flight across the step: breaker55l) are put on one clock: that time less the system
-        clock's fall between the two (``_clock_shift``).
+        clock's fall between the two (``_clock_shift``; 0 for any frame but the newest).
+
+        The one lookup of the state a frame shows: a plan's start (``_next_job``, ``hold``) and
+        continuous control's view of the hand that plan saw (``_hand_seen_before``, not
+        ``hold``). ``hold``: a state farther than ``safety.max_state_age_s`` from that time is
+        a hold (STALE_INPUTS) and None, as a plan must not start from it; not ``hold``: the
+        nearest state however far (None only before any state), no refusal, as a check made
+        when the plan's command goes out has no hold of its own to set.
         """
         at = frame.state_time - self._clock_shift(frame)
         state = self.inputs.state_at(at)
+        if not hold or state is None:
+            return state
         if abs(state.stamp - at) > self.limits.max_state_age_s:
             self._hold(Refusal(RefusalKind.STALE_INPUTS, (
                 f"no robot state near the frame: nearest is {state.stamp - at:+.2f}"
@@ -218,11 +227,10 @@ class PlanningSession:
                 # the hand must also still be measured when the plan goes out: finger states
                 # can lapse while a plan is computed (16 s for the published ViT-g planner)
                 latest = self.inputs.latest_state()
-                report = self._command(plan, job.frame.stamp, job.state.value, job.version,
+                report = self._command(plan, job.frame, job.state.value, job.version,
                                        job.epoch, self._same_hand(job) and latest is not None
                                        and latest.gripper_measured,
-                                       start_check=self._checks_start(job), ahead=ahead,
-                                       taken=job.frame.taken)
+                                       start_check=self._checks_start(job), ahead=ahead)
             else:
                 report = self._prepare(plan, job, latency_s)
             report.debug_rgb = debug_rgb

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from vjepa_ros.planning.cem import PlanResult
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.planning.rollout import predictor_of
+from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.plan_report import PlanReport
 from vjepa_ros.robot.targets import poses_apart
 
@@ -41,7 +42,9 @@ class PreparedPlan:
 
     plan: PlanResult
     start: np.ndarray  # [7] predicted start state (the command being executed), float64
-    frame_stamp: float  # [s] stamp of the real frame the prediction started from
+    # the real frame the prediction started from (its stamp and when it was taken, the one
+    # _hand_seen_before looks the hand up at: inputs.Stamped)
+    frame: Stamped
     command_index: int  # commands_sent when it was prepared: void once another command went out
     version: int  # goal version it was planned for
     epoch: int  # enable epoch it was planned in
@@ -51,9 +54,16 @@ class PreparedPlan:
     # its ``prepared`` report (energy, latency, frame age, start...): a drop reports it again
     # with its new fate (async_session._drop_prepared)
     report: PlanReport | None = None
-    # [s] when that frame was taken (inputs.Stamped.taken: the earlier of stamp and receipt),
-    # what the plan's age is measured from; None: frame_stamp
-    frame_taken: float | None = None
+
+    @property
+    def frame_stamp(self) -> float:
+        """The stamp [s] of :attr:`frame`."""
+        return self.frame.stamp
+
+    @property
+    def frame_taken(self) -> float:
+        """When :attr:`frame` was taken [s] (``inputs.Stamped.taken``), the plan's age's start."""
+        return self.frame.taken
 
 
 def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,
