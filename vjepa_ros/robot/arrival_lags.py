@@ -8,6 +8,16 @@ flapping around the age limit, and the stale line alone ("robot state is stale: 
 warning). :class:`ArrivalLags` keeps each input's recent lags (the node clock at arrival minus
 the stamp [s]) and, per input, the note its stale line carries (:meth:`ArrivalLags.note`, read by
 ``InputChecks``); :func:`lag_note` words a steady lag.
+
+Not ``stream_leads.StreamLeads``' window, though both note receipt minus stamp (mend60c: not
+the same samples): these are the node clock's raw lags of every arrival, a state rejected as
+invalid or as a jump included (its lag is the stale line's "stamped 0.33 s behind this node's
+clock" all the same), the last :data:`LAG_COUNT` of them, kept across a clock gone back. The
+leads' are the lags on each stamp's own clock (a system clock fall since the stamp added back,
+``clock_steps.age_across_fall``), of states that passed the validity and jump checks only (a
+glitch's stamp is no measure of its clock), over a second of node clock, started afresh when
+that clock goes back. One window for both would change either the stale line's numbers or a
+frame's time on the arm's clock.
 """
 
 from __future__ import annotations

@@ -156,6 +156,7 @@ class InputEpisodes(NewWorlds):
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
         offset = self._offset_now()
         steady = self._observe_offset(offset, now, arrival)
+        stamped = self._stamped_offset(offset, now - stamp, steady)  # once: 1 kHz (mend60c)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
         jump, behind = "", False
         if valid:  # the system clock's fall since the last state judged: a wall clock step
@@ -163,8 +164,7 @@ class InputEpisodes(NewWorlds):
             jump, behind = self._jumps.judge(state, stamp, arrival, 0.0 if previous is None
                                              else previous - offset)
         if valid and not jump:  # the states' clock against the node's (stream_leads)
-            self._leads.add(1, now, -age_across_fall(now - stamp, self._stamped_offset(
-                offset, now - stamp, steady) - offset))
+            self._leads.add(1, now, -age_across_fall(now - stamp, stamped - offset))
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
             self.reject_state(
                 f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "
@@ -185,7 +185,7 @@ class InputEpisodes(NewWorlds):
             self._state_after_step = latest if latest is not None and latest.stamp == stamp \
                 else None
         if latest is not None and latest.stamp == stamp:
-            self._state_stamped_offset = self._stamped_offset(offset, now - stamp, steady)
+            self._state_stamped_offset = stamped
         if self._clock_step_pending is not None and cleared is not None:
             with self._lock:
                 pending = self._clock_step_pending

@@ -36,33 +36,33 @@ class Stamped:
     because no finger joint state had arrived when the state was recorded; a planned gripper
     command must not rest on it (``command_session``). Frames leave it True.
 
-    ``lead`` (camera frames): how far [s] the stamp ran ahead of the frame's receipt (0 when it
-    did not: a frame cannot be taken after it was received); ``clock_lead``: how far [s] the
-    camera's clock runs ahead of the node's, ``states_lead``: the robot states' clock's, each
-    measured over a window of messages (``stream_leads``). :attr:`taken` is the frame's time on
-    the node clock, :attr:`state_time` on the states' clock (where it meets the arm's states).
+    ``lead`` (camera frames): how far [s] the stamp runs ahead of the node clock: the larger of
+    how far it ran ahead of the frame's receipt (a frame cannot be taken after it was received)
+    and how far the camera's clock runs ahead of the node's, measured over a window of messages
+    (``stream_leads``); 0 when neither. ``states_lead``: the robot states' clock's, measured
+    alike. :attr:`taken` is the frame's time on the node clock, :attr:`state_time` on the
+    states' clock (where it meets the arm's states).
     """
 
     stamp: float  # [s]
     value: np.ndarray
     gripper_measured: bool = True
     lead: float = 0.0  # [s] >= 0
-    clock_lead: float = 0.0  # [s] >= 0
     states_lead: float = 0.0  # [s] >= 0
 
     @property
     def taken(self) -> float:
         """The latest node-clock time [s] the frame can have been taken at.
 
-        ``stamp - max(lead, clock_lead)``: its stamp moved onto the node clock, never after its
-        receipt (``stream_leads.frame_leads``). A camera on the node clock or behind it
+        ``stamp - lead``: its stamp moved onto the node clock, never after its receipt
+        (``stream_leads.frame_leads``). A camera on the node clock or behind it
         (latency): its stamp. A camera stamping on its own clock 0.1-0.25 s ahead of the
         states' (no PTP; accepted up to ``safety.max_image_age_s`` in the future) stamps a
         frame taken while the arm still braked past the arm's arrival (breaker59f): its
         receipt. Compared with events on the node clock (the arm's arrival, the settle wait,
         the plan's age, a gripper command). States: their stamp.
         """
-        return self.stamp - max(self.lead, self.clock_lead)
+        return self.stamp - self.lead
 
     @property
     def state_time(self) -> float:
@@ -203,8 +203,9 @@ class InputBuffer:
         sane when it came (not ahead of the clock, not stale). Only such accepted frames with
         increasing stamps measure :meth:`frame_period`: any other frame starts the measurement
         over, so a stamp jump or a held frame is never taken for a slow camera. ``lead`` [s]: how
-        far the stamp ran ahead of the frame's receipt (:attr:`Stamped.lead`); ``clock_lead``,
-        ``states_lead`` [s]: the camera's and the states' clocks' (:class:`Stamped`).
+        far the stamp ran ahead of the frame's receipt; ``clock_lead``, ``states_lead`` [s]: the
+        camera's and the states' clocks' lead of the node's. Kept: :attr:`Stamped.lead`, the
+        larger of the first two (at least 0), and ``states_lead``.
         """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
@@ -212,7 +213,7 @@ class InputBuffer:
             usable = timed and not problem
             if not usable or (self._frame_stamps and stamp <= self._frame_stamps[-1]):
                 self._frame_stamps.clear()  # refused, or time went backwards (a looping bag)
-            self.frame = Stamped(stamp, rgb, lead=max(0.0, lead), clock_lead=clock_lead,
+            self.frame = Stamped(stamp, rgb, lead=max(0.0, lead, clock_lead),
                                  states_lead=states_lead)
             self.frames_received += 1
             now = stamp if now is None else now

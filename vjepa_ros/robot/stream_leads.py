@@ -20,6 +20,9 @@ clock (its lead 0) beside states ahead of it, by the states' lead (a USB camera 
 PC, the arm's states from a robot PC ahead: breaker59i #1). A frame's time on the node clock
 (``Stamped.taken``: compared with the arrival, the settle wait, the plan's age, a gripper
 command) is its stamp less the larger of its own lead and its clock's, never after its receipt.
+
+The stale line's arrival lags (``arrival_lags.ArrivalLags``) are other samples of receipt minus
+stamp, kept apart on purpose: that module's docstring says how they differ.
 """
 
 from __future__ import annotations
