@@ -83,8 +83,8 @@ def test_an_async_prepared_plan_and_its_drop_report_the_age_from_when_taken(mode
             break
     prepared = rig.session._prepared
     assert prepared is not None and report.outcome is PlanOutcome.PREPARED, "a prepared plan"
-    expected = before - prepared.frame_taken  # the clock did not move while it was planned
-    assert prepared.frame_taken == pytest.approx(prepared.frame_stamp - AHEAD)
+    expected = before - prepared.frame.taken  # the clock did not move while it was planned
+    assert prepared.frame.taken == pytest.approx(prepared.frame.stamp - AHEAD)
     assert report.frame_age_s == pytest.approx(expected, abs=1e-9), report.frame_age_s
     rig.session.set_enabled(False)
     dropped = rig.reports[-1]

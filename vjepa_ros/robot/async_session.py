@@ -120,8 +120,8 @@ class AsyncSession:
         measured = self.inputs.latest_state()
         missed = self._start_missed(prepared, measured)
         if missed:
-            report = self._report(prepared.plan, prepared.frame_stamp, prepared.start,
-                                  prepared.frame_taken)
+            report = self._report(prepared.plan, prepared.frame.stamp, prepared.start,
+                                  prepared.frame.taken)
             report.predicted_start, report.latency_s = True, prepared.latency_s
             report.reason = (f"async: {missed}: prepared plan discarded, planning on a fresh "
                              "frame")

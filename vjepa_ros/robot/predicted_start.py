@@ -55,16 +55,6 @@ class PreparedPlan:
     # with its new fate (async_session._drop_prepared)
     report: PlanReport | None = None
 
-    @property
-    def frame_stamp(self) -> float:
-        """The stamp [s] of :attr:`frame`."""
-        return self.frame.stamp
-
-    @property
-    def frame_taken(self) -> float:
-        """When :attr:`frame` was taken [s] (``inputs.Stamped.taken``), the plan's age's start."""
-        return self.frame.taken
-
 
 def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,
                        target: np.ndarray):
