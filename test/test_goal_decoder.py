@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
+import pytest
 from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
 
 from vjepa_ros.robot.goal_decoder import GoalDecoder
@@ -121,6 +123,100 @@ def test_what_waits_is_bounded_per_lane_and_the_newest_still_wins():
                                                        ("file", "F")]  # none applied
     assert _wait(decoder.idle) and "B" not in decoded and decoded == ["A", "C", "D"]
     decoder.close()
+
+
+def _decoded(decoder, ready, *names):
+    """Submit ``names`` one by one, each once the one before is decoded (waiting, oldest first)."""
+    for name in names:
+        ready.clear()
+        decoder.submit(name, lambda name=name: name.lower())
+        assert _wait(ready.is_set), f"{name} never decoded"
+
+
+def test_a_hand_over_is_idle_only_once_its_outcomes_are_applied_and_finished():
+    """mend60a: ``idle()`` was True once an outcome was taken, before it was applied.
+
+    A caller on another thread that waits for idle and then reads the goal (every goal test;
+    ``goal_decided``) read the old goal where the executor had taken the outcome and not yet
+    applied it. Here each apply and the finish are held: idle stays False until both ended.
+    """
+    ready = threading.Event()
+    decoder = GoalDecoder(ready.set)
+    _decoded(decoder, ready, "A", "B")
+    gates = {name: threading.Event() for name in ("B", "A", "finish")}
+    entered = {name: threading.Event() for name in gates}
+    order = []
+
+    def held(name, result):
+        entered[name].set()
+        gates[name].wait(60.0)
+        order.append(name)
+        return result
+
+    def apply(done):
+        return held(done.what, done.what == "A")  # B changes nothing, A becomes the goal
+
+    hand = threading.Thread(target=decoder.hand_over,
+                            args=(apply, lambda: held("finish", None)))
+    hand.start()
+    for name in gates:  # the executor holds each step; another thread asks meanwhile
+        assert _wait(entered[name].is_set), f"{name} never handed over"
+        assert not decoder.idle(), f"idle while {name} is not applied yet"
+        gates[name].set()
+    hand.join(60.0)
+    assert order == ["B", "A", "finish"] and decoder.idle() and decoder.pending() == []
+
+
+def test_an_error_in_a_hand_over_is_raised_and_leaves_the_rest_to_take():
+    ready = threading.Event()
+    decoder = GoalDecoder(ready.set)
+    _decoded(decoder, ready, "A", "B")
+
+    def broken(done):
+        raise RuntimeError(f"applying {done.what}")
+
+    with pytest.raises(RuntimeError, match="applying B"):
+        decoder.hand_over(broken)
+    assert decoder.pending() == ["A"] and not decoder.idle()  # A waits to be taken
+    handed = []
+    decoder.hand_over(lambda done: handed.append(done.what))
+    assert handed == ["A"] and decoder.idle()
+
+
+def test_the_goal_decoder_is_idle_only_once_the_decoded_goal_image_is_applied(harness,  # noqa: F811
+                                                                               monkeypatch):
+    """mend60a: a goal image decoded while the planner's executor is held in applying it.
+
+    A test (or any caller off the executor) waiting for ``goal_decoder.idle()`` and then
+    reading the goal got the old goal: idle was True once the executor had taken the outcome
+    (``GoalDecoder.take``), before ``_apply_decoded`` set it (breaker29b's goal_steps test
+    failed now and then). Expected: not idle until the new goal is in force.
+    """
+    from sensor_msgs.msg import Image
+
+    from vjepa_ros.images import image_msg_to_rgb, rgb_to_image_fields
+
+    h = harness()
+    entered, release = threading.Event(), threading.Event()
+    real = h.planner._apply_decoded
+
+    def held(done):
+        entered.set()
+        release.wait(60.0)
+        return real(done)
+
+    monkeypatch.setattr(h.planner, "_apply_decoded", held)
+    msg = Image(**rgb_to_image_fields(frame(9)))
+    try:
+        h.goal_pub.publish(msg)
+        assert h.pump(6.0, until=entered.is_set), "the goal image was never handed over"
+        assert not h.planner.goal_decoder.idle(), "idle while the decoded goal is not applied"
+    finally:
+        release.set()
+    assert h.pump(6.0, until=h.planner.goal_decoder.idle)
+    goals = h.session.goals
+    assert goals is not None and np.array_equal(goals.goals[0].image,
+                                                image_msg_to_rgb(msg, goal=True))
 
 
 def test_the_stream_ticks_while_a_goal_image_on_the_topic_is_decoded(harness, monkeypatch):  # noqa: F811

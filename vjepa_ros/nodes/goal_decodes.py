@@ -43,16 +43,12 @@ class GoalDecodes:
         """Apply the decoder's outcomes, newest first, on the executor (guard condition).
 
         Each one applied (it became the goal) drops the older requests; one that changes
-        nothing or is refused drops none, and the next older one is taken in turn. Never raises.
+        nothing or is refused drops none, and the next older one is taken in turn
+        (``GoalDecoder.hand_over``: the decoder is idle only once they are applied and the hold
+        synced). Never raises.
         """
         try:
-            while True:
-                done = self.goal_decoder.take()
-                if done is None:
-                    break
-                if self._apply_decoded(done):
-                    self.goal_decoder.applied(done.ticket)
-            self._sync_goal_decoding()
+            self.goal_decoder.hand_over(self._apply_decoded, self._sync_goal_decoding)
         except Exception as exc:  # noqa: BLE001 - never out of the guard condition's callback
             self._failed(APPLYING, exc)
         self.worker.wake()

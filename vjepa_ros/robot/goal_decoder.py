@@ -5,8 +5,10 @@ The planner node's executor thread also runs the set-point stream timer, its wat
 0.5 s, an 8192x8192 PNG 3.5 s: the arm's target would stand still meanwhile, breaker59a #1).
 A goal file set by parameter and a goal image on ``~/goal_image`` (or ``/compressed``) are
 decoded here, on one thread of :class:`GoalDecoder`'s own, and handed back: ``ready()`` (the
-node triggers a guard condition) and the executor takes the outcome with :meth:`take` and
-applies it there, so the node's goal state keeps one thread.
+node triggers a guard condition) and the executor applies the outcomes there
+(:meth:`GoalDecoder.hand_over`), so the node's goal state keeps one thread. A request counts as
+done only once applied (or refused) there: :meth:`GoalDecoder.idle` is False until then (what a
+caller on another thread settles on: the goal in force is then the decoded one, mend60a).
 
 Which request wins: the newest one *that becomes the goal*. A request supersedes the older ones
 only once the node applied it (:meth:`GoalDecoder.applied`); one that changes nothing (a
@@ -88,6 +90,7 @@ class GoalDecoder:
         self._ticket = 0  # the newest request's number
         self._requests: list[_Request] = []  # not taken yet, oldest first
         self._busy = False  # a decode runs now (its request may have been dropped since)
+        self._handing = 0  # hand_over calls under way: what they took is not applied yet
         self._closed = False
         self._thread: threading.Thread | None = None
 
@@ -152,15 +155,43 @@ class GoalDecoder:
             return [request.what for request in self._requests]
 
     def idle(self) -> bool:
-        """Whether nothing waits, decodes or waits to be taken (tests settle on it)."""
+        """Whether nothing waits, decodes, waits to be taken or is being handed over.
+
+        False while :meth:`hand_over` runs: an outcome it took counts until applied (or
+        refused) and its ``finish`` ran, so a caller on another thread that sees True reads
+        the goal the outcomes left (tests settle on it; a True between :meth:`take` and the
+        apply read the old goal: mend60a).
+        """
         with self._lock:
-            return not self._requests and not self._busy
+            return not self._requests and not self._busy and not self._handing
+
+    def hand_over(self, apply: Callable[[Decoded], bool],
+                  finish: Callable[[], None] | None = None) -> None:
+        """Apply every outcome ready, newest first, on the calling thread (the node's executor).
+
+        ``apply(done)`` returns whether ``done`` became the goal: older requests are dropped
+        then (:meth:`applied`); else the next older outcome is taken in turn. ``finish()``:
+        called once after the last one (the caller's state that follows from what is left).
+        :meth:`idle` stays False until both returned. What they raise is raised here.
+        """
+        with self._lock:
+            self._handing += 1
+        try:
+            while (done := self.take()) is not None:
+                if apply(done):
+                    self.applied(done.ticket)
+            if finish is not None:
+                finish()
+        finally:
+            with self._lock:
+                self._handing -= 1
 
     def take(self) -> Decoded | None:
         """Return the newest request's outcome once, or None (none, or still decoding).
 
-        Taken, the request is gone; an older one is the newest then (take again: the node
-        loops until None). Call :meth:`applied` with its ticket if it became the goal.
+        Taken, the request is gone; an older one is the newest then (take again until None).
+        Call :meth:`applied` with its ticket if it became the goal. Taken alone (not within
+        :meth:`hand_over`, the node's way), the request counts as done at once for :meth:`idle`.
         """
         with self._lock:
             if not self._requests or self._requests[-1].outcome is None:
