@@ -292,24 +292,15 @@ def call_async(h, service_type, name, request):
     return future.result()
 
 
-def set_parameter(h, name: str, value):
-    """Set the planner's parameter ``name`` as ``ros2 param set`` does; return its result.
-
-    Through the node's ``set_parameters`` service, so the change is applied on the planner's
-    executor as a user's is (``node.set_parameters`` from the test's thread ran the callback
-    beside the executor's goal hand-over). ``value``: a Python value of the parameter's type
-    (``rclpy.parameter.Parameter`` infers it). Returns the SetParametersResult.
-    """
-    from rcl_interfaces.srv import SetParameters
-    from rclpy.parameter import Parameter
-
-    request = SetParameters.Request(parameters=[Parameter(name, value=value).to_parameter_msg()])
-    return call_async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
-
-
 def set_goal_path(h, value: str):
     """Set the planner's ``goal_image_path`` to ``value``; return its SetParametersResult."""
-    return set_parameter(h, "goal_image_path", value)
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    request = SetParameters.Request(parameters=[Parameter(
+        name="goal_image_path", value=ParameterValue(type=ParameterType.PARAMETER_STRING,
+                                                     string_value=value))])
+    return call_async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
 
 
 def publish_goal_taken(h, rgb, seconds: float = 2.0) -> bool:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-from planner_harness import set_parameter  # noqa: E402
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from test_robot_mpc import make_session, observe, tiny_world_model  # noqa: E402
+from test_ros_planner_goals import set_goal_param  # noqa: E402
 from test_ros_planner_node import WAIT_SLACK, checkpoint, frame, harness  # noqa: E402, F401
 from test_ros_recorded_goals import LATCHED, goal_decided, goal_image, goal_message  # noqa: E402
 from test_ros_recorded_inputs_round2 import _without_the_2hz_check  # noqa: E402
@@ -75,7 +75,7 @@ def test_goal_steps_set_after_a_goal_image_do_not_drop_it(harness):  # noqa: F81
     assert h.capture().success  # the old goal
     script, msg = _script_goal(h, 11)
     try:
-        assert set_parameter(h, "goal_steps", [0]).successful  # on the executor, as a user's
+        assert set_goal_param(h, "goal_steps", [0]).successful  # the service: as a user does
         assert goal_decided(h)
         assert same_image(h, msg), "the newer goal image was dropped; the old goal stays"
     finally:
