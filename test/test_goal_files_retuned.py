@@ -4,7 +4,8 @@ Over ROS (the planner harness): the active goal's image sent again in another en
 after its counts were retuned, is no new goal; ``goal_steps`` / ``goal_gripper`` on a goal from
 files change its counts only (files edited or deleted since are not read), lists of another
 length wait, and a list waiting for its counts loads its files when they come, a file gone
-since refused naming the parameter set and the file's. ROS-free: a refused goal parameter set
+since refused naming the parameter set and the file's; a goal file set reads each header once
+(mend60a). ROS-free: a refused goal parameter set
 keeps no decoded image of its own (``nodes/goal_parameters.updated_goal_values``).
 """
 
@@ -112,3 +113,23 @@ def test_refused_goal_parameter_sets_keep_no_image_of_their_own(tmp_path):
     with pytest.raises(ValueError, match="goal_image_path: image file not found"):
         updated_goal_values(values, {"goal_image_path": bad}, checked=checked)  # its own first
     assert checked.image(other) is None and all(checked.image(p) is not None for p in paths)
+
+
+def test_a_goal_file_set_reads_each_header_once(harness, tmp_path, monkeypatch):  # noqa: F811
+    """mend60a: ``ros2 param set goal_image_paths [a, b]`` checked each header twice.
+
+    The set's own check (``updated_goal_values``) read every header, then the load read them
+    all again before the decode (``_decode_goal_files``): a TIFF's IFDs walked twice on
+    the executor. Expected: once each; a files set named before a counts set is still checked
+    again then (``test_goal_files_retuned_without_reading_them_and_a_waiting_list_loaded``).
+    """
+    import vjepa_ros.robot.goal_files as goal_files
+
+    h = harness()
+    a, b = (str(save_image_file(tmp_path / f"{n}.png", frame(i))) for i, n in enumerate("ab"))
+    real, read = goal_files.check_image_file_header, []
+    monkeypatch.setattr(goal_files, "check_image_file_header",
+                        lambda path: read.append(path) or real(path))
+    assert set_goal_param(h, "goal_image_paths", [a, b]).successful
+    assert h.session.goals is not None and [g.source for g in h.session.goals.goals] == [a, b]
+    assert read == [a, b], "each header read once"

@@ -316,16 +316,19 @@ class PlannerGoals(GoalDecodes):
         A request for the same files (same :func:`file_keys`) already decoding is kept: a
         ``goal_steps`` set meanwhile is read when they are applied (:meth:`_apply_goal_files`).
         Raises :class:`ImageError` (the set refused) for a file whose header no longer passes
-        (moved, deleted, replaced since its check), ValueError while the node shuts down (its
+        (moved, deleted, replaced since its check), checked again only where ``parameter`` is
+        not among ``setting`` (its files checked when it was set, not by this set's own check:
+        ``goal_parameters.updated_goal_values``), ValueError while the node shuts down (its
         decoder closed: breaker59h #4).
         """
         keys = [file_key(path) for path in paths]  # before reading: one replaced meanwhile
-        try:  # headers again (ms): a file gone since its own check refuses this set at once
-            check_goal_files(parameter, paths, decode=False)
-        except ImageError as exc:
-            raise ImageError(f"{' and '.join(setting)} not applied: the goal files are read now "
-                             f"to load them: {exc}; the previous goal stays: put the file back "
-                             f"or set {parameter} again") from None
+        if parameter not in setting:  # headers (ms): a file gone since its check refuses now
+            try:
+                check_goal_files(parameter, paths, decode=False)
+            except ImageError as exc:
+                raise ImageError(f"{' and '.join(setting)} not applied: the goal files are read "
+                                 f"now to load them: {exc}; the previous goal stays: put the "
+                                 f"file back or set {parameter} again") from None
         if any(what[0] == "files" and what[1:4] == (parameter, paths, keys)
                for what in self.goal_decoder.pending()):
             return "goal files decoding"
