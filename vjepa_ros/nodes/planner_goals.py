@@ -101,9 +101,7 @@ class PlannerGoals(GoalDecodes):
         """
         _, msg, key, topic = done.what  # topic: which sender to fix, in every line
         if done.error is not None:
-            self.get_logger().error(f"ignoring goal image on {topic}: {done.error}; "
-                                    f"{self._goal_kept()}")
-            return False
+            return _goal_image_refused(self, topic, done.error)
         rgb = done.value
         if self._same_goal_image(rgb, key, topic):  # re-sent (topic pub at 1 Hz): no goal
             return False
@@ -112,9 +110,7 @@ class PlannerGoals(GoalDecodes):
         try:
             self.session.set_goals([SubGoal(rgb, 0, source=source)])
         except ValueError as exc:  # (breaker59h #3: it ended the executor's spin)
-            self.get_logger().error(f"ignoring goal image on {topic}: {exc}; "
-                                    f"{self._goal_kept()}")
-            return False
+            return _goal_image_refused(self, topic, exc)
         self.goal_images.resent.taken(key)  # its publisher's older copies: taken again
         self.forget_goal_files()  # (and a waiting image is older now)
         warning = self.goal_frame_ids.goal(  # another camera's frame_id: said (breaker56a)
@@ -371,6 +367,17 @@ class PlannerGoals(GoalDecodes):
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
         self.goal_files_read[parameter] = keys
         return True
+
+
+def _goal_image_refused(node, topic: str, why: Exception) -> bool:
+    """Say in one error line that the goal image on ``topic`` is refused and why; False.
+
+    ``why``: what its decode or the session raised; the line ends with what the refusal leaves
+    (``node._goal_kept``). A function of ``node``, as ``PlannerGoals._apply_goal_image`` is
+    called on stand-in nodes.
+    """
+    node.get_logger().error(f"ignoring goal image on {topic}: {why}; {node._goal_kept()}")
+    return False
 
 
 def _settled_and_decoded(msg, key: tuple):
