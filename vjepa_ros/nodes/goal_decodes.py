@@ -22,16 +22,51 @@ commanding disabled, ``/diagnostics`` ERROR, one error line; the previous goal k
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from rclpy.parameter import Parameter
 
 from vjepa_ros.nodes.goal_images import picture_key
-from vjepa_ros.nodes.goal_parameters import EMPTY, FILE_PARAMETERS, goal_files
+from vjepa_ros.nodes.goal_parameters import (
+    EMPTY,
+    FILE_PARAMETERS,
+    file_parameter_value,
+    goal_files,
+)
 from vjepa_ros.nodes.goal_updates import file_parameter
 from vjepa_ros.nodes.planner_commanding import clear_failure
 from vjepa_ros.robot.goal_decoder import Decoded
 
 APPLYING = "applying a decoded goal"  # _failed's ``where`` for an error while applying one
+
+
+class GoalFiles(NamedTuple):
+    """The goal files a goal file parameter named: what a file request decodes or sets back.
+
+    ``parameter``: ``goal_image_path`` or ``goal_image_paths``; ``paths``: the files its value
+    named; ``keys``: ``checked_goal_images.file_key`` of each, taken before they were read (a
+    file replaced since makes another request).
+    """
+
+    parameter: str
+    paths: list[str]
+    keys: list
+
+
+class FileRequest(NamedTuple):
+    """A goal file parameter set's request on the goal decoder (its ``what``).
+
+    ``files``: what it decodes; ``setting``: the goal parameters whose set made it (named in a
+    refusal); ``before``: ``goal_steps`` and ``goal_gripper`` as they were before that set (set
+    back with a refusal: review59t #4); ``named``: the files the parameters named when it was
+    set, if those still decoded then (:meth:`GoalDecodes._named_before`: what its refusal sets
+    back). A goal image's request is a tuple ``("image", msg, message_key, topic)``.
+    """
+
+    files: GoalFiles
+    setting: list[str]
+    before: dict
+    named: GoalFiles | None
 
 
 class GoalDecodes:
@@ -56,7 +91,7 @@ class GoalDecodes:
     def _apply_decoded(self, done: Decoded) -> bool:
         """Apply one outcome; whether it became the goal (an unexpected error: ``_failed``)."""
         try:
-            if done.what[0] == "files":
+            if isinstance(done.what, FileRequest):
                 applied = self._apply_goal_files(done)
             else:
                 applied = self._apply_goal_image(done)
@@ -79,44 +114,44 @@ class GoalDecodes:
         what the goal is).
         """
         named = self._named_request()
-        kept = [] if named is None else [named[1:4], (named[7] or (None,))[:3]]
-        self.goal_decoder.retain(lambda what: what[0] != "files" or what[1:4] in kept)
+        kept = [] if named is None else [named.files, named.named]
+        self.goal_decoder.retain(lambda what: not isinstance(what, FileRequest)
+                                 or what.files in kept)
         if named is None:
             self.session.goal_decoding_ended()
             return
-        _, parameter, paths = named[:3]
+        parameter, paths, _ = named.files
         file = os.path.basename(paths[0]) if len(paths) == 1 else f"({len(paths)} files)"
         self.session.goal_decoding_began(f"{parameter} {file}")
 
-    def _named_request(self) -> tuple | None:
+    def _named_request(self) -> FileRequest | None:
         """Return the newest file request whose files the goal parameters name now, or None.
 
-        ``what``: ``("files", parameter, paths, file keys, setting, value, counts before,
-        named before)`` (``PlannerGoals._decode_goal_files``).
+        (``PlannerGoals._decode_goal_files`` makes them.)
         """
         values = self.goal_values
         named = (file_parameter(values), goal_files(values)[0])
-        files = [what for what in self.goal_decoder.pending()
-                 if what[0] == "files" and (what[1], what[2]) == named]
+        files = [what for what in self.goal_decoder.pending() if isinstance(what, FileRequest)
+                 and (what.files.parameter, what.files.paths) == named]
         return files[-1] if files else None
 
-    def _named_before(self) -> tuple | None:
-        """Return (parameter, paths, file keys, value) of :meth:`_named_request`, or None.
+    def _named_before(self) -> GoalFiles | None:
+        """Return the files of :meth:`_named_request`, or None.
 
         Carried by a newer file request: what its refusal sets back (``_files_refused``).
         """
         named = self._named_request()
-        return None if named is None else (*named[1:4], named[5])
+        return None if named is None else named.files
 
     def _files_refused(self, head: str, parameter: str, before: dict | None = None,
-                       named: tuple | None = None) -> bool:
+                       named: GoalFiles | None = None) -> bool:
         """Say in one error line that goal files of ``parameter`` were refused; return False.
 
         ``head``: "<parameters> not applied: <why>". The set was answered successful before the
         decode (its header passed: a file only the decode refuses, transparent pixels or pixel
         data cut short), so the goal parameters are set back to what the goal stands on, said in
         the line (``ros2 param get`` names no refused file, review59r #3): ``named``
-        (``_named_before``: parameter, paths, file keys, value), the file request the
+        (``_named_before``), the files of the file request the
         parameters named when the refused files were set, if it still decodes (a set refused
         changes nothing: breaker59h #1; one withdrawn since, by '' or other files, was dropped:
         review59t #2), which becomes the goal once decoded; else the files of the goal in
@@ -129,18 +164,18 @@ class GoalDecodes:
         counts = {other: old for other, old in (before or {}).items()
                   if self.goal_values[other] != old}
         also = "".join(f", {other} to {old!r}" for other, old in counts.items())
-        older = named is not None and any(what[0] == "files" and what[1:4] == named[:3]
+        older = named is not None and any(isinstance(what, FileRequest) and what.files == named
                                           for what in self.goal_decoder.pending())
         if older:
-            name, value = named[0], named[3]
+            name, value = named.parameter, file_parameter_value(named.parameter, named.paths)
             self._set_files_back(name, value, counts)
             self.get_logger().error(f"{head}; {name} is set back to {value!r}{also}, set before "
                                     "it and still decoding: it becomes the goal once decoded")
             return False
         name, value, said = parameter, EMPTY[parameter][0], "no goal file is in force"
         if self.goal_parameter:  # the goal in force came from files: their parameter's value
-            name, paths = self.goal_parameter, list(self.goal_files_loaded)
-            value = paths[0] if name == "goal_image_path" else paths
+            name = self.goal_parameter
+            value = file_parameter_value(name, self.goal_files_loaded)
             said = "the files of the goal in force"
         if not self._set_files_back(name, value, counts):  # its file gone since it was loaded
             name, value = parameter, EMPTY[parameter][0]
@@ -186,11 +221,11 @@ class GoalDecodes:
 def request_picture(what: tuple):
     """Return the goal decoder's ``identity`` of a request: a goal image's picture, else None.
 
-    ``what``: ``("image", msg, message_key, topic)`` or ``("files", ...)``. A goal image
+    ``what``: ``("image", msg, message_key, topic)`` or a :class:`FileRequest`. A goal image
     re-published while its copy still decodes is decoded once (review59r #1); files are matched
     by ``PlannerGoals._decode_goal_files``.
     """
-    return picture_key(what[2]) if what[0] == "image" else None
+    return None if isinstance(what, FileRequest) else picture_key(what[2])
 
 
 def request_lane(what: tuple):
@@ -200,4 +235,4 @@ def request_lane(what: tuple):
     of pictures faster than they decode, review59t #1); goal file requests by
     ``GoalDecodes._sync_goal_decoding`` (the set named now and the one named before it).
     """
-    return "image" if what[0] == "image" else None
+    return None if isinstance(what, FileRequest) else "image"

@@ -44,6 +44,14 @@ def file_parameter_paths(name: str, value) -> list[str]:
     return ([value] if value else []) if name == "goal_image_path" else list(value or [])
 
 
+def file_parameter_value(name: str, paths: list[str]):
+    """Return the value of goal file parameter ``name`` that names ``paths`` (a path, a list).
+
+    The inverse of :func:`file_parameter_paths` for files it named (``goal_image_path``: one).
+    """
+    return paths[0] if name == "goal_image_path" else list(paths)
+
+
 def check_goal_value(name: str, value, *, checked: CheckedGoalImages | None = None,
                      decode: bool = True) -> None:
     """Check one goal parameter's ``value`` on its own; raise ValueError naming ``name``.

@@ -27,7 +27,13 @@ from rcl_interfaces.msg import SetParametersResult
 
 from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.images import ImageError, decode_image_message
-from vjepa_ros.nodes.goal_decodes import GoalDecodes, request_lane, request_picture
+from vjepa_ros.nodes.goal_decodes import (
+    FileRequest,
+    GoalDecodes,
+    GoalFiles,
+    request_lane,
+    request_picture,
+)
 from vjepa_ros.nodes.goal_parameters import (
     FILE_PARAMETERS,
     emptied,
@@ -231,8 +237,7 @@ class PlannerGoals(GoalDecodes):
             return message
         parameter = file_parameter(values)
         if not at_start:  # decoded off the executor thread, applied by _apply_goal_files
-            return self._decode_goal_files(parameter, paths, setting or [parameter],
-                                           values[parameter])
+            return self._decode_goal_files(parameter, paths, setting or [parameter])
         try:
             goals = goals_from_files(paths, steps, grippers, checked=self.checked_goal_images,
                                      name=parameter)
@@ -302,12 +307,12 @@ class PlannerGoals(GoalDecodes):
                                         identity=request_picture, lane=request_lane)
         self.load_goal_files(self.goal_values, at_start=True)
 
-    def _decode_goal_files(self, parameter: str, paths: list[str], setting: list[str],
-                           value=None) -> str:
+    def _decode_goal_files(self, parameter: str, paths: list[str], setting: list[str]) -> str:
         """Decode goal files ``paths`` of ``parameter`` on the decoder; return the line logged.
 
-        ``value`` (the parameter's), the counts before and ``GoalDecodes._named_before`` are
-        carried: what a refusal of these or newer files sets back (``_files_refused``).
+        The request (``goal_decodes.FileRequest``) carries the counts before and
+        ``GoalDecodes._named_before``: what a refusal of these or newer files sets back
+        (``_files_refused``).
 
         A request for the same files (same :func:`file_keys`) already decoding is kept: a
         ``goal_steps`` set meanwhile is read when they are applied (:meth:`_apply_goal_files`).
@@ -317,7 +322,8 @@ class PlannerGoals(GoalDecodes):
         ``goal_parameters.updated_goal_values``), ValueError while the node shuts down (its
         decoder closed: breaker59h #4).
         """
-        keys = [file_key(path) for path in paths]  # before reading: one replaced meanwhile
+        files = GoalFiles(parameter, list(paths),  # keys before reading: one replaced meanwhile
+                          [file_key(path) for path in paths])
         if parameter not in setting:  # headers (ms): a file gone since its check refuses now
             try:
                 check_goal_files(parameter, paths, decode=False)
@@ -325,13 +331,12 @@ class PlannerGoals(GoalDecodes):
                 raise ImageError(f"{' and '.join(setting)} not applied: the goal files are read "
                                  f"now to load them: {exc}; the previous goal stays: put the "
                                  f"file back or set {parameter} again") from None
-        if any(what[0] == "files" and what[1:4] == (parameter, paths, keys)
+        if any(isinstance(what, FileRequest) and what.files == files
                for what in self.goal_decoder.pending()):
             return "goal files decoding"
         before = {name: self.goal_values[name]  # the counts before (a set's not stored yet):
                   for name in COUNT_PARAMETERS}  # set back should the decode refuse the files
-        if self.goal_decoder.submit(("files", parameter, list(paths), keys, setting, value,
-                                     before, self._named_before()),
+        if self.goal_decoder.submit(FileRequest(files, setting, before, self._named_before()),
                                     lambda: goals_from_files(paths, name=parameter)) is None:
             raise ValueError(f"{' and '.join(setting)} not applied: the node is shutting down")
         message = (f"{parameter}: decoding {len(paths)} goal file(s) off the executor thread; "
@@ -345,14 +350,15 @@ class PlannerGoals(GoalDecodes):
         Dropped when the file parameters name other files now (a newer change supersedes it);
         a file the decode refused is said in one error line and the previous goal stays.
         """
-        _, parameter, paths, keys, setting, _, before, named = done.what
+        request: FileRequest = done.what
+        (parameter, paths, keys), setting = request.files, request.setting
         values = self.goal_values
         now, steps, grippers = goal_files(values)
         if file_parameter(values) != parameter or now != paths:
             return False
         if done.error is not None:
             return self._files_refused(f"{' and '.join(setting)} not applied: {done.error}",
-                                       parameter, before, named)
+                                       parameter, request.before, request.named)
         problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
         if problem:
             self.get_logger().warning(f"goal not changed yet: {problem}")
@@ -362,7 +368,7 @@ class PlannerGoals(GoalDecodes):
                                                               "goal_gripper": grippers}))
         except ValueError as exc:
             return self._files_refused(f"{' and '.join(setting)} not applied: {exc}", parameter,
-                                       before, named)
+                                       request.before, request.named)
         self.goal_images.goal_set()
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
         self.goal_files_read[parameter] = keys
