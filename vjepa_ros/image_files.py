@@ -1,9 +1,9 @@
 """Image files: the strict goal-image loader and the atomic writer.
 
 :func:`load_image_file` reads a PNG/JPEG/... file into ``[H, W, 3]`` uint8 RGB (Pillow checks
-the header, the pixel kind, truncation and transparency; OpenCV decodes, Pillow where OpenCV
-cannot); :func:`save_image_file` writes one whole or not at all. Re-exported by
-:mod:`vjepa_ros.images`.
+the header and pixel kind: ``image_file_header.py``; truncation and transparency here; OpenCV
+decodes, Pillow where OpenCV cannot); :func:`save_image_file` writes one whole or not at all.
+Re-exported by :mod:`vjepa_ros.images`.
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ from typing import NamedTuple
 import numpy as np
 
 from vjepa_ros.atomic_files import ReplaceError, write_bytes
-from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, _to_8bit
+from vjepa_ros.image_encodings import _to_8bit
 from vjepa_ros.image_errors import ImageError, check_rgb
-from vjepa_ros.image_file_header import existing_image_file, header_checked, open_image_file
+from vjepa_ros.image_file_header import (
+    base_modes,
+    existing_image_file,
+    header_checked,
+    open_image_file,
+)
 from vjepa_ros.image_limits import (
     goal_image_problem,
-    image_size_problem,
     transparency_problem,
 )
 from vjepa_ros.image_paths import image_file_path  # noqa: F401 - re-exported
-from vjepa_ros.input_paths import SYMLINK_LOOP, missing
-from vjepa_ros.path_text import whitespace_problem
 
 
 def load_image_file(path: str | Path) -> np.ndarray:
@@ -96,21 +98,6 @@ def _opencv_bgr(cv2, path: Path, kind: FileKind) -> np.ndarray | None:
         return cv2.imread(str(path), flags)
     done, pages = cv2.imreadmulti(str(path), kind.page, 1, flags=flags)
     return pages[0] if done and len(pages) == 1 else None
-
-
-def _refuse_missing(path: Path, named: str = "") -> None:
-    """Raise why ``path``, which is no file, cannot be read: not found, or a link that loops.
-
-    ``named``: " (named by URL)" for the ``package://`` URL that named ``path`` ("": none).
-    """
-    text = str(path)
-    spaced = whitespace_problem(text)
-    if spaced:  # a pasted path's space: invisible at the end of the line
-        raise ImageError(f"image file not found: {text!r} {spaced}")
-    if missing(path) == SYMLINK_LOOP:  # `ls` lists it: "not found" would send one looking
-        raise ImageError(f"{path} {SYMLINK_LOOP}: point the link at the goal image file (`ls "
-                         "-l` shows where it points), or give that file's path")
-    raise ImageError(f"image file not found: {path}{named}")
 
 
 class FileKind(NamedTuple):
@@ -189,109 +176,6 @@ def _check_image_file(path: Path) -> FileKind:
                         image.format == "TIFF" and orientation in (5, 6, 7, 8), page)
 
 
-def _header_problem(image) -> tuple[int, str]:
-    """Return the bits a channel of an opened image and why its header is refused ("": fine).
-
-    The pixel kind (:func:`_pixel_kind_problem`) and the size limits, of the image (IFD) the
-    opened file is at.
-    """
-    bits = _bits(image)
-    return bits, (_pixel_kind_problem(image, bits)
-                  or image_size_problem(image.width, image.height))
-
-
-def _bits(image) -> int:
-    """Return the bits a channel of an opened, not yet loaded, Pillow image (8 when not said).
-
-    A TIFF's BitsPerSample tag (258), or 16 where Pillow's raw mode says so (a 48-bit PNG's
-    ``RGB;16B``, a 16-bit grey+alpha PNG's ``LA;16B``: Pillow's mode is 8-bit ``RGB``/``LA``).
-    """
-    tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
-    bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
-    return max(bits, 16 if any(";16" in mode for mode in _raw_modes(image)) else 8)
-
-
-def _raw_modes(image) -> list[str]:
-    """Return the raw modes a not yet loaded Pillow image is decoded from (``"LA;16B"``, ...)."""
-    return [str(tile[3]) for tile in image.tile or []]  # load() empties the tiles
-
-
-def _frames_problem(image, frames: int) -> str:
-    """Refuse a file of several frames (an animated GIF/PNG/WebP, a multi-page TIFF); "" else.
-
-    ``frames``: how many count (of a TIFF its full-resolution pages: :func:`_tiff_page`). Its
-    first frame is the start of a clip, seldom
-    the goal. MPO (a JPEG holding a second picture: a phone's depth map or HDR gain map, a
-    stereo pair) passes: viewers show its first.
-    """
-    if frames < 2 or image.format == "MPO":
-        return ""
-    return (f"holds {frames} frames (an animation or a multi-page file), not one still image: "
-            "export the frame that shows the goal as a still PNG and give that")
-
-
-def _tiff_page(image) -> tuple[int, str]:
-    """Seek an opened TIFF to its one full-resolution image (IFD): its number, why refused.
-
-    The goal is the one chained IFD whose NewSubfileType (254) has bit 0 clear; a
-    reduced-resolution one (bit 0 set: a scanner's or raw converter's preview, before or after
-    it) is no page, and every check is then made on the goal's IFD, never on IFD 0's (breaker46q).
-    Refused ("" else; left at IFD 0): two or more full-resolution pages (several frames), none
-    where an IFD has SubIFDs (330: a raw/DNG-style file keeps its full image there, which is not
-    read), and none at all (previews only).
-    """
-    full, sub_ifds = [], False
-    for index in _tiff_ifds(image):
-        if not int(image.tag_v2.get(254, 0)) & 1:
-            full.append(index)
-        sub_ifds = sub_ifds or 330 in image.tag_v2
-    if len(full) == 1:
-        image.seek(full[0])
-        return full[0], ""
-    if full:
-        return 0, _frames_problem(image, len(full))
-    if sub_ifds:
-        return 0, ("is a raw/DNG-style TIFF (its full-resolution image is a SubIFD, tag 330, "
-                   "not read; its pages are reduced-resolution previews): export the image as "
-                   "PNG and give that")
-    return 0, ("holds only reduced-resolution previews (NewSubfileType 1), no full-resolution "
-               "image: export the image itself as PNG and give that")
-
-
-def _tiff_ifds(image):
-    """Seek an opened TIFF to each of its chained IFDs in turn (yield each), then back to 0."""
-    try:
-        for index in range(int(getattr(image, "n_frames", 1) or 1)):
-            image.seek(index)
-            yield index
-    finally:
-        image.seek(0)
-
-
-def _pixel_kind_problem(image, bits: int) -> str:
-    """Refuse 32-bit float or integer and single-channel 16-bit pixels from the header.
-
-    "" when fine. OpenCV cannot decode 32-bit ones (a TIFF of them made it print a warning line
-    of its own before our refusal): a float or 32-bit image is a depth, HDR or measurement image,
-    not a camera frame. Single-channel 16-bit (Pillow's modes ``I;16``, ``I;16B``, ``I;16S``, ...
-    and ``I`` of 16 bits or fewer: a 16-bit grey PNG, an uint16 or int16 TIFF, a 16-bit PGM) is
-    what depth cameras save (millimetres) and infrared ones: OpenCV decoded it as grey, nearly
-    black for depth, as the topic path refuses 16UC1 and mono16; with alpha too (a 16-bit
-    grey+alpha PNG: raw mode ``LA;16B``, which Pillow 13 opens as 8-bit ``RGBA``; ``bits``:
-    :func:`_bits`'s). 16-bit colour (a 48-bit PNG, Pillow's ``RGB``) and 8-bit grey (``L``,
-    ``LA``) pass.
-    """
-    if image.mode == "F" or (image.mode == "I" and bits > 16):
-        kind = "floating-point" if image.mode == "F" else "integer"
-        return (f"has 32-bit {kind} pixels (a depth, HDR or measurement image, not a camera "
-                "frame): give an 8-bit colour image (PNG or JPEG) of the robot's camera")
-    grey = _base_modes(image) & {"L", "LA", "La"}
-    if image.mode.startswith("I") or (bits > 8 and grey):  # "I;16*", "I" of <= 16 bits; LA;16
-        return (f"has {SINGLE_CHANNEL_16}, not colour: give the camera's colour image (an 8-bit "
-                "RGB PNG or JPEG)")
-    return ""
-
-
 def _premultiplied(image) -> bool:
     """Say whether a not yet loaded Pillow image stores premultiplied (associated) alpha.
 
@@ -301,12 +185,7 @@ def _premultiplied(image) -> bool:
     tags = getattr(image, "tag_v2", None)  # TIFF only
     extra = tags.get(338, ()) if tags is not None else ()
     extra = extra if isinstance(extra, tuple) else (extra,)
-    return 1 in extra or any(mode.startswith(("RGBa", "La")) for mode in _base_modes(image))
-
-
-def _base_modes(image) -> set[str]:
-    """Return a not yet loaded Pillow image's mode and its raw modes without their suffixes."""
-    return {image.mode, *(raw.split(";")[0] for raw in _raw_modes(image))}
+    return 1 in extra or any(mode.startswith(("RGBa", "La")) for mode in base_modes(image))
 
 
 def _transparency_problem(image, premultiplied: bool) -> str:
