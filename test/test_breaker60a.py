@@ -56,7 +56,7 @@ def frame(k: int, size: int = 32) -> np.ndarray:
 
 
 def joints_at(seconds: float) -> np.ndarray:
-    """The arm's 7 joints [rad] at ``seconds``: a slow swing about the ready pose."""
+    """Return the arm's 7 joints [rad] at ``seconds``: a slow swing about the ready pose."""
     q = READY.copy()
     q[0] += 0.3 * np.sin(seconds)
     q[3] += 0.2 * np.sin(0.7 * seconds)
@@ -94,7 +94,9 @@ def recording(seconds: float, camera_hz: float = 4.0, joints_hz: float = 50.0,
                    "last part of a bag pairs frames with states a second away, silently")
 @pytest.mark.parametrize("device", ["joints", "camera"])
 def test_clock_step_forward_late_in_the_bag_is_said(tmp_path, device):
-    """A lab records 20 s; 13 s in, one PC's clock is stepped forward 1 s (chrony's makestep
+    """A device clock stepping forward late in the bag is refused or said, never paired through.
+
+    A lab records 20 s; 13 s in, one PC's clock is stepped forward 1 s (chrony's makestep
     on its first NTP sync), so from there on that device's header stamps run 1 s ahead of the
     other's, while the recorder's receive times stay true.
 
@@ -128,8 +130,8 @@ def test_clock_step_forward_late_in_the_bag_is_said(tmp_path, device):
     off = np.linalg.norm(paired[:, :3] - truth, axis=1) > 0.01  # more than 1 cm off
     assert off.any(), "the step did not move any pairing: the test's premise is gone"
     assert any("clock" in note or "step" in note for note in rec.notes), (
-        f"{int(off.sum())} of {len(frames)} frames eval keeps paired with a state over 1 cm from the arm's "
-        f"at their capture, and no note says why: {rec.notes}")
+        f"{int(off.sum())} of {len(frames)} frames eval keeps paired with a state over 1 cm "
+        f"from the arm's at their capture, and no note says why: {rec.notes}")
 
 
 # --------------------------------------------- 2. quaternion states in an episode .npz
@@ -152,7 +154,9 @@ def quaternion_episode(path, frames: int = 16):
                    "as Euler angles and a gripper closedness, silently")
 @pytest.mark.parametrize("reader", ["bag-from-npz", "train"])
 def test_quaternion_states_in_an_episode_are_refused(tmp_path, reader):
-    """A lab saves its episodes with ``states`` [T, 7] = the end-effector pose as it logs it,
+    """Episode states [T, 7] of xyz + quaternion are refused, not read as Euler + gripper.
+
+    A lab saves its episodes with ``states`` [T, 7] = the end-effector pose as it logs it,
     xyz and the orientation quaternion (x, y, z, w), and runs ``vjepa-ros bag-from-npz`` to
     evaluate it (or ``train`` on it).
 
@@ -179,7 +183,7 @@ def test_quaternion_states_in_an_episode_are_refused(tmp_path, reader):
 
 
 def two_publisher_bag(path, seconds: float = 3.0):
-    """A bag whose camera topic had two publishers (one frame_id), frames interleaved."""
+    """Write a bag whose camera topic had two publishers (one frame_id), frames interleaved."""
     from rosbags.interfaces import (
         Qos,
         QosDurability,
@@ -216,7 +220,9 @@ def two_publisher_bag(path, seconds: float = 3.0):
 @pytest.mark.xfail(strict=True, reason="breaker60a #3: a camera topic recorded with two "
                    "publishers of one frame_id is read as one camera, silently")
 def test_two_camera_publishers_of_one_frame_id_are_said(tmp_path):
-    """A lab launches two RealSense drivers without their own camera names: both publish
+    """A camera topic recorded with two publishers is refused or said, not read as one camera.
+
+    A lab launches two RealSense drivers without their own camera names: both publish
     /camera/camera/color/image_raw with frame_id camera_color_optical_frame, and ros2 bag
     record records the topic with its two publishers' QoS profiles.
 
@@ -242,9 +248,12 @@ def test_two_camera_publishers_of_one_frame_id_are_said(tmp_path):
 
 
 def split_topic_bag(path, finger_offset_ns: int, seconds: float = 6.0):
-    """Arm (50 Hz) and fingers (10 Hz, closing from 1.5 to 3 s) as separate messages on
-    /joint_states (franka_ros drivers, the field recording ``joint-states-split``); the finger
-    messages' header stamps ``finger_offset_ns`` off their receive times."""
+    """Write arm and finger joints as separate messages on one /joint_states topic.
+
+    Arm at 50 Hz, fingers at 10 Hz closing from 1.5 to 3 s (franka_ros drivers, the field
+    recording ``joint-states-split``); the finger messages' header stamps ``finger_offset_ns``
+    off their receive times.
+    """
     entries = []
     for topic, msgtype, t, msg in recording(seconds):
         if topic != "/joint_states":
@@ -264,7 +273,9 @@ def split_topic_bag(path, finger_offset_ns: int, seconds: float = 6.0):
                    "refused as a simulator reset")
 @pytest.mark.parametrize("offset_s", [-0.6, 0.6])
 def test_shared_topic_fingers_on_another_clock_are_said(tmp_path, offset_s):
-    """A lab's gripper driver runs on another PC whose clock is 0.6 s off the arm's, and both
+    """Finger messages on the arm's topic on another clock are clock-checked as a gripper's.
+
+    A lab's gripper driver runs on another PC whose clock is 0.6 s off the arm's, and both
     publish /joint_states (arm and finger joints as separate messages, as franka_ros drivers
     do); the hand closes from 1.5 s to 3 s.
 
