@@ -301,3 +301,49 @@ def test_shared_topic_fingers_on_another_clock_are_said(tmp_path, offset_s):
     assert any("0.60 s" in note for note in rec.notes), (
         f"closedness {half:.2f} at 2.25 s where the hand was half closed, and no note: "
         f"{rec.notes}")
+
+
+# ------------------------------------- 5. --start advice past the last frame with states
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60a #5: the --start advised for a --start past the "
+                   "bag is refused again with the same advice (the span counts the states' end, "
+                   "not the last frame with states)")
+def test_advised_start_is_accepted(tmp_path, capsys):
+    """Following the --start that eval advises evaluates, and --start before it says why.
+
+    A lab's bag: the camera (4 Hz, 30 ms after the states' 50 Hz ticks) starts 2.28 s in and
+    its last frame, 6.03 s, comes after the last joint state, 6.00 s. The user gives --start
+    6.5, then what eval advises.
+
+    What happens: "--start 6.5: ... the bag has them from 2.28 to 6.00 s after its start:
+    give a --start of at most 5.74"; with --start 5.74: "its 0.26 s from --start 5.74 s to the
+    bag's end give 1 step(s) ... give a --start of at most 5.74", the same advice, refused
+    again (the last frame with states is 5.78 s, not 6.00 s: the span is min(last frame, last
+    state)); --start 5.9 is refused as "(a gap in the camera)", which the bag has none of.
+    What should happen: the advised --start is one that holds a step (at most 5.53 here), the
+    span named is that of the frames with states (2.28 to 5.78 s), and a --start past the last
+    frame with states is told so, not "a gap in the camera".
+    """
+    from cli_runs import _run
+
+    entries = []
+    for topic, msgtype, t, msg in recording(6.0):
+        if topic == CAMERA:
+            if t - DEFAULT_START_NS < 2.03e9:
+                continue
+            t += 30_000_000  # its frames 30 ms after the states' ticks
+            msg = m.image_message(frame(t), t, "cam")
+        entries.append((topic, msgtype, t, msg))
+    bag = write_messages(tmp_path / "bag", sorted(entries, key=lambda entry: entry[2]))
+    out = tmp_path / "out"
+    common = ("eval", str(bag), "--checkpoint", "demo", "--samples", "8", "--iterations", "1",
+              "--topk", "2", "--landscape-points", "0", "--no-plots", "--quiet", "--out",
+              str(out))
+    code, _, err = _run(capsys, *common, "--start", "6.5")
+    assert code == 1 and "give a --start of at most " in err, err
+    advised = err.split("give a --start of at most ")[1].split()[0]
+    code, _, err = _run(capsys, *common, "--start", advised)
+    assert code == 0, f"--start {advised}, as advised, refused: {err}"
+    code, _, err = _run(capsys, *common, "--start", "5.9")
+    assert code == 1 and "a gap in the camera" not in err, err
