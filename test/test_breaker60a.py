@@ -6,7 +6,7 @@ Attacked at a287ee15: ``recordings.bags.read_recording`` (what ``vjepa-ros eval`
 with ``rosbags`` (``bag_writing.write_messages``, or its ``Writer`` where the test needs the
 publishers' QoS profiles) as a lab's setup leaves it.
 
-Defects (strict xfails), most harmful first (all silent wrong results: numbers without a word):
+Defects (strict xfails), most harmful first (1-4 silent wrong results: numbers without a word):
 
 1. a clock that steps forward on one device mid-recording (a robot or camera PC whose NTP/chrony
    steps its clock on its first sync) in the last part of a bag: the frames after the step are
@@ -23,13 +23,27 @@ Defects (strict xfails), most harmful first (all silent wrong results: numbers w
    channel), the frames of both cameras interleave, and eval reads them as one camera, each
    step planning from one view toward the other's frame; the planner node holds live for two
    camera publishers (README, status table: "two camera or arm publishers hold by the graph's
-   count"), and the bag reader refuses two ``frame_id``s only.
+   count"), and the bag reader refuses two ``frame_id``s only;
+4. finger joints published as their own messages on the arm's /joint_states (franka_ros
+   drivers) by a gripper driver whose clock is 0.6 s off the arm's: 0.6 s behind, the
+   closedness is read 0.6 s late with no note; 0.6 s ahead, refused as "header stamps step
+   back ... (a simulator reset ...)". The same fingers on their own topic get the clock
+   check's note naming the offset;
+5. (a wrong refusal) a ``--start`` past the last camera frame with states is advised a start
+   (``at most 5.74``) that is refused again with the same advice, and one between the last
+   frame with states and the states' end is called "a gap in the camera": the span said is
+   min(last frame, last state), not the last frame with states.
 
 Held (not repeated here): Foxy-era SQLite3 (no schema/metadata tables, metadata.yaml version 4),
 writer versions 8 and 9 in both storages; a joint name listed twice (refused naming it), fewer
 positions than names, fingers outside 0..0.04 m (refused), one finger joint only (read as
 mirrored); a state clock stepping back (refused); a forward step in the first half of the bag
-(refused by the clock check).
+(refused by the clock check); compressed frames ``rgb8; jpeg compressed bgr8``, ``bgr8; png
+compressed bgr8``, ``rgba8; png compressed bgra8``, ``rgb16; png compressed bgr16``, bare
+``jpeg``/``png``, WebP and TIFF payloads (colours right); NaN arm or finger joints (refused
+naming the message); ``--start`` / ``--end`` at 1e308 and 1e-300, ``--rate 100`` / ``0.1``,
+``--goal-offset`` and ``--max-steps`` at 2**63-1, ``--max-state-gap 1e-9`` (each refused in one
+line with advice that holds, or run); a step's ``time_s`` given back as ``--start`` starts there.
 """
 
 from __future__ import annotations
@@ -137,13 +151,14 @@ def test_clock_step_forward_late_in_the_bag_is_said(tmp_path, device):
 # --------------------------------------------- 2. quaternion states in an episode .npz
 
 
-def quaternion_episode(path, frames: int = 16):
-    """Write an episode .npz whose states are xyz + quaternion (x, y, z, w): 7 columns."""
+def quaternion_episode(path, layout: str = "xyzw", frames: int = 16):
+    """Write an episode .npz whose states are xyz + quaternion (``layout``): 7 columns."""
     t = np.arange(frames) / 4.0
     xyz = np.stack([0.45 + 0.02 * t, 0.02 * np.sin(t), 0.3 + 0.01 * t], axis=1)
     rpy = np.stack([np.pi - 0.05 * np.sin(t), np.zeros(frames), 0.1 * np.sin(0.5 * t)], axis=1)
     quat = Rotation.from_euler("xyz", rpy).as_quat()  # x, y, z, w: the hand pointing down
     quat[quat[:, 3] < 0] *= -1
+    quat = quat if layout == "xyzw" else quat[:, [3, 0, 1, 2]]  # w first (Eigen, MuJoCo)
     states = np.concatenate([xyz, quat], axis=1).astype(np.float32)
     observations = np.stack([frame(k) for k in range(frames)])
     np.savez(path, observations=observations[None], states=states[None], timestamps=t)
@@ -152,8 +167,9 @@ def quaternion_episode(path, frames: int = 16):
 
 @pytest.mark.xfail(strict=True, reason="breaker60a #2: xyz + quaternion states [T, 7] are read "
                    "as Euler angles and a gripper closedness, silently")
+@pytest.mark.parametrize("layout", ["xyzw", "wxyz"])
 @pytest.mark.parametrize("reader", ["bag-from-npz", "train"])
-def test_quaternion_states_in_an_episode_are_refused(tmp_path, reader):
+def test_quaternion_states_in_an_episode_are_refused(tmp_path, reader, layout):
     """Episode states [T, 7] of xyz + quaternion are refused, not read as Euler + gripper.
 
     A lab saves its episodes with ``states`` [T, 7] = the end-effector pose as it logs it,
@@ -162,7 +178,9 @@ def test_quaternion_states_in_an_episode_are_refused(tmp_path, reader):
 
     What happens: the file is read as xyz, extrinsic Euler angles (qx, qy, qz) and a gripper
     closedness qw, with no word: a hand pointing down (roll pi) becomes roll 1 rad, and the
-    bag and the training data hold made-up orientations and gripper.
+    bag and the training data hold made-up orientations and gripper; saved w first (Eigen's,
+    MuJoCo's order) likewise (a qz < 0 would be refused as a closedness outside [0, 1], which
+    names no quaternion).
     What should happen: states whose last four columns have unit norm on every row (a
     quaternion; no Euler angles + closedness do so by chance) are refused naming the file and
     the layout (xyz, Euler xyz, closedness) with the conversion, one line, as other wrong units
@@ -171,7 +189,7 @@ def test_quaternion_states_in_an_episode_are_refused(tmp_path, reader):
     from vjepa_ros.example_episode import load_example
     from vjepa_ros.recordings.episode import Episode
 
-    path = quaternion_episode(tmp_path / "ep.npz")
+    path = quaternion_episode(tmp_path / "ep.npz", layout)
     with pytest.raises(ValueError, match="quaternion"):
         if reader == "bag-from-npz":
             load_example(path, timestamps=True)
