@@ -165,8 +165,6 @@ def quaternion_episode(path, layout: str = "xyzw", frames: int = 16):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60a #2: xyz + quaternion states [T, 7] are read "
-                   "as Euler angles and a gripper closedness, silently")
 @pytest.mark.parametrize("layout", ["xyzw", "wxyz"])
 @pytest.mark.parametrize("reader", ["bag-from-npz", "train"])
 def test_quaternion_states_in_an_episode_are_refused(tmp_path, reader, layout):

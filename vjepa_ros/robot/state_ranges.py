@@ -92,15 +92,19 @@ def arm_joint_problem(names, positions) -> str:
 def finger_problem(names, positions) -> str:
     """Say which finger joint lies outside the Franka Hand's 0..0.04 m ("" when none does).
 
-    ``names`` and ``positions`` [m] of the finger joints. Millimetres given as metres fail here.
+    ``names`` and ``positions`` [m] of the finger joints. Millimetres given as metres fail here
+    (said so); a negative one is no unit's (another gripper, a sign flipped: said so).
     """
     positions = np.asarray(positions, dtype=np.float64)
     i = first_outside(positions, 0.0, FINGER_MAX_M, FINGER_TOLERANCE_M)
     if i is None:
         return ""
+    cause = ("a finger's position is its distance from the hand's centre, never negative "
+             "(another gripper's joint, a sign flipped, or a driver's offset?)"
+             if positions[i] < 0 else
+             "finger positions must be in metres (recorded in millimetres?)")
     return (f"{names[i]} = {positions[i]:g} is outside the Franka Hand's finger range "
-            f"0..{FINGER_MAX_M:g} m: finger positions must be in metres (recorded in "
-            "millimetres?)")
+            f"0..{FINGER_MAX_M:g} m: {cause}")
 
 
 def quaternion_norm_problem(quat_xyzw, what: str = "message",
@@ -128,7 +132,8 @@ def quaternion_norm_problem(quat_xyzw, what: str = "message",
 def states_problem(states) -> str:
     """Say what is wrong with end-effector states [T, 7] of an episode ("" when nothing).
 
-    Checks the shape, NaN/inf, the gripper closedness (column 6, within [0, 1]), the reach
+    Checks the shape, NaN/inf, a quaternion in columns 3:7 (:func:`quaternion_columns_problem`),
+    the gripper closedness (column 6, within [0, 1]), the reach
     (:func:`vjepa_ros.state_limits.reach_problem`) and the Euler angles (columns 3:6, within
     ±π rad by :data:`EULER_TOLERANCE_RAD`).
     """
@@ -143,8 +148,35 @@ def states_problem(states) -> str:
     if not finite.all():
         return (f"states contain NaN or inf (step {int(np.flatnonzero(~finite)[0])}): repair "
                 "that step's state, or cut the episode before it")
-    return (closedness_problem(states[:, 6], "gripper closedness (states[:, 6])")
+    return (quaternion_columns_problem(states)
+            or closedness_problem(states[:, 6], "gripper closedness (states[:, 6])")
             or reach_problem(states[:, :3], "step") or euler_problem(states[:, 3:6]))
+
+
+def quaternion_columns_problem(states) -> str:
+    """Say when states [T, 7] (finite float) hold xyz + a quaternion, not Euler + closedness.
+
+    The rule (one for every episode reader: ``bag-from-npz``, ``train``): columns 3:7 have unit
+    norm within :data:`QUATERNION_NORM_TOLERANCE` on every row, and some row has two of them
+    off 0 (a row (0, 0, 0, 1) is also zero Euler angles and a closed hand). A Franka's
+    Euler angles pointing down hold a roll near ±π, so a unit norm on every row is no chance:
+    the file logs its pose as (x, y, z, qx, qy, qz, qw) or w first (Eigen, MuJoCo). Refused,
+    not converted: the two orders cannot be told apart from the numbers, and the closedness
+    is not there at all.
+    """
+    rest = np.asarray(states, dtype=np.float64)[:, 3:7]
+    if not len(rest):
+        return ""
+    norm = np.linalg.norm(rest, axis=1)
+    if not (np.abs(norm - 1.0) <= QUATERNION_NORM_TOLERANCE).all() or \
+            not ((np.abs(rest) > QUATERNION_NORM_TOLERANCE).sum(axis=1) >= 2).any():
+        return ""
+    row = ", ".join(f"{v:.3g}" for v in rest[0])
+    return (f"states[:, 3:7] have unit norm on every one of the {len(rest)} rows (step 0: "
+            f"{row}): an orientation quaternion (x, y, z, w or w, x, y, z), not the layout read "
+            "(xyz [m], extrinsic xyz Euler angles [rad], gripper closedness 0 open..1 closed): "
+            "convert the quaternion (scipy Rotation.from_quat(q, scalar_first=...)"
+            ".as_euler('xyz')) and give the closedness as column 6")
 
 
 # A gripper column (states[:, 6]) never past the Franka Hand's full opening in metres (plus the
