@@ -322,9 +322,6 @@ def test_shared_topic_fingers_on_another_clock_are_said(tmp_path, offset_s):
 # ------------------------------------- 5. --start advice past the last frame with states
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60a #5: the --start advised for a --start past the "
-                   "bag is refused again with the same advice (the span counts the states' end, "
-                   "not the last frame with states)")
 def test_advised_start_is_accepted(tmp_path, capsys):
     """Following the --start that eval advises evaluates, and --start before it says why.
 

@@ -136,11 +136,20 @@ def bag_start_ns(recording) -> int:
 
 
 def _frames_with_states_ns(recording) -> tuple[int, int, int]:
-    """Return (the bag's first frame or state, first and last time with both) [ns]."""
+    """Return (the bag's first frame or state, its first and last frame with states) [ns].
+
+    A frame with states lies within the states' span (``resample.grid_bounds`` uses those):
+    the span said and the ``--start`` advised end at the last of them, not at the states' end
+    (a last frame after the last state: breaker60a #5). No frame within: the span both cover.
+    """
     origin = bag_start_ns(recording)
-    begin = max(int(recording.image_times[0]), int(recording.state_times[0]))
-    end = min(int(recording.image_times[-1]), int(recording.state_times[-1]))
-    return origin, begin, end
+    images = np.asarray(recording.image_times, np.int64)
+    states = recording.state_times
+    low = int(np.searchsorted(images, int(states[0]), "left"))
+    high = int(np.searchsorted(images, int(states[-1]), "right"))
+    if low < high:
+        return origin, int(images[low]), int(images[high - 1])
+    return origin, max(int(images[0]), int(states[0])), min(int(images[-1]), int(states[-1]))
 
 
 def _empty_window_message(path, config: EvalConfig, begin_s: float, end_s: float,
