@@ -84,6 +84,7 @@ from vjepa_ros.recordings.topic_choice import (
     resolve_image_topic,
     resolve_state_topic,
 )
+from vjepa_ros.recordings.clock_steps import step_cut
 from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
 from vjepa_ros.recordings.topic_times import TopicTimes
 from vjepa_ros.recordings.topic_types import one_stream, topic_types
@@ -327,6 +328,18 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     stray = check_sources(path, state_topic, state_times, states, other)  # two: BagError
     notes += [stray_note(state_topic, state_times, stray)] if stray.any() else []
     state_times, states = state_times[~stray], states[~stray]
+    image_clock = state_clock = None  # the messages the clock check judges (a step: one side)
+    if config.stamps == "header" and image_topic not in receive_timed and \
+            state_topic not in receive_timed:  # a clock stepping mid-bag: one side kept
+        image_clock, state_clock = clock_of(image_topic), clock_of(state_topic)
+        cut = step_cut(image_topic, image_clock, state_topic, state_clock,
+                       image_times[order], state_times)
+        if cut is not None:
+            (frames_kept, states_kept, note), image_clock, state_clock = cut
+            notes.append(note)
+            image_times, ordinals = image_times[order][frames_kept], ordinals[frames_kept]
+            order = np.arange(len(image_times))
+            state_times, states = state_times[states_kept], states[states_kept]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
     # the note, and the steps resample drops, on the states the steps are made of
     jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep], other)
@@ -338,8 +351,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         "or started late?)")
     notes += [camera_note] if camera_note else []
     if config.stamps == "header":  # overlapping, yet seconds apart: a camera on another clock
-        check_clock(path, image_topic, relative_offsets(*clock_of(image_topic),
-                                                        *clock_of(state_topic)),
+        check_clock(path, image_topic, relative_offsets(*(image_clock or clock_of(image_topic)),
+                                                        *(state_clock or clock_of(state_topic))),
                     state_topic, notes, limit_s=config.max_clock_offset_s)
     return Recording(
         path=path, storage=storage, compression=compression, topic_types=types,
