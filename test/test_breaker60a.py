@@ -287,9 +287,6 @@ def split_topic_bag(path, finger_offset_ns: int, seconds: float = 6.0):
     return write_messages(path, sorted(entries, key=lambda entry: entry[2]))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60a #4: finger messages on the arm's /joint_states "
-                   "stamped on another clock are not clock-checked: read 0.6 s off silently, or "
-                   "refused as a simulator reset")
 @pytest.mark.parametrize("offset_s", [-0.6, 0.6])
 def test_shared_topic_fingers_on_another_clock_are_said(tmp_path, offset_s):
     """Finger messages on the arm's topic on another clock are clock-checked as a gripper's.

@@ -128,7 +128,13 @@ def joint_series(path, topic, collected, times_of, joints: JointStateReader,
     (velocities or efforts only), also what to give instead (``types``: the bag's topics).
     """
     try:
-        return read_series(times_of(topic), collected[topic][2], joints)
+        series = read_series(times_of(topic, used=False), collected[topic][2], joints)
+        split = getattr(times_of, "split", None)
+        if split is not None and len(series.arm_index) and len(series.finger_index) and \
+                not np.isin(series.finger_index, series.arm_index).any():
+            split(topic, [series.arm_index, series.finger_index])  # two drivers' streams
+        times_of(topic)  # now checked as used: stamps rising (each stream's), timing noted
+        return series
     except StateError as exc:
         raise BagError(f"{path}: {topic} {exc}"
                        f"{positions_fix(collected[topic][2], topic, types or {})}") from exc

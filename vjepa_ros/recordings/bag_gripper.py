@@ -175,15 +175,27 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     # the topic used: stamps must not step back (BagError), unusable noted; held by value
     times_of(ranked[0], held=True)
     finger_times, fingers, offsets = series.finger_times, series.fingers, np.zeros(0)
-    if clock_of is not None and ranked[0] != state_topic and config.stamps == "header" and \
-            ranked[0] not in receive_timed:
+    # fingers in messages of their own on the arm's topic (franka_ros): a gripper driver's
+    # stream, maybe on another clock, checked against the arm's messages (breaker60a #4)
+    shared = ranked[0] == state_topic and len(series.arm_index) and len(series.finger_index) \
+        and not np.isin(series.finger_index, series.arm_index).any()
+    clock_topic, state_words = ranked[0], state_topic
+    if clock_of is not None and (ranked[0] != state_topic or shared) and \
+            config.stamps == "header" and ranked[0] not in receive_timed:
+        arm_clock = None
+        if shared:
+            times, received = clock_of(state_topic)
+            arm_clock = times[series.arm_index], received[series.arm_index]
+            clock_topic = f"{state_topic} [finger messages: a gripper driver's]"
+            state_words = f"{state_topic} [arm messages]"
         finger_times, fingers, offsets = latched_held(ranked[0], series, state_topic, clock_of,
-                                                      notes, config.max_clock_offset_s)
+                                                      notes, config.max_clock_offset_s,
+                                                      arm_clock)
     order = np.argsort(finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
                            state_times, ranked[0] in receive_timed)
     notes += [note] if note else []
-    check_clock(path, ranked[0], offsets, state_topic, notes, "finger message",
+    check_clock(path, clock_topic, offsets, state_words, notes, "finger message",
                 config.max_clock_offset_s)
     closed = closedness_from_fingers(fingers[order], width)
     finger_times = finger_times[order]
@@ -256,7 +268,7 @@ def no_joint_state_fix(types: dict[str, str], no_gripper: str) -> str:
 
 
 def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, notes: list[str],
-                 limit_s: float = REFUSE_S):
+                 limit_s: float = REFUSE_S, state_clock: tuple | None = None):
     """Return the gripper's (finger times [K'], fingers [K', 2], the others' clock offsets [s]).
 
     A latched message (transient local, published on change: ``topic_clocks.latched_messages``)
@@ -265,10 +277,12 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
     it is timed by its receipt (on the states' clock: ``topic_clocks.states_clock_at``), the
     older ones left out, with a note. The offsets of the
     other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock),
-    judged alone; ``limit_s``: its limit behind (``max_clock_offset_s``).
+    judged alone; ``limit_s``: its limit behind (``max_clock_offset_s``). ``state_clock``:
+    the states' (stamps, receive times) [M] int64 ns when not all of ``state_topic``'s (its arm
+    messages, the fingers sent apart on it); None: ``clock_of(state_topic)``.
     """
     times, received = clock_of(topic)
-    state_times, state_received = clock_of(state_topic)
+    state_times, state_received = state_clock or clock_of(state_topic)
     index = series.finger_index
     offsets = relative_offsets(times[index], received[index], state_times, state_received)
     latched = latched_messages(times[index], received[index], offsets, state_received, limit_s)

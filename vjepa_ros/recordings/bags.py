@@ -276,8 +276,9 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
 
         def read_arm():  # unreadable beside the poses: refused only when read for states
             try:
-                return joint_series(path, arm_topic, collected,
-                                    lambda topic: times_of(topic, used=False), joints, types)
+                return joint_series(path, arm_topic, collected,  # read, not checked: unused
+                                    lambda topic, used=False: times_of(topic, used=False),
+                                    joints, types)
             except BagError:
                 return None
 

@@ -40,6 +40,19 @@ class TopicTimes:
         self.receive_timed: set[str] = set()  # the topics used that are timed by receive times
         # check_one_time's verdict holds for the topic's reads
         self._one_time_checked: set[str] = set()
+        # topic -> index arrays of its messages that are streams of their own (split()): their
+        # stamps are checked for steps back one stream at a time
+        self._streams: dict[str, list[np.ndarray]] = {}
+
+    def split(self, topic: str, streams: list[np.ndarray]) -> None:
+        """Say that ``topic``'s messages at each of ``streams`` [indices] are a stream of its own.
+
+        Arm and finger joints sent as separate messages on one /joint_states (franka_ros
+        drivers) come from two drivers, maybe on two clocks: each one's stamps must rise, not
+        the two interleaved (a gripper's clock 0.6 s ahead is no clock step back: breaker60a
+        #4; its offset is the gripper clock check's).
+        """
+        self._streams[topic] = [np.asarray(index, np.int64) for index in streams]
 
     def __call__(self, topic: str, used: bool = True, held: bool = False) -> np.ndarray:
         """Return ``topic``'s times [ns]; ``used``: its stamps must not step back (else BagError).
@@ -67,8 +80,12 @@ class TopicTimes:
             self._notes.append(note)
         if by_header:
             # the camera's empty frames have no stamp: its messages counted with them
-            check_steps_back(self._path, topic, stamps,
-                             self._positions if topic == self._image_topic else None)
+            if topic in self._streams:
+                for index in self._streams[topic]:
+                    check_steps_back(self._path, topic, stamps[index], index)
+            else:
+                check_steps_back(self._path, topic, stamps,
+                                 self._positions if topic == self._image_topic else None)
             return stamps
         self.receive_timed.add(topic)
         # receive times standing still: one instant, never "record longer"
