@@ -236,8 +236,6 @@ def two_publisher_bag(path, seconds: float = 3.0):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60a #3: a camera topic recorded with two "
-                   "publishers of one frame_id is read as one camera, silently")
 def test_two_camera_publishers_of_one_frame_id_are_said(tmp_path):
     """A camera topic recorded with two publishers is refused or said, not read as one camera.
 

@@ -58,3 +58,30 @@ def check_one_camera(path, topic: str, frames: dict[str, int]) -> None:
         "cameras on one topic? Record each camera on its own topic (launch the drivers with "
         "their own namespaces) and give --image-topic; a driver relaunched with another "
         "frame_id: record again with one frame_id (the check reads the whole bag)")
+
+
+def publishers_note(topic: str, connections) -> str:
+    """Say that the recorder saw more than one publisher on the camera topic ("" when not).
+
+    ``connections``: the bag's rosbags connections. ``ros2 bag record`` lists the QoS profile
+    offered by each publisher of a topic when it subscribed, one entry a publisher
+    (``offered_qos_profiles``: a YAML string in ``metadata.yaml`` versions 4-8 and in
+    SQLite3's topics table and MCAP's channel metadata, a list from version 9; rosbags parses
+    both; a Foxy-era bag that records none counts 0). Two camera drivers launched with one
+    camera name publish one topic with one ``frame_id``: their frames interleave, read as one
+    camera (breaker60a #3; two frame_ids are refused, :func:`check_one_camera`). A publisher
+    that never sent (a viewer's, a player left running) looks the same here, and the frames
+    cannot tell whose they are: said, not refused, as the planner node holds live for two
+    publishers.
+    """
+    counts = [len(getattr(getattr(c, "ext", None), "offered_qos_profiles", None) or [])
+              for c in connections if c.topic == topic]
+    count = max(counts, default=0)
+    if count < 2:
+        return ""
+    return (f"warning: {topic} had {count} publishers when the recorder subscribed (its "
+            "offered_qos_profiles): two cameras on one topic (two drivers launched with one "
+            "camera name) interleave their frames, read here as one camera, each step planning "
+            "from one view toward the other's; if so, record each camera on its own topic "
+            "(launch the drivers with their own camera names) and give --image-topic; a "
+            "publisher that never sent a frame (a viewer's, a bag player's) does no harm")

@@ -64,6 +64,7 @@ from vjepa_ros.recordings.bag_joint_prefixes import (
 from vjepa_ros.recordings.bag_refusals import (  # noqa: F401 (damage_first: here too)
     check_one_camera,
     damage_first,
+    publishers_note,
     short_topic_fix,
     summary_counted,
 )
@@ -148,6 +149,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             for connection in reader.connections:
                 counts[connection.topic] += connection.msgcount
             image_topic = resolve_image_topic(path, types, config.image, notes, counts)
+            said = publishers_note(image_topic, reader.connections)  # two camera drivers?
+            notes += [said] if said else []
             source, state_topic = resolve_state_topic(path, types, config, notes)
             gripper_topic = resolve_gripper_topic(path, types, config.gripper)
             joint_topics = [] if state_topic is None else \
