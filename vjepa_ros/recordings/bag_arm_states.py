@@ -143,14 +143,20 @@ def joint_series(path, topic, collected, times_of, joints: JointStateReader,
 def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
     """Return '; what to give' when messages of ``rows`` (names, positions) differ in length.
 
-    Fewer positions than names: a JointState topic of velocities or efforts alone, the states
-    need the joint positions. More: values no name says the joint of (a driver that names the
+    No positions: a JointState topic of velocities or efforts alone, the states need the joint
+    positions; fewer than names (9 names, 7 positions): said so, naming the message. More: values no name says the joint of (a driver that names the
     arm's 7 and sends the fingers' too?), so none can be read as a joint's. '' when every
     message has one position a name.
     """
-    if any(len(positions) < len(names) for names, positions in rows):
+    short = next(((k, len(names), len(positions)) for k, (names, positions) in enumerate(rows)
+                  if 0 < len(positions) < len(names)), None)
+    if any(len(positions) == 0 < len(names) for names, positions in rows):
         why = ("publishes joint states without positions (velocities or efforts only?), and "
                "the arm's state needs the joint positions")
+    elif short is not None:  # some positions, fewer than names: which is whose is unknown
+        why = (f"publishes fewer positions than joint names ({message_words(short[0])}: "
+               f"{short[1]} names, {short[2]} positions; its driver left some joints' positions "
+               "out?): no position can be told to be a given joint's")
     elif any(len(positions) > len(names) for names, positions in rows):
         why = ("publishes more positions than joint names (its driver left joints unnamed?): "
                "no position can be told to be a given joint's")
@@ -229,3 +235,12 @@ def unread_note(topic: str, unread) -> str:
     return (f"{topic}: {len(unread)} message(s) with every arm joint at exactly 0 left out "
             f"(message(s) {which}): a driver's message before its first reading of the arm, no "
             "pose a Franka takes (joint 4's range ends at -0.07 rad)")
+
+
+def nonfinite_note(topic: str, nonfinite) -> str:
+    """Return the note on the messages ``read_series`` left out for NaN or inf positions."""
+    which = first_names(nonfinite, 5)
+    return (f"{topic}: {len(nonfinite)} message(s) with NaN or inf joint positions left out "
+            f"(message(s) {which}): a driver's glitch; the states around them are read across "
+            "the gap (a step whose states lie further apart than --max-state-gap is dropped); "
+            "to leave that stretch out instead, give --start/--end past it")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.recordings.bag_arm_states import positions_fix
+from vjepa_ros.recordings.bag_arm_states import nonfinite_note, positions_fix
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
@@ -170,6 +170,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     series = found[ranked[0]]
     # the record's opening where its topic is read and none was given (review59t #3)
     width = opening_read(record, mine, config.gripper_max_width, recorded)
+    if series.nonfinite and ranked[0] != state_topic:  # the state topic's: said with the arm's
+        notes.append(nonfinite_note(ranked[0], series.nonfinite))
     said = width_note(record, ranked[0], width)  # another opening recorded, or none applied
     notes += [said] if said else []
     # the topic used: stamps must not step back (BagError), unusable noted; held by value

@@ -40,6 +40,7 @@ from vjepa_ros.recordings.bag_arm_states import (
     default_joints_to_pose,
     joint_series,
     joints_to_ee,
+    nonfinite_note,
     unread_note,
 )
 from vjepa_ros.recordings.bag_files import (  # noqa: F401 - DAMAGED_HINT: here too
@@ -305,6 +306,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                           config.joint_prefix, types,
                           topics_of_arm(config.joint_prefix, joint_topics, collected))
         state_frame = f"{joints.prefix}link0" if joints.prefix is not None else ""
+        if series.nonfinite:
+            notes.append(nonfinite_note(state_topic, series.nonfinite))
         if series.unread:
             notes.append(unread_note(state_topic, series.unread))
         elif len(series.arm) and arm_unread(series.arm).all():

@@ -120,6 +120,14 @@ class ArmStateError(StateError):
     """
 
 
+class NonFiniteError(StateError):
+    """A message whose arm or finger joint positions hold NaN or inf (a driver's glitch)."""
+
+
+class NonFiniteArmError(NonFiniteError, ArmStateError):
+    """A message whose arm joint positions hold NaN or inf."""
+
+
 class ArmRangeError(RangeError, ArmStateError):
     """Arm joint positions outside the Franka's range (degrees for radians)."""
 
@@ -256,7 +264,7 @@ class JointStateReader:
             finger_values = positions[[fingers.get(1, fingers.get(2)),
                                        fingers.get(2, fingers.get(1))]]
             if not np.isfinite(finger_values).all():
-                raise StateError(f"finger joint positions contain NaN or inf: "
+                raise NonFiniteError(f"finger joint positions contain NaN or inf: "
                                  f"{finger_values.tolist()}")
             indices = sorted(fingers.values())
             problem = finger_problem([names[i] for i in indices], positions[indices])
@@ -296,7 +304,7 @@ class JointStateReader:
                                 "joints or none")
         arm = positions[[found[i] for i in range(1, ARM_JOINTS + 1)]]
         if not np.isfinite(arm).all():
-            raise ArmStateError(f"arm joint positions contain NaN or inf: {arm.tolist()}")
+            raise NonFiniteArmError(f"arm joint positions contain NaN or inf: {arm.tolist()}")
         problem = unknown_limits_problem(prefix)
         if problem:
             raise ArmStateError(problem)
@@ -367,6 +375,7 @@ class JointSeries:
     arm_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     finger_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     unread: tuple[int, ...] = ()  # messages left out: every arm joint 0 (no reading of the arm)
+    nonfinite: tuple[int, ...] = ()  # messages left out: NaN or inf arm or finger positions
 
 
 def read_series(times, rows, reader: JointStateReader) -> JointSeries:
@@ -376,15 +385,24 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
     first reading: ``state_ranges.arm_unread``): it gives no arm sample and no finger sample
     (its fingers' 0 is no closed hand), whatever the stream's rate; ``unread`` lists such
     messages when the stream has real readings too (when every arm message is zero, they are
-    kept: the caller refuses or reads them as it would). Raises :class:`StateError` prefixed
-    with the index of the first unusable message.
+    kept: the caller refuses or reads them as it would). A message whose arm or finger
+    positions hold NaN or inf (:class:`NonFiniteError`: a driver's glitch) gives no sample
+    either, listed in ``nonfinite`` for the caller's note; when no message gives a sample, the
+    first one's error is raised. Raises :class:`StateError` prefixed with the index of the first
+    unusable message.
     """
-    readings = []
+    readings, nonfinite, first_nonfinite = [], [], None
     for index, (names, positions) in enumerate(rows):
         try:
             readings.append(reader.read(names, positions))
+        except NonFiniteError as exc:  # one glitch: left out (said by the caller), not the bag
+            readings.append(JointReading())
+            nonfinite.append(index)
+            first_nonfinite = first_nonfinite or type(exc)(f"{message_words(index)}: {exc}")
         except StateError as exc:
             raise type(exc)(f"{message_words(index)}: {exc}") from exc  # a RangeError stays one
+    if nonfinite and all(r.arm is None and r.fingers is None for r in readings):
+        raise first_nonfinite  # every message: no reading to keep
     arms = [i for i, reading in enumerate(readings) if reading.arm is not None]
     unread = tuple(i for i in arms if arm_unread(readings[i].arm))
     if len(unread) == len(arms):  # no reading at all: nothing to tell them from
@@ -409,4 +427,5 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
         np.array(arm_times, np.int64), np.array(arm, np.float64).reshape(-1, ARM_JOINTS),
         arm_names, np.array(finger_times, np.int64), np.array(fingers, np.float64).reshape(-1, 2),
         foreign, np.array(arm_index, np.int64), np.array(finger_index, np.int64), unread,
+        tuple(nonfinite),
     )
