@@ -144,9 +144,9 @@ def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
     """Return '; what to give' when messages of ``rows`` (names, positions) differ in length.
 
     No positions: a JointState topic of velocities or efforts alone, the states need the joint
-    positions; fewer than names (9 names, 7 positions): said so, naming the message. More: values no name says the joint of (a driver that names the
-    arm's 7 and sends the fingers' too?), so none can be read as a joint's. '' when every
-    message has one position a name.
+    positions; fewer than names (9 names, 7 positions): said so, naming the message. More:
+    values no name says the joint of (a driver that names the arm's 7 and sends the fingers'
+    too?), so none can be read as a joint's. '' when every message has one position a name.
     """
     short = next(((k, len(names), len(positions)) for k, (names, positions) in enumerate(rows)
                   if 0 < len(positions) < len(names)), None)

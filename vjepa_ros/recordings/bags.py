@@ -75,6 +75,7 @@ from vjepa_ros.recordings.bag_stamps import (
     uncovered_note,
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.clock_steps import step_cut
 from vjepa_ros.recordings.pose_point import pose_point
 from vjepa_ros.recordings.recording import Recording, decode_frame
 from vjepa_ros.recordings.state_jumps import check_state_jumps
@@ -86,7 +87,6 @@ from vjepa_ros.recordings.topic_choice import (
     resolve_image_topic,
     resolve_state_topic,
 )
-from vjepa_ros.recordings.clock_steps import step_cut
 from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
 from vjepa_ros.recordings.topic_times import TopicTimes
 from vjepa_ros.recordings.topic_types import one_stream, topic_types
