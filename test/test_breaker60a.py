@@ -6,7 +6,8 @@ Attacked at a287ee15: ``recordings.bags.read_recording`` (what ``vjepa-ros eval`
 with ``rosbags`` (``bag_writing.write_messages``, or its ``Writer`` where the test needs the
 publishers' QoS profiles) as a lab's setup leaves it.
 
-Defects (strict xfails), most harmful first (1-4 silent wrong results: numbers without a word):
+Defects (strict xfails until fix60a, which fixed them: #1 asserts its cut and note, #3 a
+note), most harmful first (1-4 silent wrong results: numbers without a word):
 
 1. a clock that steps forward on one device mid-recording (a robot or camera PC whose NTP/chrony
    steps its clock on its first sync) in the last part of a bag: the frames after the step are
