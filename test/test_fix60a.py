@@ -47,13 +47,16 @@ def test_a_camera_clock_stepping_back_is_cut_too(tmp_path):
 
 
 def test_latency_jitter_and_a_few_late_frames_are_no_step():
-    """Offsets varying by 100 ms, or 4 frames 0.9 s late in a row, find no step."""
+    """Offsets varying by 100 ms, 4 frames 0.9 s late, a stalled camera's burst: no step."""
     rng = np.random.default_rng(0)
     jitter = rng.uniform(-0.05, 0.05, 400)
     assert find_step(jitter) is None
     late = jitter.copy()
     late[200:204] -= 0.9  # a burst held up in a queue, then on time again
     assert find_step(late) is None
+    stalled = jitter.copy()  # a camera stalled 1 s: 30 queued frames, then on time again
+    stalled[200:230] -= np.linspace(1.0, 0.0, 30)
+    assert find_step(stalled) is None
     stepped = jitter.copy()
     stepped[300:] += 0.6
     index, size = find_step(stepped)

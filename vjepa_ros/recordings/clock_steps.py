@@ -44,7 +44,8 @@ def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
 
     ``offsets`` [N] s in receive order (``topic_clocks.relative_offsets``). A step: the median
     of up to ``window`` messages from a message on, less that of as many before it, beyond
-    :data:`STEP_S`; at least :data:`STEP_MIN` messages on each side.
+    :data:`STEP_S`; at least :data:`STEP_MIN` messages on each side, and the medians of all
+    messages before and after it as far apart (it lasts: a burst of late messages is none).
     """
     offsets = np.asarray(offsets, np.float64)
     count = len(offsets)
@@ -68,6 +69,10 @@ def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
     start = max(0, where - window)
     near = np.abs(offsets[start:where + window] - level) < abs(best) / 2
     first = start + int(np.argmax(near)) if near.any() else where
+    # a step lasts: the whole parts on either side differ too (a stalled camera's burst of
+    # queued frames, late then on time again, is no step)
+    if not abs(np.median(offsets[first:]) - np.median(offsets[:first])) > STEP_S:
+        return None
     return first, best
 
 
