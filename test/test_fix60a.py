@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_breaker60a import CAMERA, FINGERS, recording, split_topic_bag
+from test_breaker60a import ARM, CAMERA, FINGERS, recording, split_topic_bag
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
@@ -128,3 +128,30 @@ def test_quaternion_rule_edges():
     quat = np.tile([0.4, 0.0, 0.3, 0.99875, 0.0, 0.0, 0.049979], (10, 1))
     assert "quaternion" in quaternion_columns_problem(quat)
 
+
+
+@pytest.mark.parametrize("topic", ["/fr3_gripper/joint_states", "/joint_states"])
+def test_a_gripper_clock_stepping_late_is_refused(tmp_path, topic):
+    """The gripper driver's clock stepped 1 s forward 13 s into 20 s: refused, naming it.
+
+    On its own topic or as finger messages apart on the arm's: its closedness is read onto the
+    states, so no part of it can be left out alone; refused naming the step, --stamps receive
+    and --no-gripper.
+    """
+    entries = []
+    for name, msgtype, t, msg in recording(20.0):
+        if name != "/joint_states":
+            entries.append((name, msgtype, t, msg))
+            continue
+        entries.append((name, msgtype, t, m.joint_state_message(ARM, list(msg.position)[:7], t)))
+        s = (t - DEFAULT_START_NS) / 1e9
+        if round(s * 50) % 5 == 0:  # fingers at 10 Hz, their clock 1 s ahead from 13 s on
+            stamp = t + (1_000_000_000 if s >= 13.0 else 0)
+            entries.append((topic, msgtype, t + 1000,
+                            m.joint_state_message(FINGERS, [0.03, 0.03], stamp)))
+    bag = write_messages(tmp_path / "bag", sorted(entries, key=lambda entry: entry[2]))
+    with pytest.raises(BagError) as caught:
+        read_recording(bag)
+    words = str(caught.value)
+    assert "clock stepped forward by 1.00 s 13.0" in words and "--no-gripper" in words, words
+    assert "--stamps receive" in words and topic in words, words

@@ -14,6 +14,7 @@ from vjepa_ros.recordings.bag_arm_states import nonfinite_note, positions_fix
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
+from vjepa_ros.recordings.clock_steps import refuse_own_step
 from vjepa_ros.recordings.gripper_silences import inside_silences, silence_note, silences
 from vjepa_ros.recordings.hand_namespaces import by_rank, hand_topics
 from vjepa_ros.recordings.other_hands import (
@@ -193,6 +194,11 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         finger_times, fingers, offsets = latched_held(ranked[0], series, state_topic, clock_of,
                                                       notes, config.max_clock_offset_s,
                                                       arm_clock)
+        times, received = clock_of(ranked[0])  # its clock stepping mid-bag: refused
+        refuse_own_step(path, clock_topic, (times[series.finger_index],
+                                            received[series.finger_index]),
+                        state_words, arm_clock or clock_of(state_topic),
+                        config.no_gripper_fix())
     order = np.argsort(finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
                            state_times, ranked[0] in receive_timed)

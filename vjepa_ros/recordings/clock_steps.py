@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.topic_clocks import RECEIVE_HINT, relative_offsets, stamp_rate
 
 STEP_S = 0.5  # [s] a topic's offset to the states' changing by more at one message: a step
@@ -169,6 +170,29 @@ def _within(clock: tuple, kept) -> tuple:
         return times[:0], received[:0]
     inside = (times >= int(np.min(kept))) & (times <= int(np.max(kept)))
     return times[inside], received[inside]
+
+
+def refuse_own_step(path, topic: str, clock: tuple, state_topic: str, state_clock: tuple,
+                    fix: str, what: str = "finger message") -> None:
+    """Refuse ``topic`` (a gripper's) when its own clock steps mid-bag against the states'.
+
+    ``clock``, ``state_clock``: (times, receive times) [N] / [M] int64 ns of its messages and
+    the states'. A step of the states' own clock is left to the camera's cut (``bags``); the
+    gripper's closedness is read onto the states, so no part of it can be left out alone.
+    Raises BagError naming the bag, the topic, the moment, the size, ``--stamps receive`` and
+    ``fix`` (``--no-gripper``).
+    """
+    step = clock_step(topic, clock, state_topic, state_clock)
+    if step is None or step.stepped != topic:
+        return
+    origin = min(int(np.min(clock[1])), int(np.min(state_clock[1])))
+    way = "forward" if step.size_s > 0 else "back"
+    raise BagError(
+        f"{path}: {topic}'s clock stepped {way} by {abs(step.size_s):.2f} s "
+        f"{(step.received_ns - origin) / 1e9:.2f} s after the bag's start, against "
+        f"{state_topic}'s (header stamps set against when the recorder received each: an "
+        f"NTP/chrony clock step?): paired by stamp, each {what} after it would give the hand's "
+        f"state {abs(step.size_s):.2f} s off; {RECEIVE_HINT}, or {fix}")
 
 
 def _first_stamp_from(times, received, at: int) -> int:
