@@ -32,6 +32,11 @@ Defects (strict xfails), silent ones first:
    without a word: ``PlanResult.elites_note`` (the line the node logs once: "iteration 1: 2 of
    20 predicted energies finite ... an fp16 overflow? a damaged checkpoint?") is set by CEM and
    iCEM only (``SearchLog.elites``); ``mppi_search`` weighs NaN samples 0 and leaves it empty.
+5. ``CEMConfig(fixed_axes=((6, 0.2),))`` (the published ``axis`` option, gripper held at a
+   delta of 0.2; accepted: within ±gripper_clip) imagines every sample with the gripper delta
+   0.2 and returns a plan whose gripper is 0 (the plan rule rounds |g| < 0.25 to 0), with no
+   word: the executed plan is not the one scored. ``CEMConfig`` refuses
+   ``gripper_round_threshold >= gripper_clip`` for the same reason ("all would round to 0").
 
 Held up (checked, not repeated here): 3000 random configs of the three searches (H 1-5, S 3-50,
 k 2..S-1, momenta 0/0.15/1, maxnorm 0.001-0.2, close step, fixed axes, search_rotation, warm
@@ -151,6 +156,41 @@ def test_momentum_mean_one_is_refused_or_the_plan_moves(predictor, scene):  # no
     assert free.actions[:, :3].abs().max() > 1e-3  # the goal is worth moving toward
     stuck = make_planner(predictor, config, seed=0).plan(*scene)
     assert stuck.actions[:, :3].abs().max() > 0, stuck.actions
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60c #5: a fixed gripper value below the round "
+                   "threshold is imagined and then planned as 0")
+@pytest.mark.parametrize("method", ["cem", "icem", "mppi"])
+def test_a_fixed_gripper_below_the_round_threshold_is_refused_or_kept(method):
+    """``fixed_axes=((6, 0.2),)``: every sample imagines gripper +0.2, the plan says 0.
+
+    User: holds the gripper delta at 0.2 with ``CEMConfig.fixed_axes`` (the published ``axis``
+    option; ``check_fixed_axes`` takes any value within ±``gripper_clip``). Happened: every
+    sample the world model imagined had gripper delta 0.2; the plan (``plan_from_mean``: |g| <
+    ``gripper_round_threshold`` 0.25 -> 0) has gripper 0, so the hand is commanded as it was
+    never imagined, with no word. Should: refused in one line naming ``fixed_axes`` and
+    ``gripper_round_threshold`` (as a threshold at or above the clip is: "all would round to
+    0"), or the fixed value planned as given.
+    """
+    from vjepa_ros.planning.icem import icem_search
+
+    search = {"cem": cem_search, "icem": icem_search, "mppi": mppi_search}[method]
+    imagined = []
+
+    def score(actions):
+        imagined.append(actions[:, :, 6].unique())
+        return actions[:, :, :3].abs().sum(dim=(1, 2))
+
+    try:
+        config = CEMConfig(horizon=1, samples=20, topk=5, iterations=2, method=method,
+                           fixed_axes=((6, 0.2),))
+    except ValueError as error:
+        assert "fixed_axes" in str(error) and "gripper_round_threshold" in str(error)
+        return
+    result = search(score, config, torch.device("cpu"), make_generator(0))
+    result = result[0] if isinstance(result, tuple) else result
+    assert all(torch.allclose(values, torch.tensor([0.2])) for values in imagined)
+    assert torch.allclose(result.actions[:, 6], torch.tensor(0.2)), result.actions[:, 6]
 
 
 def _mostly_nan(actions):
