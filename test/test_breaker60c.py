@@ -6,7 +6,8 @@ model_frame.py, plan_compute.py, command_session.py; nodes/idle_parameters.py) o
 predictor of test_planning_rollout and on plain scorers handed to ``cem_search`` /
 ``icem_search`` / ``mppi_search``.
 
-Defects (strict xfails), silent ones first:
+Defects, silent ones first (strict xfails until fix60c fixed #1, #2, #4 and #5 and documented #3,
+whose test now holds MPPI to the documented tolerance):
 
 1. MPPI never reads the four CEM momenta (``momentum_mean``, ``momentum_std``,
    ``momentum_mean_gripper``, ``momentum_std_gripper``: ``mppi_search`` has no refit), yet
@@ -85,8 +86,6 @@ def _mppi_reads(predictor, scene, name) -> bool:  # noqa: F811
     return not torch.equal(plain.actions, tuned.actions)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60c #1: MPPI ignores the CEM momenta, and "
-                   "CEMConfig gives no IdleSettingsWarning for them")
 @pytest.mark.parametrize("name", MOMENTA)
 def test_mppi_config_tells_of_the_momenta_it_does_not_read(predictor, scene, name):  # noqa: F811
     """``CEMConfig(method="mppi", momentum_mean=0.9)`` plans as without it, and says nothing.
@@ -105,8 +104,6 @@ def test_mppi_config_tells_of_the_momenta_it_does_not_read(predictor, scene, nam
     assert _mppi_reads(predictor, scene, name) or any(name in line for line in said), said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60c #1: the planner node and the commands say "
-                   "nothing of planner.momentum_* under planner.method mppi")
 @pytest.mark.parametrize("route", ["node", "command"])
 def test_node_and_commands_tell_of_mppi_momenta(predictor, scene, route):  # noqa: F811
     """``planner.momentum_mean: 0.5`` with ``planner.method: mppi`` is taken without a word.
@@ -134,8 +131,6 @@ def test_node_and_commands_tell_of_mppi_momenta(predictor, scene, route):  # noq
             check_given_settings_used(CEMConfig(method="mppi"), ["planner.momentum_mean"])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60c #2: momentum_mean 1 is accepted and the "
-                   "CEM plan's xyz is 0 whatever the goal")
 def test_momentum_mean_one_is_refused_or_the_plan_moves(predictor, scene):  # noqa: F811
     """``CEMConfig(momentum_mean=1.0)``: every energy is computed and ignored; the arm stays.
 
@@ -162,8 +157,6 @@ def test_momentum_mean_one_is_refused_or_the_plan_moves(predictor, scene):  # no
     assert stuck.actions[:, :3].abs().max() > 0, stuck.actions
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60c #5: a fixed gripper value below the round "
-                   "threshold is imagined and then planned as 0")
 @pytest.mark.parametrize("method", ["cem", "icem", "mppi"])
 def test_a_fixed_gripper_below_the_round_threshold_is_refused_or_kept(method):
     """``fixed_axes=((6, 0.2),)``: every sample imagines gripper +0.2, the plan says 0.
@@ -204,8 +197,6 @@ def _mostly_nan(actions):
     return energies
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60c #4: MPPI leaves elites_note empty when most "
-                   "predicted energies are NaN")
 def test_mppi_says_when_most_predictions_are_not_finite():
     """A model whose predictions are NaN for 18 of 20 samples: CEM says so, MPPI plans silently.
 
@@ -239,29 +230,37 @@ def _energies_depend_on_chunk(predictor, scene) -> bool:  # noqa: F811
     return not torch.equal(whole, single)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60c #3: MPPI's plan changes with chunk_size, "
-                   "documented not to")
-def test_mppi_plan_does_not_depend_on_chunk_size(predictor, scene):  # noqa: F811
-    """Same seed, same inputs, ``chunk_size`` 1 instead of None: another MPPI plan.
+# MPPI's documented tolerance (README, Planner; docs/planners.md): the chunking's float rounding
+# of the energies moves its plan by at most this fraction of maxnorm at these settings (measured
+# 0.25 mm = 0.5 % of maxnorm 0.05 on this CPU; a chunking that mixed samples up moves it by cm).
+MPPI_CHUNK_TOLERANCE = 0.02
+
+
+def test_mppi_plan_depends_on_chunk_size_only_by_the_energies_rounding(predictor, scene):  # noqa: F811
+    """Same seed, same inputs, ``chunk_size`` 1 instead of None: an MPPI plan within tolerance.
 
     User: sets ``planner.chunk_size`` (or gets the automatic one, which on CUDA is 70 % of the
-    free memory and so changes between runs) to fit memory, trusting ``CEMConfig.chunk_size``'s
-    "results do not depend on it" and the seeded reproducibility. Happened: the predictor's
-    energy of one sample differs by a float32 ulp between batch sizes on this CPU; CEM and iCEM
-    (ranks) plan the same, but MPPI's weights exp(-ΔE/(λ·std E)) turn the ulps into another
-    weighted mean: first action 0.25 mm off after 3 iterations (H 2, S 64, k 5, seed 0). Should:
-    the same plan for every chunk size (or the docs saying MPPI's plan is reproducible only up
-    to the chunking's rounding). Skipped where this CPU's energies do not depend on the batch.
+    free memory and so changes between runs) to fit memory, trusting the seeded
+    reproducibility. Happened (breaker60c #3): the predictor's energy of one sample differs by a
+    float32 ulp between batch sizes on this CPU; CEM and iCEM (ranks) plan the same, but MPPI's
+    weights exp(-ΔE/(λ·std E)) turn the ulps into another weighted mean: first action 0.25 mm
+    off after 3 iterations (H 2, S 64, k 5, seed 0), while ``CEMConfig.chunk_size`` said
+    "results do not depend on it". Fixed (fix60c) by the docs, as exactness is impossible for a
+    method weighing energy values (any rounding of the values moves a softmax; CEM and iCEM use
+    only the order, which an ulp changes only at a tie): MPPI's plan is the same for the same
+    chunking and within ``MPPI_CHUNK_TOLERANCE`` x maxnorm across chunkings. Skipped where this
+    CPU's energies do not depend on the batch.
     """
     if not _energies_depend_on_chunk(predictor, scene):
         pytest.skip("the predictor's energies do not depend on the batch size on this CPU")
     plans = []
-    for chunk in (None, 1, 2, 3, 7):
+    for chunk in (None, 1, 2, 3, 7, 1):
         config = CEMConfig(horizon=2, samples=64, topk=5, iterations=3, method="mppi",
                            chunk_size=chunk)
         plans.append(make_planner(predictor, config, seed=0).plan(*scene).actions)
+    assert torch.equal(plans[1], plans[-1])  # the same chunking: the same plan, bit for bit
     gaps = [float((plan - plans[0]).abs().max()) for plan in plans]
-    assert max(gaps) == 0.0, gaps
+    assert max(gaps) <= MPPI_CHUNK_TOLERANCE * config.maxnorm, gaps
 
 
 @pytest.mark.parametrize("method", ["cem", "icem"])

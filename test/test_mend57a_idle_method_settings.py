@@ -54,7 +54,9 @@ def test_idle_fields_name_what_each_method_does_not_read():
     assert set(idle_fields("icem")) == {"warm_start", "early_stop_patience",
                                         "early_stop_rel_tol", "mppi"}
     assert set(idle_fields("mppi")) == {"warm_start", "early_stop_patience",
-                                        "early_stop_rel_tol", "icem"}
+                                        "early_stop_rel_tol", "icem", "momentum_mean",
+                                        "momentum_std", "momentum_mean_gripper",
+                                        "momentum_std_gripper"}  # breaker60c #1: no refit
 
 
 def test_the_planner_node_settings_hand_the_idle_values_over_as_defaults():

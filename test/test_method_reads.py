@@ -19,10 +19,12 @@ from vjepa_ros.planning.config import CEMConfig, IdleSettingsWarning
 from vjepa_ros.planning.method_reads import (
     CEM_ONLY_FIELDS,
     METHODS,
+    READ_BY,
+    REFIT_FIELDS,
     does_instead,
+    either,
     idle_fields,
-    method_of,
-    own_settings,
+    readers,
 )
 from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
@@ -67,23 +69,26 @@ def test_the_settings_cover_every_method_group_and_cems_own():
     assert len(SETTINGS) > 30
 
 
-@pytest.mark.parametrize("name, owner", [
-    ("warm_start", "cem"), ("early_stop_patience", "cem"), ("planner.early_stop_rel_tol", "cem"),
-    ("icem.noise_beta", "icem"), ("planner.icem.execute_best", "icem"),
-    ("mppi.shift_warm_start", "mppi"), ("samples", None), ("refine.lr", None),
-    ("planner.refine.steps", None), ("search_rotation", None), ("icem_like", None),
+@pytest.mark.parametrize("name, owners", [
+    ("warm_start", ("cem",)), ("early_stop_patience", ("cem",)),
+    ("planner.early_stop_rel_tol", ("cem",)), ("icem.noise_beta", ("icem",)),
+    ("planner.icem.execute_best", ("icem",)), ("mppi.shift_warm_start", ("mppi",)),
+    ("momentum_mean", ("cem", "icem")), ("planner.momentum_std_gripper", ("cem", "icem")),
+    ("samples", METHODS), ("topk", METHODS), ("refine.lr", METHODS),
+    ("planner.refine.steps", METHODS), ("search_rotation", METHODS), ("icem_like", METHODS),
 ])
-def test_method_of_names_the_one_method_reading_a_setting(name, owner):
-    assert method_of(name) == owner
+def test_readers_name_the_methods_reading_a_setting(name, owners):
+    assert readers(name) == owners
 
 
-def test_idle_fields_are_the_other_methods_own_settings():
+def test_idle_fields_are_the_settings_the_method_is_not_among_the_readers_of():
     for method in METHODS:
-        others = {name for other in METHODS if other != method for name in own_settings(other)}
-        assert set(idle_fields(method)) == others
-        assert not set(idle_fields(method)) & set(own_settings(method))
+        assert set(idle_fields(method)) == {n for n, read in READ_BY.items() if method not in read}
+        assert not set(idle_fields(method)) & {n for n, read in READ_BY.items() if method in read}
+    assert set(idle_fields("mppi")) >= set(REFIT_FIELDS)  # MPPI refits nothing (breaker60c #1)
+    assert not set(idle_fields("icem")) & set(REFIT_FIELDS)
     # a method not in METHODS reads none of them: CEMConfig refuses it by name, not a KeyError
-    assert set(idle_fields("adam")) == {*CEM_ONLY_FIELDS, "icem", "mppi"}
+    assert set(idle_fields("adam")) == {*CEM_ONLY_FIELDS, *REFIT_FIELDS, "icem", "mppi"}
     with pytest.raises(ValueError, match="method must be one of"):
         CEMParams(method="adam").to_cem()
 
@@ -130,24 +135,25 @@ def _handed_over_at_default(method: str, name: str) -> bool:
 
 @pytest.mark.parametrize("method, name", list(itertools.product(METHODS, SETTINGS)))
 def test_every_route_agrees_which_settings_the_method_ignores(method, name):
-    idle = method_of(name) not in (None, method)
+    owners = readers(name)
+    idle = method not in owners
     api, command, node = _api_idle(method, name), _command_idle(method, name), \
         _node_idle(method, name)
     said = {"CEMConfig warning": bool(api), "commands' refusal": command is not None,
             "node's warning": bool(node)}
     assert said == dict.fromkeys(said, idle), said
-    if method_of(name) is not None:  # settings every method reads go over as given
+    if owners != METHODS:  # settings every method reads go over as given
         assert _handed_over_at_default(method, name) == idle
     if not idle:
         return
     (api,), (node,) = api, node
     assert api.startswith(f"CEMConfig.{name} is not read by method {method!r}"), api
-    assert f"set method to {method_of(name)!r}" in api, api
-    assert f"use planner.method {method_of(name)} " in command, command
-    assert node.endswith(f"set planner.method to {method_of(name)}, or drop planner.{name}"), node
+    assert f"set method to {either(owners, quote=True)} " in api, api
+    assert f"use planner.method {either(owners)}" in command, command
+    assert node.endswith(f"set planner.method to {either(owners)}, or drop planner.{name}"), node
     # the words for what the method does instead: from the table, in each route's names
     assert f"(it {does_instead(method)})" in api, api
-    if method_of(name) == "cem":
+    if name.partition(".")[0] not in ("icem", "mppi"):  # a plain field: said what it does instead
         assert f"(which {does_instead(method, 'planner.')})" in command, command
         assert f"(it {does_instead(method, 'planner.')})" in node, node
         assert f"planner.{method}.shift_warm_start" in command

@@ -71,7 +71,7 @@ def _cem_changes(args: argparse.Namespace, defaults: dict | None, defaults_why: 
     planned = SimpleNamespace(method=changes.get("method", base.method),
                               refine=changes.get("refine", base.refine))
     try:  # an --icem-*/--mppi-* option of another method, --refine-lr without refinement:
-        check_given_settings_used(planned, search_method_overrides(args))  # before CEMConfig's
+        check_given_settings_used(planned, planner_overrides(args))  # before CEMConfig's
     except ValueError as exc:
         raise type(exc)(option_message(str(exc), negated_search_options(args))) from None
     try:

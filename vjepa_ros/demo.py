@@ -9,6 +9,7 @@ random weights, which shows the whole pipeline and its timing, not a trained mod
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -121,7 +122,8 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     ``model_args``: ``{"encoder": {...}, "predictor": {...}}`` official hyper-parameters for the
     checkpoint. The step planned is the episode's first whose move reaches eval's
     ``min_motion_m`` (a note says which when it is not step 0); with none, step 0, and the
-    agreement is ``n/a`` (the cosine of a sub-millimetre move is noise): ``cosine_xyz`` NaN.
+    agreement is ``n/a`` (the cosine of a sub-millimetre move is noise): ``cosine_xyz`` NaN; so
+    it is, and NaN, for a plan of no xyz motion (no direction).
     """
     config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
     example = load_example(episode)
@@ -173,7 +175,10 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     print(f"planned       dx dy dz droll dpitch dyaw dgrip = {fmt}")
     fmt = " ".join(f"{v:+.4f}" for v in executed.tolist())
     print(f"executed      dx dy dz droll dpitch dyaw dgrip = {fmt}")
-    if moved:
+    if moved and math.isnan(agreement):  # a plan of no xyz motion (e.g. momenta 1): no angle
+        print("agreement     n/a: the planned dxyz is 0, so it has no direction to compare "
+              "with the executed one")
+    elif moved:
         print(f"agreement     cosine(planned dxyz, executed dxyz) = {agreement:+.3f}")
     else:
         print(f"agreement     n/a: no step of the episode moves {limit}; step 0's "

@@ -28,7 +28,13 @@ import dataclasses
 from collections.abc import Callable
 
 from vjepa_ros.config import flatten
-from vjepa_ros.planning.method_reads import METHOD_GROUPS, does_instead, idle_fields, own_settings
+from vjepa_ros.planning.method_reads import (
+    METHOD_GROUPS,
+    does_instead,
+    either,
+    idle_fields,
+    settings_read_by,
+)
 from vjepa_ros.robot.goal_switch_config import GRIPPER_SEARCH_OPTIONS
 from vjepa_ros.robot.hand_motion import HAND_WINDOW_S
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
@@ -91,22 +97,25 @@ def _settle_because(config: PlannerNodeConfig) -> str:
             "to that)")
 
 
-def _method_rule(method: str) -> IdleRule:
-    """Return the rule for the parameters only ``method`` reads (``method_reads.own_settings``).
+def _method_rule(methods: tuple[str, ...]) -> IdleRule:
+    """Return the rule for the parameters exactly ``methods`` read (``method_reads.READ_BY``).
 
-    Idle under another ``planner.method``; for CEM's own (``planner.warm_start``,
-    ``planner.early_stop_*``) the warning also says what that method does instead
-    (``method_reads.does_instead``); another method's group needs no such words.
+    Idle under any other ``planner.method``; for plain fields (CEM's own ``planner.warm_start``,
+    ``planner.early_stop_*``; the refit's ``planner.momentum_*``, CEM's and iCEM's) the warning
+    also says what that method does instead (``method_reads.does_instead``); another method's
+    group needs no such words.
     """
+    settings = settings_read_by(methods)
     names = tuple(f"planner.{name}." if name in METHOD_GROUPS else f"planner.{name}"
-                  for name in own_settings(method))
+                  for name in settings)
+    plain = not set(settings) & set(METHOD_GROUPS)
 
     def because(c: PlannerNodeConfig) -> str:
-        why = f" (it {does_instead(c.planner.method, 'planner.')})" if method == "cem" else ""
+        why = f" (it {does_instead(c.planner.method, 'planner.')})" if plain else ""
         return f"planner.method is {c.planner.method!r}{why}"
 
-    return IdleRule(names, lambda c: c.planner.method != method, because,
-                    f"set planner.method to {method}")
+    return IdleRule(names, lambda c: c.planner.method not in methods, because,
+                    f"set planner.method to {either(methods)}")
 
 
 RULES = (
@@ -127,14 +136,15 @@ RULES = (
              lambda c: c.goals.rule == "steps",
              lambda c: "goals.rule is 'steps' (switching on step counts only)",
              "set goals.rule to energy"),
-    _method_rule("icem"),
-    _method_rule("mppi"),
+    _method_rule(("icem",)),
+    _method_rule(("mppi",)),
     IdleRule(("planner.refine.lr",), lambda c: c.planner.refine.steps == 0,
              lambda c: "planner.refine.steps is 0 (gradient refinement off)",
              "set planner.refine.steps > 0"),
     IdleRule(("planner.rotation_maxnorm",), lambda c: not c.planner.search_rotation,
              lambda c: "planner.search_rotation is false", "set planner.search_rotation true"),
-    _method_rule("cem"),
+    _method_rule(("cem",)),
+    _method_rule(("cem", "icem")),
     IdleRule(("planner.early_stop_rel_tol",),  # (under icem/mppi: the rule above's one line)
              lambda c: c.planner.early_stop_patience == 0
              and "early_stop_rel_tol" not in idle_fields(c.planner.method),

@@ -16,7 +16,13 @@ import warnings
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-from vjepa_ros.planning.method_reads import METHOD_GROUPS, does_instead, idle_fields, method_of
+from vjepa_ros.planning.method_reads import (
+    METHOD_GROUPS,
+    does_instead,
+    either,
+    idle_fields,
+    readers,
+)
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.setting_ranges import setting
 from vjepa_ros.planning.settings_check import check_fields
@@ -26,17 +32,20 @@ GRIPPER_AXIS = 6  # action index of the gripper delta
 FIXABLE_AXES = (0, 1, 2, GRIPPER_AXIS)  # the searched action indices: xyz and the gripper
 
 
-def check_fixed_axes(spec, name: str, maxnorm: float,
-                     gripper_clip: float) -> tuple[tuple[int, float], ...]:
+def check_fixed_axes(spec, name: str, maxnorm: float, gripper_clip: float,
+                     round_threshold: float = 0.0) -> tuple[tuple[int, float], ...]:
     """Return a fixed-axes spec as a tuple of ``(index, value)`` tuples (int, float).
 
     ``spec``: a tuple or list of (index, value) pairs (each a tuple or list, as YAML gives them).
     ``index``: an integer 0, 1, 2 (x, y, z delta) or 6 (gripper delta), each at most once; a bool
     or a float is refused (True == 1 would index every entry of an action, 2.0 fails indexing).
     ``value``: a finite number within the box every sample is clipped to: |value| <= ``maxnorm``
-    [m] for xyz, <= ``gripper_clip`` for the gripper. ``name``: what the messages call the spec
-    (``CEMConfig.fixed_axes``, or a plan's ``fixed_axes``). Raises ValueError ``"<name> ...,
-    got ..."`` naming the allowed values.
+    [m] for xyz, <= ``gripper_clip`` for the gripper; a gripper value is 0 or at least
+    ``round_threshold`` (``CEMConfig.gripper_round_threshold``) in size: the plan rule
+    (``plan_from_mean``) turns |g| below it into 0, so a smaller one would be imagined in every
+    sample and then commanded as 0 (refused rather than rounded: the user asked for that value).
+    ``name``: what the messages call the spec (``CEMConfig.fixed_axes``, or a plan's
+    ``fixed_axes``). Raises ValueError ``"<name> ..., got ..."`` naming the allowed values.
     """
     if not isinstance(spec, (tuple, list)):
         raise ValueError(f"{name} must be a tuple of (index, value) pairs, got {spec!r}")
@@ -58,6 +67,12 @@ def check_fixed_axes(spec, name: str, maxnorm: float,
                 or not math.isfinite(value) or abs(value) > bound):
             raise ValueError(f"{name} value of axis {index} must be a finite number within "
                              f"±{bound:g} (CEMConfig.{bound_name}), got {value!r}")
+        if index == GRIPPER_AXIS and 0 < abs(value) < round_threshold:
+            raise ValueError(
+                f"{name} value of axis 6 (gripper) must be 0 or at least "
+                f"CEMConfig.gripper_round_threshold ({round_threshold:g}) in size, got "
+                f"{value!r}: every sample would be imagined with it and the plan would round it "
+                "to 0; give 0, a larger value, or a lower gripper_round_threshold")
         pairs[int(index)] = float(value)
     return tuple(pairs.items())
 
@@ -106,7 +121,8 @@ class CEMConfig:
     # early_stop_rel_tol (relative); None = always run all iterations.
     early_stop_patience: int | None = setting(None, "early_stop_patience")
     early_stop_rel_tol: float = setting(1e-3, "early_stop_rel_tol")
-    # Samples per predictor call (bounds memory; results do not depend on it). None = automatic:
+    # Samples per predictor call (bounds memory; CEM and iCEM plan the same for any chunk, MPPI
+    # within the energies' float rounding: README, Planner). None = automatic:
     # ~2048 tokens per call on CPU, 70 % of the free memory on CUDA (see cost.auto_chunk_size).
     chunk_size: int | None = setting(None, "chunk_size")
     # -- search method (beyond published): cem = the published CEM; icem, mppi: methods.py --
@@ -136,7 +152,8 @@ class CEMConfig:
                 "gripper would never be closed; give a step below the horizon, or -1 (never)"
             )
         object.__setattr__(self, "fixed_axes", check_fixed_axes(
-            self.fixed_axes, "CEMConfig.fixed_axes", self.maxnorm, self.gripper_clip))
+            self.fixed_axes, "CEMConfig.fixed_axes", self.maxnorm, self.gripper_clip,
+            self.gripper_round_threshold))
         idle = idle_settings(self)
         if idle:  # a note, not a refusal: code written for every method may set them all
             one = len(idle) == 1
@@ -144,8 +161,11 @@ class CEMConfig:
                 f"{', '.join(f'CEMConfig.{name}' for name in idle)} {'is' if one else 'are'} "
                 f"not read by method {self.method!r}, which this config plans with "
                 f"(it {does_instead(self.method)}): {'it is' if one else 'they are'} ignored; "
-                f"set method to {method_of(idle[0])!r} or leave {'it' if one else 'them'} at the "
-                "default"), stacklevel=3)
+                f"set method to {either(readers(idle[0]), quote=True)} or leave "
+                f"{'it' if one else 'them'} at the default"), stacklevel=3)
+        frozen = frozen_mean_warning(self)
+        if frozen:  # a note: momentum 1 on one group holds it on purpose in some tests
+            warnings.warn(FrozenMeanWarning(frozen), stacklevel=3)
 
     def describe_method(self) -> str:
         """Return the search method and its own settings, for the commands' planner lines.
@@ -175,7 +195,7 @@ class CEMConfig:
         not finite or lies outside the clip box), checked before it is merged.
         """
         held = check_fixed_axes(held, "the plan's fixed_axes (axes held in this plan)",
-                                self.maxnorm, self.gripper_clip)
+                                self.maxnorm, self.gripper_clip, self.gripper_round_threshold)
         if not held:
             return self
         have = {index for index, _ in self.fixed_axes}
@@ -203,6 +223,34 @@ def idle_settings(config: CEMConfig) -> list[str]:
 
 class IdleSettingsWarning(UserWarning):
     """A ``CEMConfig`` setting off its default that its method does not read (one line)."""
+
+
+class FrozenMeanWarning(UserWarning):
+    """A mean momentum of 1 under a method that refits: that part of the mean never moves."""
+
+
+def frozen_mean_warning(config: CEMConfig) -> str | None:
+    """Return one line naming the mean momenta at 1 that ``config``'s method reads, else None.
+
+    The refit (``cem.refit_distribution``) is new = (1 − m)·elite + m·old: with m 1 the xyz
+    (``momentum_mean``) or gripper (``momentum_mean_gripper``) mean stays at its start (0, or the
+    warm start) through every iteration whatever the energies, so CEM plans that start (breaker60c:
+    all-zero plans, whatever the goal) and iCEM samples around it only. A warning, not a refusal
+    (the range is [0, 1]): holding one part on purpose is legitimate, ``fixed_axes`` says so
+    better. None under MPPI, which reads no momenta (``method_reads.REFIT_FIELDS``).
+    """
+    frozen = [(name, part) for name, part in (("momentum_mean", "xyz"),
+                                              ("momentum_mean_gripper", "gripper"))
+              if getattr(config, name) == 1 and config.method in readers(name)]
+    if not frozen:
+        return None
+    names = " and ".join(f"CEMConfig.{name}" for name, _ in frozen)
+    parts = " and ".join(part for _, part in frozen)
+    plans = ", and plans it" if config.method == "cem" else ""
+    return (f"{names} 1.0: the refit new = (1 - m)*elite + m*old never moves the search mean's "
+            f"{parts} from its start (0, or the warm start), whatever the energies (method "
+            f"{config.method!r} samples around it only{plans}); give a momentum below 1 "
+            "(published 0.15), or hold an axis with fixed_axes")
 
 
 PRESETS: dict[str, CEMConfig] = {

@@ -1,9 +1,20 @@
 """Which ``CEMConfig`` settings each search method reads: the one table every route tells from.
 
-``cem`` (the published CEM) alone reads ``warm_start`` and the early stop
-(:data:`CEM_ONLY_FIELDS`): iCEM and MPPI warm-start by their own ``shift_warm_start`` and run
-every iteration. ``icem`` / ``mppi`` alone read their settings group (``CEMConfig.icem`` /
-``CEMConfig.mppi``, :data:`METHOD_GROUPS`). Every other setting is read by all three.
+:data:`READ_BY` lists every setting that not all three methods read, with the methods that do:
+
+- ``cem`` (the published CEM) alone reads ``warm_start`` and the early stop
+  (:data:`CEM_ONLY_FIELDS`): iCEM and MPPI warm-start by their own ``shift_warm_start`` and run
+  every iteration;
+- ``cem`` and ``icem`` read the four momenta of the elite refit (:data:`REFIT_FIELDS`,
+  ``cem.refit_distribution``); MPPI refits nothing: its mean is the weighted mean of every
+  sample (``mppi.temperature``), its std shrinks by ``mppi.noise_decay``;
+- ``icem`` / ``mppi`` alone read their settings group (``CEMConfig.icem`` / ``CEMConfig.mppi``,
+  :data:`METHOD_GROUPS`).
+
+Every other setting is read by all three. ``topk`` too under MPPI, which weighs all samples:
+there it is the k of the reported energy (``PlanResult.elite_energies``, the mean of the k lowest
+energies, which the node's energy sub-goal rule compares with ``goals.energy_threshold``) and of
+the note on too few finite energies (``PlanResult.elites_note``).
 
 Three routes tell of a setting the method ignores, each in its own words and names but from
 this table: ``CEMConfig`` warns (``IdleSettingsWarning``, fields ``CEMConfig.warm_start``), the
@@ -17,58 +28,70 @@ from __future__ import annotations
 METHODS = ("cem", "icem", "mppi")
 # CEMConfig fields only method "cem" reads
 CEM_ONLY_FIELDS = ("warm_start", "early_stop_patience", "early_stop_rel_tol")
+# the momenta of the elite refit: CEM's and iCEM's (MPPI weighs every sample instead)
+REFIT_FIELDS = ("momentum_mean", "momentum_std", "momentum_mean_gripper", "momentum_std_gripper")
 # the settings group of each method of its own: read only while that method plans
 METHOD_GROUPS = ("icem", "mppi")
-# what each method does instead of the settings the others alone read (after "it" or "which"):
-# cem; then iCEM and MPPI alike, by their own group ({prefix}: how the route names settings,
-# "" for CEMConfig fields, "planner." for parameters)
-_CEM_INSTEAD = "is the published CEM: no iCEM or MPPI settings"
-_GROUP_INSTEAD = "warm-starts by {prefix}{method}.shift_warm_start and runs every iteration"
+# every CEMConfig field (or settings group) that not all methods read -> the methods that read it
+READ_BY: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(CEM_ONLY_FIELDS, ("cem",)),
+    **dict.fromkeys(REFIT_FIELDS, ("cem", "icem")),
+    **{group: (group,) for group in METHOD_GROUPS},
+}
+# what each method does instead of the settings it does not read (after "it" or "which"):
+# cem; then iCEM and MPPI, by their own group ({prefix}: how the route names settings, "" for
+# CEMConfig fields, "planner." for parameters)
+_INSTEAD = {
+    "cem": "is the published CEM: no iCEM or MPPI settings",
+    "icem": "warm-starts by {prefix}icem.shift_warm_start and runs every iteration",
+    "mppi": "warm-starts by {prefix}mppi.shift_warm_start, runs every iteration and weighs "
+            "every sample by {prefix}mppi.temperature instead of refitting elites with momenta",
+}
 
 
-def own_settings(method: str) -> tuple[str, ...]:
-    """Return the ``CEMConfig`` fields only ``method`` (one of :data:`METHODS`) reads.
-
-    ``cem``: :data:`CEM_ONLY_FIELDS`; ``icem`` / ``mppi``: the name of its settings group (all
-    of ``CEMConfig.icem`` / ``.mppi``); another name: none (``CEMConfig`` refuses it by name).
-    """
-    return {"cem": CEM_ONLY_FIELDS, "icem": ("icem",), "mppi": ("mppi",)}.get(method, ())
-
-
-def idle_fields(method: str) -> tuple[str, ...]:
-    """Return the ``CEMConfig`` fields search method ``method`` does not read.
-
-    The other methods' :func:`own_settings`, in :data:`METHODS` order: ``cem`` -> ``("icem",
-    "mppi")``; ``icem`` -> ``(*CEM_ONLY_FIELDS, "mppi")``; a name not in :data:`METHODS`: all
-    of them (the node drops them all before ``CEMConfig`` refuses the method, naming it).
-    """
-    return tuple(name for other in METHODS if other != method for name in own_settings(other))
-
-
-def method_of(setting: str) -> str | None:
-    """Return the one method that reads ``setting``, or None when every method reads it.
+def readers(setting: str) -> tuple[str, ...]:
+    """Return the methods (in :data:`METHODS` order) that read ``setting``.
 
     ``setting``: a ``CEMConfig`` field dotted as the config names it (``warm_start``,
     ``icem.noise_beta``, ``refine.lr``), with or without the node's ``planner.`` prefix
-    (``planner.mppi.temperature``). ``warm_start`` -> ``"cem"``, ``icem.noise_beta`` ->
-    ``"icem"``, ``samples`` / ``refine.lr`` -> None.
+    (``planner.mppi.temperature``). ``warm_start`` -> ``("cem",)``, ``momentum_mean`` ->
+    ``("cem", "icem")``, ``icem.noise_beta`` -> ``("icem",)``, ``samples`` / ``refine.lr`` /
+    an unknown name -> :data:`METHODS` (every method).
     """
     name = setting.removeprefix("planner.")
-    for method in METHODS:
-        if name in own_settings(method) or name.partition(".")[0] in own_settings(method):
-            return method
-    return None
+    return READ_BY.get(name, READ_BY.get(name.partition(".")[0], METHODS))
+
+
+def settings_read_by(methods: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the :data:`READ_BY` settings that exactly ``methods`` read, in its order.
+
+    ``("cem",)`` -> :data:`CEM_ONLY_FIELDS`; ``("cem", "icem")`` -> :data:`REFIT_FIELDS`;
+    ``("mppi",)`` -> ``("mppi",)`` (the whole group).
+    """
+    return tuple(name for name, read in READ_BY.items() if read == methods)
+
+
+def idle_fields(method: str) -> tuple[str, ...]:
+    """Return the ``CEMConfig`` fields search method ``method`` does not read, in READ_BY order.
+
+    ``cem`` -> ``("icem", "mppi")``; ``icem`` -> ``(*CEM_ONLY_FIELDS, "mppi")``; ``mppi`` ->
+    ``(*CEM_ONLY_FIELDS, *REFIT_FIELDS, "icem")``; a name not in :data:`METHODS`: all of them
+    (the node drops them all before ``CEMConfig`` refuses the method, naming it).
+    """
+    return tuple(name for name, read in READ_BY.items() if method not in read)
+
+
+def either(methods: tuple[str, ...], quote: bool = False) -> str:
+    """Return ``methods`` in words: ``"cem"``, ``"cem or icem"``; quoted: ``"'cem' or 'icem'"``."""
+    return " or ".join(repr(m) if quote else m for m in methods)
 
 
 def does_instead(method: str, prefix: str = "") -> str:
     """Return what ``method`` does instead of the settings it does not read, after "it"/"which".
 
     ``"warm-starts by planner.icem.shift_warm_start and runs every iteration"`` (``icem`` with
-    ``prefix`` ``"planner."``); ``"is the published CEM: no iCEM or MPPI settings"`` (``cem``).
-    Raises KeyError for an unknown method.
+    ``prefix`` ``"planner."``); ``"is the published CEM: no iCEM or MPPI settings"`` (``cem``);
+    MPPI's also says it weighs every sample instead of the momenta's refit. Raises KeyError for
+    an unknown method.
     """
-    if method == "cem":
-        return _CEM_INSTEAD
-    if method not in METHOD_GROUPS:
-        raise KeyError(method)
-    return _GROUP_INSTEAD.format(prefix=prefix, method=method)
+    return _INSTEAD[method].format(prefix=prefix)

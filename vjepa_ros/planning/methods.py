@@ -32,7 +32,7 @@ import dataclasses
 import math
 
 from vjepa_ros.config import UsageError, param
-from vjepa_ros.planning.method_reads import does_instead, method_of
+from vjepa_ros.planning.method_reads import METHOD_GROUPS, does_instead, either, readers
 from vjepa_ros.planning.settings_check import check_fields
 
 
@@ -155,21 +155,23 @@ def check_given_settings_used(config, given) -> None:
     ``given``: the dotted names set explicitly (``planner.icem.noise_beta``, ...: a command's
     options, not a file's values). Raises ``config.UsageError`` (exit status 2) naming the node
     parameters, which the commands turn into their options (``cli_options.option_message``), for
-    a setting only another method reads (``method_reads.method_of``: ``planner.icem.*`` /
-    ``planner.mppi.*``, and CEM's own ``planner.warm_start`` / ``planner.early_stop_*`` while
-    ``planner.method`` is icem or mppi), and for ``planner.refine.lr`` while
+    a setting the chosen method does not read (``method_reads.readers``: ``planner.icem.*`` /
+    ``planner.mppi.*`` under another method, CEM's own ``planner.warm_start`` /
+    ``planner.early_stop_*`` while ``planner.method`` is icem or mppi, the refit's
+    ``planner.momentum_*`` while it is mppi), and for ``planner.refine.lr`` while
     ``planner.refine.steps`` is 0 (refinement off). The planner node warns of the same
     combinations instead (``nodes/idle_parameters.py``), ``CEMConfig`` notes them
     (``IdleSettingsWarning``).
     """
     for name in sorted(given):
-        owner = method_of(name)
-        if owner is not None and owner != config.method:
-            why = (f" (which {does_instead(config.method, 'planner.')})" if owner == "cem"
-                   else "")
-            raise UsageError(f"{name} is for planner.method {owner}, and this run plans with "
-                             f"planner.method {config.method}{why}: use planner.method {owner} "
-                             f"or leave {name} out")
+        owners = readers(name)
+        if config.method not in owners:
+            group = name.removeprefix("planner.").partition(".")[0] in METHOD_GROUPS
+            why = "" if group else f" (which {does_instead(config.method, 'planner.')})"
+            words = either(owners) + ("," if len(owners) > 1 else "")
+            raise UsageError(f"{name} is for planner.method {either(owners)}, and this run plans "
+                             f"with planner.method {config.method}{why}: use planner.method "
+                             f"{words} or leave {name} out")
         if name == "planner.refine.lr" and config.refine.steps == 0:
             raise UsageError("planner.refine.lr does nothing while planner.refine.steps is 0 "
                              "(gradient refinement off): set planner.refine.steps > 0 or leave "

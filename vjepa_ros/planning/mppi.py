@@ -12,7 +12,14 @@ unless searched, |gripper| < threshold → 0); the next step starts from it shif
 (``shift_warm_start``).
 
 ``PlanResult.elite_energies`` holds the mean of the k lowest energies per iteration (k = ``topk``,
-as CEM reports), ``best_energies`` the lowest energy sampled so far in this step.
+as CEM reports: the one thing ``topk`` sets here), ``best_energies`` the lowest energy sampled so
+far in this step; ``elites_note`` says, as CEM's does, when fewer than k energies were finite. The
+CEM momenta are not read (no refit; ``method_reads.REFIT_FIELDS``).
+
+Reproducibility: the weights use the energies' values, not only their order as CEM's and iCEM's
+elites do, so a float rounding of the energies (a predictor batched differently: another
+``chunk_size``, the automatic chunk on CUDA) moves the plan by a little (README, Planner;
+test_breaker60c), where CEM and iCEM plan the same unless two energies tie within that rounding.
 """
 
 import math
@@ -31,7 +38,7 @@ from vjepa_ros.planning.cem import (
     standard_noise,
 )
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.energy import finite_energies, finite_topk
+from vjepa_ros.planning.energy import finite_energies
 
 
 def mppi_weights(energies: torch.Tensor, temperature: float, normalize: bool) -> torch.Tensor:
@@ -83,7 +90,8 @@ def mppi_search(
         # searched.
         mean = clip_to_box(torch.einsum("s,shd->hd", weights.to(actions.dtype), actions), config)
         std = std * settings.noise_decay
-        lowest = finite_topk(energies, config.topk)[0]  # NaN samples weigh 0: not lowest
+        # NaN samples weigh 0 and are not lowest; fewer than topk finite: noted as CEM notes it
+        lowest = log.elites(energies, config.topk, iteration)[0]
         best_energy = min(best_energy, lowest[0].item())
         log.record(lowest.mean().item(), best_energy, iteration_start)
     return log.result(mean, mean, std, config)

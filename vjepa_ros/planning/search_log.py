@@ -81,8 +81,8 @@ class SearchLog:
         if len(index) < topk and not self.elites_note:
             self.elites_note = (
                 f"iteration {iteration + 1}: {len(index)} of {energies.numel()} predicted "
-                f"energies finite, fewer than planner.topk {topk}: the elites were the finite "
-                "ones (NaN/inf predictions: an fp16 overflow? a damaged checkpoint?)")
+                f"energies finite, fewer than planner.topk {topk}: the search used only the "
+                "finite ones (NaN/inf predictions: an fp16 overflow? a damaged checkpoint?)")
         return values, index
 
     def score(self, score, actions: torch.Tensor, device: torch.device) -> torch.Tensor:

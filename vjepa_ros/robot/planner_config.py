@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import warnings
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
@@ -18,7 +19,9 @@ from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import (
     PRESETS,
     CEMConfig,
+    FrozenMeanWarning,
     close_gripper_step,
+    frozen_mean_warning,
     horizon_warning,
 )
 from vjepa_ros.planning.method_reads import METHODS, idle_fields
@@ -154,7 +157,8 @@ class CEMParams:
         **node_range("samples"))  # and what does not fit in memory: refused at start-up
     topk: int = param(
         _NOTEBOOK.topk, "Elites that refit the search distribution (paper: 10); fewer than "
-        "samples, and at most 10000 (a tenth of the most samples).",
+        "samples, and at most 10000 (a tenth of the most samples). Under mppi (no refit): the "
+        "k lowest energies averaged into the reported elite energy.",
         **node_range("topk"))  # and fewer than samples (CEMConfig)
     iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.",
         **node_range("iterations"))
@@ -166,16 +170,21 @@ class CEMParams:
         **node_range("gripper_clip"))
     gripper_init_std: float = param(_NOTEBOOK.gripper_init_std, "Initial gripper delta std.",
         **node_range("gripper_init_std"))
-    momentum_mean: float = param(_NOTEBOOK.momentum_mean, "Momentum of the xyz mean update.",
+    momentum_mean: float = param(
+        _NOTEBOOK.momentum_mean, "Momentum of the xyz mean update (methods cem and icem; mppi "
+        "refits nothing). 1: the xyz mean never leaves its start (warned at start-up).",
         **node_range("momentum_mean"))
-    momentum_std: float = param(_NOTEBOOK.momentum_std, "Momentum of the xyz std update.",
+    momentum_std: float = param(
+        _NOTEBOOK.momentum_std, "Momentum of the xyz std update (methods cem and icem).",
         **node_range("momentum_std"))
     momentum_mean_gripper: float = param(
-        _NOTEBOOK.momentum_mean_gripper, "Momentum of the gripper mean update.",
+        _NOTEBOOK.momentum_mean_gripper, "Momentum of the gripper mean update (methods cem and "
+        "icem). 1: the gripper mean never leaves its start (warned at start-up).",
         **node_range("momentum_mean_gripper")
     )
     momentum_std_gripper: float = param(
-        _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update.",
+        _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update (methods cem and "
+        "icem).",
         **node_range("momentum_std_gripper")
     )
     gripper_round_threshold: float = param(
@@ -212,7 +221,8 @@ class CEMParams:
     )
     chunk_size: int = param(
         0, "Samples per predictor call (bounds memory); 0: automatic from free memory; at most "
-        "100000, the most samples (a larger chunk is all samples in one call).",
+        "100000, the most samples (a larger chunk is all samples in one call). cem and icem plan "
+        "the same for any chunk; mppi within the energies' float rounding (README, Planner).",
         **node_range("chunk_size", none_as=0)
     )
     seed: int = param(0, "Seed of the CEM sampling noise; -1: random.",
@@ -249,7 +259,9 @@ class CEMParams:
 
         The settings the method does not read (``planning.method_reads.idle_fields``:
         ``warm_start`` under icem, ``planner.icem.*`` under cem, ...) go over at their defaults,
-        which ``CEMConfig`` takes: the node warns of them instead (``nodes/idle_parameters.py``).
+        which ``CEMConfig`` takes: the node warns of them instead (``nodes/idle_parameters.py``),
+        as it logs a mean momentum of 1 (``FrozenMeanWarning``, :meth:`PlannerNodeConfig.
+        startup_warnings`) instead of a Python warning.
         """
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.pop("seed")
@@ -258,7 +270,9 @@ class CEMParams:
         values["chunk_size"] = self.chunk_size or None
         for name in idle_fields(self.method):  # the node warns of them (idle_parameters)
             values.pop(name)
-        return CEMConfig(**values)
+        with warnings.catch_warnings():  # the node logs it once (startup_warnings)
+            warnings.simplefilter("ignore", FrozenMeanWarning)
+            return CEMConfig(**values)
 
     @classmethod
     def from_cem(cls, cem: CEMConfig, seed: int | None = 0) -> CEMParams:
@@ -379,13 +393,18 @@ class PlannerNodeConfig:
     def startup_warnings(self) -> list[str]:
         """Return the warnings the node logs once at start-up (settings known to misbehave).
 
-        Also a ``control.model_frame_rpy_deg`` that looks typed in radians (``model_frame_units.
+        A ``planner.momentum_mean`` / ``_gripper`` of 1 under a method that reads it (that part
+        of the search mean never moves, ``planning.config.frozen_mean_warning``). Also a
+        ``control.model_frame_rpy_deg`` that looks typed in radians (``model_frame_units.
         radians_words``; past ``camera_check.verdict.fine_deg`` or ``control.model_frame_check_
         rpy_deg``'s angles: a check's correction, not said).
         """
         from vjepa_ros.robot.model_frame_units import radians_words
 
-        return [text for text in (horizon_warning(self.planner.to_cem()), radians_words(
+        cem = self.planner.to_cem()
+        frozen = frozen_mean_warning(cem)
+        return [text for text in (horizon_warning(cem), frozen and parameter_message(frozen),
+                                  radians_words(
             self.control.model_frame_rpy_deg, self.camera_check.verdict.fine_deg,
             checked_rpy_deg=self.control.model_frame_check_rpy_deg)) if text]
 
