@@ -239,7 +239,8 @@ def frozen_mean_warning(config: CEMConfig) -> str | None:
     (the range is [0, 1]): holding one part on purpose is legitimate, ``fixed_axes`` says so
     better. None under MPPI, which reads no momenta (``method_reads.REFIT_FIELDS``).
     """
-    frozen = [(name, part) for name, part in (("momentum_mean", "xyz"),
+    xyz = "xyz and rotation" if config.search_rotation else "xyz"  # momentum_mean moves both
+    frozen = [(name, part) for name, part in (("momentum_mean", xyz),
                                               ("momentum_mean_gripper", "gripper"))
               if getattr(config, name) == 1 and config.method in readers(name)]
     if not frozen:
