@@ -1,0 +1,73 @@
+"""breaker60b: ``vjepa-ros train`` (post-training) and its checkpoints, attacked at a287ee15.
+
+Tiny runs only (the tiny encoder and blob episodes of ``train.synthetic``, a few steps).
+
+Defects (strict xfails; each asserts what should happen), by harm:
+
+1. A run started ``--init A`` (a model that records the frame sizes it was trained on) and
+   resumed after ``A`` was moved or deleted exports a ``world_model.pt`` that records no frame
+   sizes at all: ``TrainerFiles.init_frame_sizes`` reads the init file again in every session
+   (``model_records.recorded_frame_sizes`` turns a missing file into ``[]``, and
+   ``with_init_sizes`` then drops the whole record). The planner node, ``eval`` and ``sim`` then
+   say nothing of a camera of another size. A file put in ``A``'s place since gives its sizes
+   instead. Where: ``train/trainer_files.py`` ``init_frame_sizes`` (read lazily, at the first
+   save of each session, not when the init was loaded).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+
+from vjepa_ros.cli import main
+from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+RUN = ["--batch-size", "4", "--frames-per-clip", "4", "--val-fraction", "0.25", "--threads", "1",
+       "--quiet"]
+TINY = ["--predictor-dim", "32", "--depth", "1", "--heads", "2", *RUN]  # a new predictor
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """Four 32x32 blob episodes (10 frames) and 48x48 ones, and the tiny encoder."""
+    root = tmp_path_factory.mktemp("b60b")
+    write_blob_episodes(root / "eps", 4, frames=10, seed=10)
+    write_blob_episodes(root / "eps48", 4, frames=10, seed=30, size=48)
+    return {"root": root, "eps": root / "eps", "eps48": root / "eps48",
+            "encoder": write_tiny_encoder(root / "encoder.pt")}
+
+
+def _recorded(path):
+    return torch.load(path, weights_only=True, map_location="cpu")["config"]["data"]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60b #1: a resumed run re-reads its --init file for "
+                   "the frame sizes it records; gone, world_model.pt records none")
+def test_resumed_run_keeps_the_frame_sizes_its_init_records(data, tmp_path):
+    """breaker60b #1.
+
+    The user fine-tunes a model trained on 48x48 frames (``--init first/world_model.pt``) on
+    32x32 episodes, frees the disk of the first run, and resumes for more steps. Was: the
+    resumed run's world_model.pt records no frame sizes (the first session's recorded
+    [[48, 48], [32, 32]]); planners then note no camera size at all. Should: a resumed run
+    records what the run's init recorded, as the first session did.
+    """
+    first = tmp_path / "first"
+    assert main(["train", "--data", str(data["eps48"]), "--encoder", str(data["encoder"]),
+                 "--out", str(first), "--steps", "2", *TINY]) == 0
+    init = tmp_path / "init.pt"
+    shutil.copy(first / "world_model.pt", init)
+    assert _recorded(init)["frame_sizes"] == [[48, 48]]
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(data["eps"]), "--init", str(init), "--out", str(run),
+                 "--steps", "2", *RUN]) == 0
+    before = _recorded(run / "world_model.pt")
+    assert before["frame_sizes"] == [[48, 48], [32, 32]]
+    init.unlink()  # the init freed (a ViT-g file is 12 GB), or moved
+    assert main(["train", "--out", str(run), "--resume", "--steps", "3", "--quiet"]) == 0
+    after = _recorded(run / "world_model.pt")
+    assert after.get("frame_sizes") == before["frame_sizes"], after
