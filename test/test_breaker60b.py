@@ -12,10 +12,20 @@ Defects (strict xfails; each asserts what should happen), by harm:
    say nothing of a camera of another size. A file put in ``A``'s place since gives its sizes
    instead. Where: ``train/trainer_files.py`` ``init_frame_sizes`` (read lazily, at the first
    save of each session, not when the init was loaded).
+2. A resumed run (``--resume --steps 4`` after a complete 2-step run) whose export of
+   ``world_model.pt`` fails (a full disk; the line says latest.pt "still holds step 4, resume
+   from it") cannot be resumed: ``--resume`` says "already complete: 4 of 4 steps,
+   world_model.pt written" (exit 1) while world_model.pt is still step 2's model. latest.pt is
+   saved ``finished`` before the export (``Trainer._train``) and ``check_resumable`` takes any
+   world_model.pt beside it for this step's. The user plans with the older model, told it is
+   the final one. Where: ``train/trainer.py`` ``_train`` (``save_checkpoint(finished=...)``
+   before ``export``), ``train/resume_checks.py`` ``check_resumable``.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 
 import pytest
@@ -71,3 +81,49 @@ def test_resumed_run_keeps_the_frame_sizes_its_init_records(data, tmp_path):
     assert main(["train", "--out", str(run), "--resume", "--steps", "3", "--quiet"]) == 0
     after = _recorded(run / "world_model.pt")
     assert after.get("frame_sizes") == before["frame_sizes"], after
+
+
+def _full_at_export(monkeypatch):
+    """Make every write of a world_model.pt fail as a full disk does (ENOSPC)."""
+    save = torch.save
+
+    def full(payload, file, *args, **kwargs):
+        if "world_model" in str(getattr(file, "name", file)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return save(payload, file, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", full)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60b #2: an export that failed on resume leaves the "
+                   "older world_model.pt, and the next --resume calls the run complete")
+def test_export_that_failed_on_resume_is_exported_by_the_next_resume(data, tmp_path, monkeypatch,
+                                                                     capsys):
+    """breaker60b #2.
+
+    The user trains 2 steps (world_model.pt written), resumes with ``--steps 4``; the disk is
+    full at the export, and the line says latest.pt "still holds step 4, resume from it". After
+    freeing space, ``--resume`` is refused: "the run is already complete: 4 of 4 steps,
+    world_model.pt written" (exit 1), while world_model.pt is still the step-2 model (latest.pt
+    was saved ``finished`` before the export failed; ``check_resumable`` sees a world_model.pt
+    and takes it for this step's). The user plans with the older model, told it is the final
+    one. Should: the resume exports step 4's model (as a run stopped before its export does),
+    or at least not claim it is written.
+    """
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(data["eps"]), "--encoder", str(data["encoder"]),
+                 "--out", str(run), "--steps", "2", *TINY]) == 0
+    _full_at_export(monkeypatch)
+    capsys.readouterr()
+    assert main(["train", "--out", str(run), "--resume", "--steps", "4", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "world_model.pt" in err and "still holds step 4, resume from it" in err, err
+    monkeypatch.undo()  # space freed
+    main(["train", "--out", str(run), "--resume", "--quiet"])
+    err = capsys.readouterr().err
+    latest = torch.load(run / "latest.pt", weights_only=True)
+    model = torch.load(run / "world_model.pt", weights_only=True)
+    assert latest["step"] == 4
+    same = all(torch.equal(model["predictor"][name], value)
+               for name, value in latest["predictor"].items())
+    assert same, f"world_model.pt is not step 4's predictor; resume said: {err.strip()}"
