@@ -20,6 +20,11 @@ Defects (strict xfails; each asserts what should happen), by harm:
    world_model.pt beside it for this step's. The user plans with the older model, told it is
    the final one. Where: ``train/trainer.py`` ``_train`` (``save_checkpoint(finished=...)``
    before ``export``), ``train/resume_checks.py`` ``check_resumable``.
+3. ``--resume`` of a damaged ``latest.pt`` (cut short by a copy) says "give a file written by
+   vjepa-ros train or Meta's V-JEPA 2-AC checkpoint (... download ...)": the advice of
+   ``--init`` / ``--checkpoint``; ``--resume`` takes no file and Meta's file cannot continue
+   the run. Where: ``train/resume_checks.py`` ``read_latest`` (``read_checkpoint_file``'s
+   ``CHECKPOINT_HINT`` passed through).
 """
 
 from __future__ import annotations
@@ -127,3 +132,31 @@ def test_export_that_failed_on_resume_is_exported_by_the_next_resume(data, tmp_p
     same = all(torch.equal(model["predictor"][name], value)
                for name, value in latest["predictor"].items())
     assert same, f"world_model.pt is not step 4's predictor; resume said: {err.strip()}"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60b #3: --resume of a damaged latest.pt advises giving "
+                   "Meta's checkpoint (a download), not what to do with the run")
+def test_resume_of_a_damaged_latest_says_what_to_do_with_the_run(data, tmp_path, capsys):
+    """breaker60b #3.
+
+    The user copies a run folder from a cluster and the copy of latest.pt is cut short (or the
+    disk damaged it), then runs ``vjepa-ros train --out run --resume``. Was: one line, "latest.pt
+    is not a vjepa_ros checkpoint (a truncated or damaged torch.save file): give a file written
+    by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint (... download https://...)": advice for
+    ``--init``/``--checkpoint``, but ``--resume`` takes no file, and Meta's checkpoint cannot
+    continue this run. Should: say that this run's latest.pt is damaged and what to do with
+    the run (copy latest.pt again; or a new run, e.g. ``--out NEW_DIR --init`` its
+    world_model.pt), naming ``--resume``, and no download.
+    """
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(data["eps"]), "--encoder", str(data["encoder"]),
+                 "--out", str(run), "--steps", "2", *TINY]) == 0
+    latest = run / "latest.pt"
+    with latest.open("r+b") as file:
+        file.truncate(latest.stat().st_size // 2)
+    capsys.readouterr()
+    assert main(["train", "--out", str(run), "--resume", "--steps", "4", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(latest) in err, err
+    assert "dl.fbaipublicfiles.com" not in err and "Meta's" not in err, err
+    assert "resume" in err, err
