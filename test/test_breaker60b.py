@@ -25,6 +25,10 @@ Defects (strict xfails; each asserts what should happen), by harm:
    ``--init`` / ``--checkpoint``; ``--resume`` takes no file and Meta's file cannot continue
    the run. Where: ``train/resume_checks.py`` ``read_latest`` (``read_checkpoint_file``'s
    ``CHECKPOINT_HINT`` passed through).
+4. ``--set predictor.mlp_ratio=0.001`` (inside the documented range (0, 16]) builds a new
+   predictor whose MLPs have 0 hidden units (``int(width * ratio)``), with torch's raw
+   "Initializing zero-element tensors is a no-op" warning; it trains and exports, exit 0.
+   Where: ``train/config.py`` (``predictor.mlp_ratio``'s range, not checked against the width).
 """
 
 from __future__ import annotations
@@ -160,3 +164,24 @@ def test_resume_of_a_damaged_latest_says_what_to_do_with_the_run(data, tmp_path,
     assert len(err.splitlines()) == 1 and str(latest) in err, err
     assert "dl.fbaipublicfiles.com" not in err and "Meta's" not in err, err
     assert "resume" in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60b #4: an accepted predictor.mlp_ratio builds MLPs of "
+                   "0 hidden units; trained and exported with a raw torch warning")
+def test_a_mlp_ratio_that_leaves_no_hidden_unit_is_refused(data, tmp_path, capsys):
+    """breaker60b #4.
+
+    The user gives ``--set predictor.mlp_ratio=0.001``, inside the documented range (0, 16].
+    Was: torch's raw "UserWarning: Initializing zero-element tensors is a no-op", then a run
+    that trains and exports a predictor whose every MLP has 0 hidden units (fc1 [0, 32]: each
+    block's MLP adds only a bias), exit 0. Should: refused before any work in one line naming
+    ``predictor.mlp_ratio`` and the smallest ratio that gives the width a hidden unit
+    (1 / predictor width), as other impossible values are.
+    """
+    out = tmp_path / "run"
+    code = main(["train", "--data", str(data["eps"]), "--encoder", str(data["encoder"]),
+                 "--out", str(out), "--steps", "1", "--set", "predictor.mlp_ratio=0.001",
+                 *TINY])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and not (out / "world_model.pt").exists(), err
+    assert len(err.splitlines()) == 1 and "predictor.mlp_ratio" in err, err
