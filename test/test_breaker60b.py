@@ -64,8 +64,6 @@ def _recorded(path):
     return torch.load(path, weights_only=True, map_location="cpu")["config"]["data"]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60b #1: a resumed run re-reads its --init file for "
-                   "the frame sizes it records; gone, world_model.pt records none")
 def test_resumed_run_keeps_the_frame_sizes_its_init_records(data, tmp_path):
     """breaker60b #1.
 
@@ -104,8 +102,6 @@ def _full_at_export(monkeypatch):
     monkeypatch.setattr(torch, "save", full)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60b #2: an export that failed on resume leaves the "
-                   "older world_model.pt, and the next --resume calls the run complete")
 def test_export_that_failed_on_resume_is_exported_by_the_next_resume(data, tmp_path, monkeypatch,
                                                                      capsys):
     """breaker60b #2.
@@ -138,8 +134,6 @@ def test_export_that_failed_on_resume_is_exported_by_the_next_resume(data, tmp_p
     assert same, f"world_model.pt is not step 4's predictor; resume said: {err.strip()}"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60b #3: --resume of a damaged latest.pt advises "
-                   "giving Meta's checkpoint (a download), not what to do with the run")
 def test_resume_of_a_damaged_latest_says_what_to_do_with_the_run(data, tmp_path, capsys):
     """breaker60b #3.
 
@@ -166,8 +160,6 @@ def test_resume_of_a_damaged_latest_says_what_to_do_with_the_run(data, tmp_path,
     assert "resume" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60b #4: an accepted predictor.mlp_ratio builds "
-                   "MLPs of 0 hidden units; trained and exported with a raw torch warning")
 def test_a_mlp_ratio_that_leaves_no_hidden_unit_is_refused(data, tmp_path, capsys):
     """breaker60b #4.
 

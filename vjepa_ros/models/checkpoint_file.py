@@ -21,7 +21,7 @@ from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 from vjepa_ros.models.checkpoint_peek import LEGACY_MAGIC_NUMBER, pickle_entry
 from vjepa_ros.user_paths import expand_path
 
-from .errors import CheckpointError
+from .errors import CheckpointError, UnreadableCheckpointError
 from .file_problems import check_fetched, check_not_lfs_pointer, readable
 
 # What to give instead of a file that is not a checkpoint (every command's message ends so).
@@ -58,7 +58,8 @@ def not_a_checkpoint(path, why: str) -> CheckpointError:
     Meta's V-JEPA 2-AC checkpoint (...)`` (:data:`CHECKPOINT_HINT`); ``why`` is short (an empty
     file, not a torch.save file, a bare tensor ...).
     """
-    return CheckpointError(f"{path} is not a vjepa_ros checkpoint ({why}): {CHECKPOINT_HINT}")
+    return UnreadableCheckpointError(
+        f"{path} is not a vjepa_ros checkpoint ({why}): {CHECKPOINT_HINT}", why)
 
 
 def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
@@ -159,8 +160,9 @@ def is_torchscript_archive(path: Path) -> bool:
 
 def damaged(path, where: str) -> CheckpointError:
     """Return the one-line error for a checkpoint whose bytes are damaged (``where``: how)."""
-    return CheckpointError(f"{path} is damaged: {where} (a disk or copy error): copy it again "
-                           "from its source, or give another checkpoint")
+    return UnreadableCheckpointError(
+        f"{path} is damaged: {where} (a disk or copy error): copy it again from its source, or "
+        "give another checkpoint", f"{where}: a disk or copy error")
 
 
 def _words(err: Exception) -> str:

@@ -114,13 +114,23 @@ def peek_config(path: str | Path) -> dict | None:
     (``checkpoint_file.read_checkpoint_file``) says what is wrong with a file, when the model
     loads. ``OSError`` for a file that cannot be opened.
     """
+    config = peek_entry(path, "config")
+    return config if isinstance(config, dict) else None
+
+
+def peek_entry(path: str | Path, key: str):
+    """Return the top-level entry ``key`` of the ``torch.save`` file at ``path``, or None.
+
+    As :func:`peek_config` reads it (plain Python values as written, tensors as None): None where
+    the file holds no such entry or cannot be read so; ``OSError`` for a file that cannot be
+    opened. E.g. the ``step`` a ``vjepa-ros train`` world_model.pt was exported at.
+    """
     with open(path, "rb") as file:
         try:
             loaded = _load(file)
         except Exception:  # zipfile and pickle raise many kinds on bad bytes
             return None
-    config = loaded.get("config") if isinstance(loaded, dict) else None
-    return config if isinstance(config, dict) else None
+    return loaded.get(key) if isinstance(loaded, dict) else None
 
 
 def pickle_entry(names) -> str | None:

@@ -4,7 +4,8 @@
 head as [-1, 2]) over three segments (time, row, column) of an even size of at least 2: a head
 must be *even* and at least :data:`MIN_ROPE_HEAD_DIM` wide (8 and 10 work: their last 2 and 4
 dims are left unrotated). The settings checks of train and pretrain use :func:`head_problem`
-before any work, so that a width the model cannot take is refused with the widths that work.
+before any work, so that a width the model cannot take is refused with the widths that work;
+:func:`mlp_ratio_problem` likewise for an MLP ratio that leaves a block's MLP no hidden unit.
 """
 
 from __future__ import annotations
@@ -65,3 +66,25 @@ def head_problem(width: int, heads: int, width_name: str, heads_name: str) -> st
                  + (f" or {widths[1]}" if len(widths) > 1 else "")
                  + f" (heads of {' or '.join(str(w // heads) for w in widths)})")
     return f"{why}: give {', or '.join(fixes)}"
+
+
+def mlp_hidden_dim(dim: int, mlp_ratio: float) -> int:
+    """Hidden width of the MLP: int(dim * mlp_ratio) as official (robust to float noise)."""
+    return int(dim * mlp_ratio + 1e-6)
+
+
+def mlp_ratio_problem(width: int, ratio: float, width_name: str,
+                      ratio_name: str) -> str | None:
+    """Return why ``ratio`` gives an MLP of ``width`` no hidden unit, with the fix; or None.
+
+    The hidden width is :func:`mlp_hidden_dim` (``int(width * ratio)``, official): a ratio
+    below 1 / ``width`` makes it 0, and torch then builds blocks whose MLP adds only a bias
+    (breaker60b). The fix names the smallest ratio, as short as it can be written, that gives
+    one hidden unit. ``width`` >= 1.
+    """
+    if mlp_hidden_dim(width, ratio) >= 1:
+        return None
+    least = next(text for digits in range(3, 18)
+                 if mlp_hidden_dim(width, float(text := f"{1 / width:.{digits}g}")) >= 1)
+    return (f"{ratio_name} {ratio:g} leaves the MLPs no hidden unit (int({width_name} {width} "
+            f"x {ratio:g}) = 0): give {ratio_name} >= {least} (1 / {width}), e.g. 4 (official)")

@@ -10,14 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .head_width import mlp_hidden_dim
 from .rope import apply_rope
 
 LAYER_NORM_EPS = 1e-6
-
-
-def mlp_hidden_dim(dim: int, mlp_ratio: float) -> int:
-    """Hidden width of the MLP: int(dim * mlp_ratio) as official (robust to float noise)."""
-    return int(dim * mlp_ratio + 1e-6)
 
 
 class Attention(nn.Module):

@@ -11,7 +11,7 @@ import typing
 
 from vjepa_ros.config import ConfigError, UsageError, check_given, check_values
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT, gives_fix, missing
-from vjepa_ros.models.head_width import head_problem
+from vjepa_ros.models.head_width import head_problem, mlp_ratio_problem
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
 
@@ -76,6 +76,9 @@ def check_predictor(config: TrainConfig) -> None:
         raise ConfigError(str(exc)) from None
     problem = head_problem(pred.embed_dim, pred.num_heads, "predictor.embed_dim",
                            "predictor.num_heads")  # else the model refuses it after encoding
+    _require(problem is None, problem)
+    problem = mlp_ratio_problem(pred.embed_dim, pred.mlp_ratio, "predictor.embed_dim",
+                                "predictor.mlp_ratio")  # else MLPs of 0 hidden units, trained
     _require(problem is None, problem)
 
 def check_optim(config: TrainConfig) -> None:

@@ -53,14 +53,32 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
     return data
 
 
-def recorded_frame_sizes(config: TrainConfig) -> list | None:
-    """Return the frame sizes [[height, width], ...] ``config.predictor.init`` records.
+def init_records(recorded: dict, path) -> dict:
+    """Return what a run keeps of what its ``predictor.init`` file records, read as it loads.
 
-    None without an init; ``[]`` when it records none or cannot be read any more (Meta's
-    checkpoint records none; an older file, a moved one). The check reads the file as the run
-    loaded it (``check_checkpoint`` with the run's ``encoder_args`` / ``predictor_args``, its
-    encoder entry: ``predictor_init.init_encoder_key``: a file of ``target_encoder`` only
-    recorded nothing, breaker54l).
+    ``recorded``: the init file's ``config`` entry (``checkpoint.load_parts``' third value);
+    ``path``: the file, for messages. ``{"frame_sizes": [[height, width], ...]}`` px, ``[]``
+    when it records none or a malformed list (Meta's checkpoint records none; an older file).
+    Read once, when the run starts, and stored in its latest.pt (``init_records``): a resumed
+    run never reads the init again, which may be moved, deleted or replaced since (breaker60b).
+    """
+    from vjepa_ros.models.checkpoint import CheckpointError, trained_frame_sizes
+
+    try:
+        sizes = trained_frame_sizes(recorded, path)
+    except CheckpointError:
+        sizes = None
+    return {"frame_sizes": [list(size) for size in sizes or []]}
+
+
+def read_init_records(config: TrainConfig) -> dict | None:
+    """Return :func:`init_records` of ``config.predictor.init``, reading the file; None without.
+
+    For a trainer made without ``prepare.build_trainer`` (which passes the records of the init
+    it loaded). A file that cannot be read any more records nothing (``[]``). The file is read
+    as the run loaded it (``check_checkpoint`` with the run's ``encoder_args`` /
+    ``predictor_args``, its encoder entry: ``predictor_init.init_encoder_key``: a file of
+    ``target_encoder`` only recorded nothing, breaker54l).
     """
     init = config.predictor.init
     if not init:
@@ -69,12 +87,27 @@ def recorded_frame_sizes(config: TrainConfig) -> list | None:
     from vjepa_ros.train.predictor_init import init_encoder_key
 
     try:
-        return list(check_checkpoint(Path(init).expanduser(), init_encoder_key(config),
-                                     encoder=config.encoder_args or None,
-                                     predictor=config.predictor_args or None
-                                     ).trained_frame_sizes or [])
+        sizes = check_checkpoint(Path(init).expanduser(), init_encoder_key(config),
+                                 encoder=config.encoder_args or None,
+                                 predictor=config.predictor_args or None).trained_frame_sizes
     except (CheckpointError, OSError, ValueError):
-        return []
+        sizes = None
+    return {"frame_sizes": [list(size) for size in sizes or []]}
+
+
+def stored_init_records(state: dict, config: TrainConfig) -> dict | None:
+    """Return the :func:`init_records` a run's loaded ``latest.pt`` (``state``) stored.
+
+    None for a run without ``predictor.init``. A latest.pt written before they were stored:
+    the frame sizes it records itself (the init's first, then the run's: merged again with the
+    run's, the same list), ``[]`` where it records none; never read from the init file.
+    """
+    if "init_records" in state:
+        return state["init_records"]
+    if not config.predictor.init:
+        return None
+    data = (state.get("config") or {}).get("data") or {}
+    return {"frame_sizes": list(data.get("frame_sizes") or [])}
 
 
 def with_init_sizes(sizes: list | None, recorded: list | None) -> list | None:

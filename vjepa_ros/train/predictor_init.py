@@ -30,6 +30,7 @@ from vjepa_ros.models.checkpoint import (
 from vjepa_ros.models.planner_inputs import check_predictor_inputs
 from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.features import check_encoder_fits, resolve_encoder_key
+from vjepa_ros.train.model_records import init_records
 
 
 def count_parameters(module: torch.nn.Module) -> int:
@@ -37,14 +38,17 @@ def count_parameters(module: torch.nn.Module) -> int:
 
 
 def init_predictor(config: TrainConfig, encoder: VisionEncoder,
-                   notes: list[str] | None = None) -> tuple[ACPredictor, str]:
+                   notes: list[str] | None = None,
+                   records: dict | None = None) -> tuple[ACPredictor, str]:
     """Return (float32 predictor for this encoder, a description of where it came from).
 
     ``notes``: receives a note when the predictor of ``predictor.init`` comes with other encoder
     weights than ``encoder`` (allowed; it then needs retraining), and one when that file records
     another crop than this run's (:func:`init_crop_note`), another step rate
     (:func:`init_rate_note`), another end-effector point or gripper width
-    (:func:`init_hand_notes`). Raises CheckpointError for an init
+    (:func:`init_hand_notes`). ``records``: receives what the init file records that the run
+    keeps recording (``model_records.init_records``: its frame sizes), read as it loads, the
+    run's one read of it. Raises CheckpointError for an init
     file without a fitting predictor or with a malformed crop record.
     """
     settings = config.predictor
@@ -84,6 +88,8 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
                                trained_gripper_max_width(recorded, path), path)
         if notes is not None:
             notes += hand
+        if records is not None:
+            records.update(init_records(recorded, path))
     else:
         enc = encoder.config
         with torch.random.fork_rng(devices=[]):

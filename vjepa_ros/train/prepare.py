@@ -20,6 +20,8 @@ from vjepa_ros.atomic_files import remove_stale_partials
 from vjepa_ros.config import ConfigError
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import ACPredictor, CheckpointError, VisionEncoder, load_models
+from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.models.errors import UnreadableCheckpointError
 from vjepa_ros.out_paths import check_output_names, output_dir
 from vjepa_ros.threads import set_torch_threads
 from vjepa_ros.train.config import TrainConfig
@@ -27,7 +29,12 @@ from vjepa_ros.train.data_banks import load_banks
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.features import load_encoder
 from vjepa_ros.train.predictor_init import init_predictor
-from vjepa_ros.train.resume_checks import check_resumable, check_world_size, read_latest
+from vjepa_ros.train.resume_checks import (
+    check_resumable,
+    check_world_size,
+    damaged_latest,
+    read_latest,
+)
 from vjepa_ros.train.run_files import RUN_FILES, run_files
 from vjepa_ros.train.run_log import describe_encoder, log_data
 from vjepa_ros.train.trainer import Trainer
@@ -50,6 +57,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     out = output_dir(Path(config.out).expanduser(), create=False)
     check_output_names(out, RUN_FILES.values())  # a folder in world_model.pt's way: at once
     notes = list(notes)
+    records = {} if config.predictor.init and not resume else None  # the init's, read once
     if resume:
         path, state = read_latest(out)
         check_world_size(state, topology.world_size, path)
@@ -66,7 +74,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
             raise world_model_error(exc, Path(encoder_path).expanduser(), option) from None
         log(f"encoder     {encoder_path} [{key}]: {describe_encoder(encoder)}")
         try:
-            predictor, describe = init_predictor(config, encoder, notes)
+            predictor, describe = init_predictor(config, encoder, notes, records)
         except CheckpointError as exc:
             raise world_model_error(exc, Path(config.predictor.init).expanduser(), "--init") \
                 from None
@@ -83,6 +91,8 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     info["world_size"] = topology.world_size
     log_data(info, config, log, topology)
     trainer = Trainer(config, encoder, predictor, train_bank, val_bank, info, topology)
+    if not resume:  # (a resumed run: those latest.pt stored, Trainer.restore)
+        trainer.init_records = records
     # of a run killed while saving (kill -9); a live rank's are kept
     remove_stale_partials(out, set(RUN_FILES.values()).__contains__, say=log)
     if resume:
@@ -95,11 +105,18 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
 def refuse_finished_run(out: Path) -> None:
     """Raise ConfigError (one line) when ``out`` holds a run's ``latest.pt`` or world model.
 
-    A new run there would overwrite them: ``latest.pt`` is resumed (``--resume``); a
-    ``world_model.pt`` without it (deleted to save space) cannot be, and is kept.
+    A new run there would overwrite them: ``latest.pt`` is resumed (``--resume``), unless it
+    does not read (empty, cut short: ``resume_checks.damaged_latest``, said so, as ``--resume``
+    would); a ``world_model.pt`` without it (deleted to save space) cannot be, and is kept.
     """
     files = run_files(out)
     if files["latest"].exists():
+        try:  # memory-mapped, the records only: quick for any size (no checksums)
+            read_checkpoint_file(files["latest"])
+        except UnreadableCheckpointError as exc:
+            raise damaged_latest(files["latest"], exc.why) from None
+        except (CheckpointError, OSError):
+            pass  # (unreadable for this user, ...): --resume says what
         raise ConfigError(f"{out} holds a training run ({RUN_FILES['latest']}): pass "
                           "--resume to continue it, or choose another --out")
     if files["world_model"].exists():

@@ -1,10 +1,11 @@
 """Resuming a training run: its ``latest.pt`` read, the settings it may change, refusals.
 
 :func:`read_latest` reads ``<out>/latest.pt`` (FileNotFoundError / CheckpointError saying what
-the file is instead); :func:`resume_config` applies this command's settings, of which only
-:data:`RESUME_CHANGEABLE` may differ; :func:`check_resumable` refuses a run with no step left
-and :func:`check_world_size` one written by another number of processes (ConfigError, one
-line); :func:`config_of_checkpoint` is the stored run's ``TrainConfig``.
+the file is instead, or that it is damaged: :func:`damaged_latest`); :func:`resume_config`
+applies this command's settings, of which only :data:`RESUME_CHANGEABLE` may differ;
+:func:`check_resumable` refuses a run with no step left and :func:`check_world_size` one written
+by another number of processes (ConfigError, one line); :func:`config_of_checkpoint` is the
+stored run's ``TrainConfig``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.models import CheckpointError
 from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.models.errors import UnreadableCheckpointError
 from vjepa_ros.train.command_lines import resume_advice
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.features import tail_window
@@ -52,15 +54,39 @@ def resume_config(stored: TrainConfig, overrides: dict) -> TrainConfig:
 
 
 def read_latest(out) -> tuple[Path, dict]:
+    """Return (the path, the loaded state) of the ``latest.pt`` of the run in folder ``out``.
+
+    Raises FileNotFoundError (none there) and CheckpointError, one line each: a file that is
+    no training checkpoint of vjepa-ros train (saying what it is), one that does not read at
+    all (:func:`damaged_latest`).
+    """
     path = run_files(Path(out).expanduser())["latest"]
     if not path.is_file():
         raise FileNotFoundError(f"nothing to resume: {path} does not exist: give the --out of "
                                 "the run to continue, or leave out --resume to start a new run")
-    state = read_checkpoint_file(path, verify=True)  # its optimizer state and rng too
+    try:
+        state = read_checkpoint_file(path, verify=True)  # its optimizer state and rng too
+    except UnreadableCheckpointError as exc:
+        raise damaged_latest(path, exc.why) from None
     if not isinstance(state, dict) or "train_config" not in state:
         raise CheckpointError(f"{path} is not a training checkpoint of vjepa-ros train"
                               f"{_what_it_is(path, state)}")
     return path, state
+
+
+def damaged_latest(path: Path, why: str) -> CheckpointError:
+    """Return the one-line error for a run's ``latest.pt`` that does not read (``why``: how).
+
+    A checkpoint loader's advice (give another file, Meta's checkpoint) is no fix here:
+    ``--resume`` continues a run from its latest.pt alone (breaker60b). The advice: copy it
+    again, or start anew into another ``--out``, from the run's world_model.pt where it has one.
+    """
+    world_model = run_files(path.parent)["world_model"]
+    start = (f"--init {world_model} --out NEW_DIR (from this run's exported model)"
+             if world_model.is_file() else "--out NEW_DIR")
+    return CheckpointError(f"{path} is damaged ({why}) and --resume continues a run only from "
+                           "its latest.pt: copy it again if it was copied, else this run cannot "
+                           f"be continued: start a new run with {start}")
 
 
 def check_resumable(path: Path, state: dict, steps: int) -> None:
@@ -69,20 +95,39 @@ def check_resumable(path: Path, state: dict, steps: int) -> None:
     ``state``: its loaded ``latest.pt``; ``steps``: the run's ``steps`` with this command's
     ``--steps``. Refused: ``steps`` below the step it reached, and a complete run (it reached
     ``steps`` and exported its world model: ``Trainer.save_checkpoint``'s ``finished``, or an
-    older run's step, and world_model.pt beside it): resuming that would encode the data
-    again and rewrite every output for no step. A run stopped after its last step, or whose
-    export failed, is resumed (it exports).
+    older run's step, and world_model.pt beside it, of this step: :func:`exported_step`):
+    resuming that would encode the data again and rewrite every output for no step. A run
+    stopped after its last step, or whose export failed (no world_model.pt, or the one of an
+    earlier session: breaker60b), is resumed (it exports).
     """
     step = int(state["step"])
     if step > steps:
         raise ConfigError(f"steps {steps} is below the step {step} this run reached ({path}); "
                           f"give --steps >= {step}")
     world_model = run_files(path.parent)["world_model"]
-    if step == steps and state.get("finished", True) and world_model.is_file():
+    if step == steps and state.get("finished", True) and world_model.is_file() and \
+            exported_step(world_model) in (None, step):
         raise ConfigError(
             f"the run in {path.parent} is already complete: {step} of {steps} steps, "
             f"{world_model.name} written; nothing to resume: give --steps above {step} to train "
             f"it further, or start a new run from it with --init {world_model} --out NEW_DIR")
+
+
+def exported_step(world_model: Path) -> int | None:
+    """Return the training step a run's ``world_model.pt`` holds (its ``step`` entry).
+
+    None for a file that records none (written before it was recorded: taken as the step
+    latest.pt's ``finished`` says) or whose entry cannot be read (``checkpoint_peek``; the
+    loader says what is wrong with it); -1 for a file that cannot be opened (not this step's:
+    the resume exports it again).
+    """
+    from vjepa_ros.models.checkpoint_peek import peek_entry
+
+    try:
+        step = peek_entry(world_model, "step")
+    except OSError:
+        return -1
+    return step if isinstance(step, int) and not isinstance(step, bool) else None
 
 
 def _what_it_is(path: Path, state) -> str:

@@ -15,7 +15,7 @@ import torch
 from vjepa_ros.disk_full import writing
 from vjepa_ros.models import save_world_model
 from vjepa_ros.train.config import config_to_dict
-from vjepa_ros.train.model_records import model_data, recorded_frame_sizes
+from vjepa_ros.train.model_records import model_data, read_init_records, stored_init_records
 from vjepa_ros.train.resume_checks import check_world_size, config_of_checkpoint, resumed_sampler
 from vjepa_ros.train.schedule import resumed_schedule
 
@@ -58,6 +58,7 @@ class TrainerFiles:
                  "held_out": self.info.get("held_out"),  # the validation split, by content
                  "schedule": self.schedule.phases(),  # a resume with other steps keeps it
                  "sampler": self.sampler,  # a resume draws its clips alike
+                 "init_records": self.init_records,  # a resume never reads the init again
                  "finished": finished}
         with writing(path, self._disk_full_fix(path)):
             save_world_model(path, self.encoder, self.predictor, extra=extra,
@@ -92,6 +93,7 @@ class TrainerFiles:
             warmup, decay = stored_config.phase_steps()
             stored = {"total": stored_config.steps, "warmup": warmup, "decay": decay}
         self.schedule, note = resumed_schedule(self.schedule, stored)
+        self.init_records = stored_init_records(state, self.config)
         self.train_bank, self.sampler, notes = resumed_sampler(
             state, self.train_bank, self.val_bank, self.config.data.frames_per_clip)
         return "; ".join(([note] if note else []) + notes) or None
@@ -102,13 +104,16 @@ class TrainerFiles:
         Its config records the training frames' sizes (``info["frame_sizes"]``, [height, width]
         px) when known, so planners can note a camera of another size; a model post-trained
         from ``predictor.init`` keeps the sizes that file records before them (user30: a demo
-        model fine-tuned on 64x48 frames forgot its 128x128 ones).
+        model fine-tuned on 64x48 frames forgot its 128x128 ones). Its ``step`` entry: the
+        training step it holds, which ``resume_checks.check_resumable`` compares with
+        latest.pt's (an export that failed leaves an older world_model.pt: breaker60b).
         """
         path = Path(path).expanduser() if path else self.files["world_model"]
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
         with writing(path, self._disk_full_fix(path)):
             return save_world_model(path, _CastView(self.encoder, dtype),
-                                    _CastView(self.predictor, dtype), data=self.model_data())
+                                    _CastView(self.predictor, dtype), data=self.model_data(),
+                                    extra={"step": self.step})
 
     def _disk_full_fix(self, path: Path):
         """Return what to do when ``path``'s write stops short (``disk_full.writing``'s fix).
@@ -127,17 +132,19 @@ class TrainerFiles:
         ``aspect_ratio_range`` (the ``data.aspect_ratio_min/max`` crop the predictor was trained
         on: ``load_world_model`` preprocesses with it).
         """
-        return model_data(self.config, self.info.get("frame_sizes"), self.init_frame_sizes,
+        records = self.init_records
+        return model_data(self.config, self.info.get("frame_sizes"),
+                          None if records is None else records.get("frame_sizes"),
                           self.info.get("labelled_at_tcp", True))
 
     @functools.cached_property
-    def init_frame_sizes(self) -> list | None:
-        """Return the frame sizes ``predictor.init`` records, read once per run.
+    def init_records(self) -> dict | None:
+        """Return what ``predictor.init`` records that this run's saves keep recording.
 
-        None without an init; ``[]`` when the init records none
-        (``model_records.recorded_frame_sizes``).
-
-        Read at the first save, not at every one: an init file is up to ~12 GB (ViT-g), and
-        one moved or rewritten while this run trains must not change what its saves record.
+        ``{"frame_sizes": [[height, width], ...]}`` (``model_records.init_records``), None
+        without an init. Set when the run starts: ``prepare.build_trainer`` gives the records
+        of the init it loaded, :meth:`restore` those latest.pt stored; never read from the init
+        again (an init moved, deleted or replaced since must not change what the run records:
+        breaker60b). A trainer made otherwise reads the file once, at its first save.
         """
-        return recorded_frame_sizes(self.config)
+        return read_init_records(self.config)
