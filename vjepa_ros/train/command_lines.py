@@ -54,7 +54,8 @@ def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:
     reached (the command that continues it: :func:`resume_advice`, the torchrun line under
     torchrun); a second Ctrl-C within a step (``stop_request.InterruptedMidStep``) saved nothing
     (the model was half updated): the line says which step ``latest.pt`` still holds, or that
-    there is none and nothing to resume.
+    there is none and nothing to resume. A stop during the final writes of a complete run
+    (``Trainer.exported_step``: world_model.pt written at the step reached) says it is complete.
     """
     from vjepa_ros.train.distributed import processes_on_host
     from vjepa_ros.train.stop_request import InterruptedMidStep
@@ -65,6 +66,9 @@ def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:
     except ValueError:  # LOCAL_WORLD_SIZE not a number (torchrun's is): both lines
         per_node = None
     resume = f"continue with: {resume_advice(trainer.out, world, per_node)}"
+    if getattr(trainer, "exported_step", None) == trainer.step:  # during the final writes
+        return (f"{word} during the final writes, which were completed: the run is complete "
+                f"at step {trainer.step}: {trainer.files['world_model']} and {latest} written")
     if not isinstance(exc, InterruptedMidStep):
         return f"{word} at step {trainer.step}; {latest} saved, {resume}"
     head = (f"{word} at once in the middle of step {exc.step}, not saved (its update was half "

@@ -118,6 +118,7 @@ class Trainer(TrainerFiles):
         self.first_step = 0  # the step this session began at (a resumed run's stored step)
         self.past_deadline = False  # the last train(deadline=...) call ended past its deadline
         self.saved_step: int | None = None  # the step <out>/latest.pt holds (None: none yet)
+        self.exported_step: int | None = None  # the step world_model.pt holds (this session)
         self.history: dict[str, list] = {"train": [], "val": []}
         self.info = dict(info or {})
         self.train_bank = self._place(train_bank)
@@ -246,7 +247,9 @@ class Trainer(TrainerFiles):
         the last step ended past it, also when that step was ``until``'s.
 
         Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves ``latest.pt`` and raises
-        KeyboardInterrupt (``terminate.Terminated`` for SIGTERM); a second Ctrl-C interrupts at
+        KeyboardInterrupt (``terminate.Terminated`` for SIGTERM); one during the final
+        validation and writes (latest.pt, the export, the logs) lets them end, then raises
+        (``exported_step``: the step world_model.pt was written at); a second Ctrl-C interrupts at
         once, except under torchrun (``stop_request.deferred_stop``): between steps (validation,
         saving) it saves too, within a step it raises ``stop_request.InterruptedMidStep`` and
         saves nothing (the model may be half updated; ``saved_step``: what latest.pt holds).
@@ -311,6 +314,9 @@ class Trainer(TrainerFiles):
                 self.export()
             self.write_logs(summary)
         barrier(self.topology)  # the files exist for every rank once train() returns
+        # A signal during the final validation or writes waited for them: said now, not
+        # swallowed (exit 0 hid it; the caller's line says what was written: stop_line)
+        stop.check()
         return summary
 
     def summary(self, files: dict | None = None) -> dict:

@@ -111,9 +111,12 @@ class TrainerFiles:
         path = Path(path).expanduser() if path else self.files["world_model"]
         dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
         with writing(path, self._disk_full_fix(path)):
-            return save_world_model(path, _CastView(self.encoder, dtype),
-                                    _CastView(self.predictor, dtype), data=self.model_data(),
-                                    extra={"step": self.step})
+            save_world_model(path, _CastView(self.encoder, dtype),
+                             _CastView(self.predictor, dtype), data=self.model_data(),
+                             extra={"step": self.step})
+        if path == self.files["world_model"]:
+            self.exported_step = self.step
+        return path
 
     def _disk_full_fix(self, path: Path):
         """Return what to do when ``path``'s write stops short (``disk_full.writing``'s fix).
