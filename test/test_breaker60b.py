@@ -2,7 +2,7 @@
 
 Tiny runs only (the tiny encoder and blob episodes of ``train.synthetic``, a few steps).
 
-Defects (strict xfails; each asserts what should happen), by harm:
+Defects (strict xfails until fix60b fixed them; each asserts what should happen), by harm:
 
 1. A run started ``--init A`` (a model that records the frame sizes it was trained on) and
    resumed after ``A`` was moved or deleted exports a ``world_model.pt`` that records no frame

@@ -56,7 +56,7 @@ def _new_run(data, out, steps=2, eps="eps"):
 
 @pytest.fixture(scope="module")
 def init_run(data, tmp_path_factory):
-    """A run of 32x32 frames from an init trained on 48x48 ones; the 32x32-only model too."""
+    """Return a folder of two new runs: first/ of 48x48 frames, other/ of 32x32 ones."""
     root = tmp_path_factory.mktemp("f60b_init")
     _new_run(data, root / "first", eps="eps48")
     _new_run(data, root / "other")  # a model of 32x32 frames only
