@@ -24,38 +24,24 @@ import struct
 
 import pytest
 import torch
+from test_breaker60b import RUN, TINY, data  # noqa: F401 (its episodes and encoder)
 
 from vjepa_ros.cli import main
-from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-RUN = ["--batch-size", "4", "--frames-per-clip", "4", "--val-fraction", "0.25", "--threads", "1",
-       "--quiet"]
-TINY = ["--predictor-dim", "32", "--depth", "1", "--heads", "2", *RUN]  # a new predictor
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    """Blob episodes of 32x32 and 48x48 frames (10 frames each), and the tiny encoder."""
-    root = tmp_path_factory.mktemp("f60b")
-    write_blob_episodes(root / "eps", 4, frames=10, seed=10)
-    write_blob_episodes(root / "eps48", 4, frames=10, seed=30, size=48)
-    return {"eps": root / "eps", "eps48": root / "eps48",
-            "encoder": write_tiny_encoder(root / "encoder.pt")}
 
 
 def _load(path):
     return torch.load(path, weights_only=True, map_location="cpu")
 
 
-def _new_run(data, out, steps=2, eps="eps"):
+def _new_run(data, out, steps=2, eps="eps"):  # noqa: F811
     assert main(["train", "--data", str(data[eps]), "--encoder", str(data["encoder"]),
                  "--out", str(out), "--steps", str(steps), *TINY]) == 0
 
 
 @pytest.fixture(scope="module")
-def init_run(data, tmp_path_factory):
+def init_run(data, tmp_path_factory):  # noqa: F811
     """Return a folder of two new runs: first/ of 48x48 frames, other/ of 32x32 ones."""
     root = tmp_path_factory.mktemp("f60b_init")
     _new_run(data, root / "first", eps="eps48")
@@ -63,7 +49,7 @@ def init_run(data, tmp_path_factory):
     return root
 
 
-def _init_then(init_run, tmp_path, data):
+def _init_then(init_run, tmp_path, data):  # noqa: F811
     """Copy the 48x48 model to tmp_path/init.pt and train 2 steps from it; return (init, run)."""
     init, run = tmp_path / "init.pt", tmp_path / "run"
     shutil.copy(init_run / "first" / "world_model.pt", init)
@@ -76,7 +62,7 @@ def _init_then(init_run, tmp_path, data):
 # -- 1. the init's records: read once, stored in latest.pt
 
 
-def test_an_init_replaced_by_another_file_changes_nothing_the_run_records(init_run, data,
+def test_an_init_replaced_by_another_file_changes_nothing_the_run_records(init_run, data,  # noqa: F811
                                                                           tmp_path):
     """The init's place now holds a model of 32x32 frames only: the resumed run keeps 48x48."""
     init, run = _init_then(init_run, tmp_path, data)
@@ -87,7 +73,7 @@ def test_an_init_replaced_by_another_file_changes_nothing_the_run_records(init_r
         assert _load(run / name)["config"]["data"]["frame_sizes"] == [[48, 48], [32, 32]], name
 
 
-def test_a_latest_written_before_the_records_were_stored_keeps_its_own_sizes(init_run, data,
+def test_a_latest_written_before_the_records_were_stored_keeps_its_own_sizes(init_run, data,  # noqa: F811
                                                                              tmp_path):
     """An older latest.pt (no ``init_records``), its init gone: the sizes it recorded stand."""
     init, run = _init_then(init_run, tmp_path, data)
@@ -103,27 +89,33 @@ def test_a_latest_written_before_the_records_were_stored_keeps_its_own_sizes(ini
 # -- 2. world_model.pt and the finished mark
 
 
-def test_the_export_records_its_step_and_a_complete_run_is_still_refused(data, tmp_path, capsys):
+def test_the_export_records_its_step_and_a_complete_run_is_still_refused(data, tmp_path, capsys):  # noqa: F811
     """world_model.pt's ``step`` is latest.pt's; ``--resume`` of the run says it is complete.
 
-    A world_model.pt of an older vjepa-ros (no ``step``) beside a ``finished`` latest.pt is
-    taken for this step's, as before.
+    A world_model.pt of an older vjepa-ros (no ``step``) beside a ``finished`` latest.pt of
+    that version too is taken for this step's, as before; beside a latest.pt of this version
+    (``export_step_recorded``) it is an export that did not happen: the resume exports.
     """
     run = tmp_path / "run"
     _new_run(data, run)
-    model = _load(run / "world_model.pt")
-    assert model["step"] == 2 == _load(run / "latest.pt")["step"]
+    model, latest = _load(run / "world_model.pt"), _load(run / "latest.pt")
+    assert model["step"] == 2 == latest["step"] and latest["export_step_recorded"]
     for older in (False, True):
         if older:
-            del model["step"]
+            del model["step"], latest["export_step_recorded"]
             torch.save(model, run / "world_model.pt")
+            torch.save(latest, run / "latest.pt")
         capsys.readouterr()
         assert main(["train", "--out", str(run), "--resume", "--quiet"]) == 1
         assert "already complete: 2 of 2 steps" in capsys.readouterr().err
+    latest["export_step_recorded"] = True  # latest.pt of this version, world_model.pt older
+    torch.save(latest, run / "latest.pt")
+    assert main(["train", "--out", str(run), "--resume", "--quiet"]) == 0
+    assert _load(run / "world_model.pt")["step"] == 2
 
 
 def test_a_sigterm_during_the_export_ends_it_then_exits_143_saying_the_run_is_complete(
-        data, tmp_path, monkeypatch, capsys):
+        data, tmp_path, monkeypatch, capsys):  # noqa: F811
     """SIGTERM while world_model.pt is written: it was swallowed (exit 0, no word).
 
     Now the export ends (it is what the deferred stop protects), then the run exits 143 with
@@ -172,7 +164,7 @@ def _flip_a_tensor_byte(path):
 
 
 @pytest.mark.parametrize("damage", ["empty", "cut", "flipped"])
-def test_resume_of_a_damaged_latest_says_what_to_do_with_the_run(data, tmp_path, capsys, damage):
+def test_resume_of_a_damaged_latest_says_what_to_do_with_the_run(data, tmp_path, capsys, damage):  # noqa: F811
     """Empty, cut short, or a byte flipped (its checksum fails): one line, the run's advice.
 
     It names the file, says it is damaged and that --resume continues only from it, and
@@ -195,7 +187,7 @@ def test_resume_of_a_damaged_latest_says_what_to_do_with_the_run(data, tmp_path,
     assert "Meta's" not in err and "https://" not in err, err
 
 
-def test_a_new_run_into_a_folder_of_an_empty_latest_says_it_is_damaged(data, tmp_path, capsys):
+def test_a_new_run_into_a_folder_of_an_empty_latest_says_it_is_damaged(data, tmp_path, capsys):  # noqa: F811
     """A new run into an --out holding an empty latest.pt: not "pass --resume" (it fails too)."""
     run = tmp_path / "run"
     run.mkdir()

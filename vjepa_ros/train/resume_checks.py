@@ -106,7 +106,8 @@ def check_resumable(path: Path, state: dict, steps: int) -> None:
                           f"give --steps >= {step}")
     world_model = run_files(path.parent)["world_model"]
     if step == steps and state.get("finished", True) and world_model.is_file() and \
-            exported_step(world_model) in (None, step):
+            exported_step(world_model) in ((step,) if state.get("export_step_recorded")
+                                           else (None, step)):
         raise ConfigError(
             f"the run in {path.parent} is already complete: {step} of {steps} steps, "
             f"{world_model.name} written; nothing to resume: give --steps above {step} to train "
@@ -117,9 +118,9 @@ def exported_step(world_model: Path) -> int | None:
     """Return the training step a run's ``world_model.pt`` holds (its ``step`` entry).
 
     None for a file that records none (written before it was recorded: taken as the step
-    latest.pt's ``finished`` says) or whose entry cannot be read (``checkpoint_peek``; the
-    loader says what is wrong with it); -1 for a file that cannot be opened (not this step's:
-    the resume exports it again).
+    latest.pt's ``finished`` says when latest.pt too is older, without
+    ``export_step_recorded``) or whose entry cannot be read (``checkpoint_peek``); -1 for a
+    file that cannot be opened. Not this step's: the resume exports it again.
     """
     from vjepa_ros.models.checkpoint_peek import peek_entry
 

@@ -59,6 +59,7 @@ class TrainerFiles:
                  "schedule": self.schedule.phases(),  # a resume with other steps keeps it
                  "sampler": self.sampler,  # a resume draws its clips alike
                  "init_records": self.init_records,  # a resume never reads the init again
+                 "export_step_recorded": True,  # world_model.pt says its step (check_resumable)
                  "finished": finished}
         with writing(path, self._disk_full_fix(path)):
             save_world_model(path, self.encoder, self.predictor, extra=extra,
