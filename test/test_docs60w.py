@@ -67,3 +67,60 @@ def test_walkthrough_command_is_accepted_by_the_cli(argv, capsys):
         pytest.fail(f"vjepa-ros {' '.join(argv)}: refused ({stop.code}): "
                     f"{capsys.readouterr().err.strip()}")
     assert args.command == argv[0] and callable(args.func)
+
+
+class _Diagnostics:
+    """The planner's ``/diagnostics`` as ``planner status --follow`` hears it, one status a call.
+
+    ``client.node.create_subscription`` keeps the callbacks; each ``spin_until`` hands the next
+    status to the ``/diagnostics`` one (a real ``diagnostic_msgs`` message) and, when none is
+    left, stops the follow as Ctrl-C does.
+    """
+
+    target, timeout_s = "/vjepa_planner", 10.0
+
+    def __init__(self, messages: list[str]):
+        self.messages, self.callbacks, self.node = list(messages), {}, self
+
+    def create_subscription(self, msg_type, topic, callback, qos):
+        self.callbacks[topic] = callback
+
+    def call_ready(self, name):
+        return None
+
+    def spin_until(self, condition, timeout_s):
+        from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+        if not self.messages:
+            raise KeyboardInterrupt
+        values = [KeyValue(key=k, value=v) for k, v in (
+            ("state", "shadow"), ("enabled", "False"), ("goal", "goal 1/1 (/tmp/b2m/goal.png)"),
+            ("refusal_kind", ""))]
+        status = DiagnosticStatus(level=DiagnosticStatus.WARN, name="/vjepa_planner: mpc",
+                                  message=self.messages.pop(0), values=values)
+        self.callbacks["/diagnostics"](DiagnosticArray(status=[status]))
+        return condition()
+
+
+@pytest.mark.xfail(strict=True, reason="docs60w #1: planner status --follow prints the same "
+                   "waiting warning again each second, only its seconds count changed")
+def test_follow_does_not_repeat_a_warning_whose_only_change_is_its_count(capsys):
+    """``planner status --follow`` repeats a waiting warning each second (docs60w #1).
+
+    What the user does: runs ``vjepa-ros planner status --follow`` while the planner waits for a
+    bag replay to start (docs/bags_to_model.md, step 7), 20 s of it at the node's 2 Hz.
+    What happens: the planner's message counts the wait (``no camera image on ... in 9 s``,
+    ``... in 10 s``, ...), the follow compares whole messages, so it prints the warning anew every
+    second: 20 lines in 20 s, burying the plan reports it is there to show (``--help``: "print
+    changes"). What should happen: a line when the level, state, goal or what is missing changes,
+    not when only the count of seconds went up (here: none after the first status shown).
+    """
+    from vjepa_ros.nodes import planner_watch
+
+    waiting = [f"no camera image on /camera/camera/color/image_raw in {n // 2} s: "
+               "/camera/camera/color/image_raw has a publisher that sends nothing (not started "
+               "yet, finished, or a QoS it does not offer)" for n in range(10, 50)]
+    with pytest.raises(KeyboardInterrupt):
+        planner_watch.status("vjepa-ros planner status", _Diagnostics(waiting), follow=True)
+    followed = capsys.readouterr().out.split("plan report: none heard")[1].splitlines()[1:]
+    assert followed == [], f"{len(followed)} lines, e.g. {followed[:2]}"
