@@ -1,0 +1,58 @@
+"""user60: a roboticist's first day on the ROS route (README from the top), defects found.
+
+Each test is a strict xfail: it fails because of the defect it names (see BRIEF's breaker rules).
+"""
+
+import time
+
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+from sim_planner_rig import sim_and_planner  # noqa: E402
+from test_reach_demo import _config  # noqa: E402
+from test_ros_sim_closed_loop import SIM_PARAMETERS  # noqa: E402
+
+from vjepa_ros.cli import main  # noqa: E402
+from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
+
+WAIT_S = 60.0
+
+
+@pytest.mark.xfail(strict=True, reason="user60 #1: a second vjepa-ros reach on a domain where a "
+                   "simulator and planner already run guides THAT arm (publishes target_pose to "
+                   "it) before its own simulator refuses to start")
+def test_reach_on_a_busy_domain_never_moves_the_other_arm(tiny_world_model, tmp_path, capsys):
+    """What the user does: `vjepa-ros launch --checkpoint demo --node sim --use-sim-time` runs in
+    one terminal (ROS_DOMAIN_ID=20, as the launch line printed); in another shell with the same
+    ROS_DOMAIN_ID exported they run `vjepa-ros reach` (the README's demo) to compare.
+
+    What happens: reach takes the running simulator's pose and frames and the running planner's
+    /diagnostics and parameters for those of its own nodes, goes on to guide "its" arm to the goal
+    pose, and publishes target_pose on the domain: the other simulator's arm moves (the running
+    planner logs `another node publishes on /target_pose: /reach_demo_hand`); only then does its
+    own sim_node refuse as a second simulator and reach exit 1.
+
+    What should happen: reach exits 1 naming the other simulator before anything is published on
+    target_pose: no pose command reaches an arm it did not start.
+    """
+    from geometry_msgs.msg import PoseStamped
+
+    parameters = {"model.checkpoint": str(tiny_world_model), "model.device": "cpu",
+                  "planner.horizon": 1, "planner.samples": 16, "planner.topk": 4,
+                  "planner.iterations": 1}
+    with sim_and_planner(parameters, SIM_PARAMETERS, lambda sim_node: PlannerNode,
+                         "user60_probe") as (sim_node, planner_node, probe):
+        heard = []
+        probe.create_subscription(PoseStamped, "/target_pose", heard.append, 10)
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline and probe.count_publishers("/joint_states") == 0:
+            time.sleep(0.1)
+        code = main(["reach", "--checkpoint", str(tiny_world_model), "--config",
+                     str(_config(tmp_path, 2)), "--out", str(tmp_path / "out")])
+        printed = capsys.readouterr()
+        assert heard == [], (f"{len(heard)} target_pose message(s) reached the running "
+                             f"simulator's arm from the second reach (exit {code}); "
+                             f"out: {printed.out[-1500:]} err: {printed.err[-1500:]}")
+        assert code == 1, printed.err
+        assert "second simulator" in printed.err, printed.err
