@@ -56,3 +56,31 @@ def test_reach_on_a_busy_domain_never_moves_the_other_arm(tiny_world_model, tmp_
                              f"out: {printed.out[-1500:]} err: {printed.err[-1500:]}")
         assert code == 1, printed.err
         assert "second simulator" in printed.err, printed.err
+
+
+@pytest.mark.xfail(strict=True, reason="user60 #2: the planner's start-up cost line advises "
+                   "README's CPU search to a planner already on it (or on a smaller one), as "
+                   "the 'smaller search', with the same estimate")
+@pytest.mark.parametrize("samples,iterations", [(100, 5), (50, 3)])
+def test_the_cost_line_never_advises_the_search_already_in_use(samples, iterations):
+    """What the user does: the README's one-terminal line, `vjepa-ros launch --checkpoint demo
+    --node sim --use-sim-time -p sim.camera_rate_hz:=4 -p planner.planner.samples:=100
+    -p planner.planner.iterations:=5 -p planner.planner.maxnorm:=0.05`, on a busy 2-core CPU.
+
+    What happens: the node logs `a plan with cem S 100, I 5 (503 imagined sequences) on cpu, 1
+    CPU thread, takes about 12 s ...; on a CPU plan with the smaller search: vjepa-ros launch ...
+    -p planner.planner.samples:=100 -p planner.planner.iterations:=5 -p
+    planner.planner.maxnorm:=0.05 ..., about 12 s a plan`: the "smaller" search is the one it
+    runs, and a user hunts for what they did wrong. A search smaller still (S 50, I 3) is told
+    to grow to S 100, I 5 as "the smaller search".
+
+    What should happen: the estimate alone when the search is already README's CPU search or
+    smaller (nothing cheaper to name).
+    """
+    from vjepa_ros.planning import CEMConfig
+    from vjepa_ros.robot.plan_cost import cheaper_seconds, plan_cost_line
+
+    cem = CEMConfig(samples=samples, iterations=iterations, topk=10, horizon=1, maxnorm=0.05)
+    line = plan_cost_line(12.0, cem, "cpu", 1, 30.0, cheaper_seconds(12.0, cem))
+    assert f"S {samples}, I {iterations}" in line and "takes about 12 s" in line, line
+    assert "smaller search" not in line, line
