@@ -23,7 +23,9 @@ WAIT_S = 60.0
                    "simulator and planner already run guides THAT arm (publishes target_pose to "
                    "it) before its own simulator refuses to start")
 def test_reach_on_a_busy_domain_never_moves_the_other_arm(tiny_world_model, tmp_path, capsys):
-    """What the user does: `vjepa-ros launch --checkpoint demo --node sim --use-sim-time` runs in
+    """A second reach on a busy ROS domain must not command the arm another launch runs.
+
+    What the user does: `vjepa-ros launch --checkpoint demo --node sim --use-sim-time` runs in
     one terminal (ROS_DOMAIN_ID=20, as the launch line printed); in another shell with the same
     ROS_DOMAIN_ID exported they run `vjepa-ros reach` (the README's demo) to compare.
 
@@ -31,7 +33,10 @@ def test_reach_on_a_busy_domain_never_moves_the_other_arm(tiny_world_model, tmp_
     /diagnostics and parameters for those of its own nodes, goes on to guide "its" arm to the goal
     pose, and publishes target_pose on the domain: the other simulator's arm moves (the running
     planner logs `another node publishes on /target_pose: /reach_demo_hand`); only then does its
-    own sim_node refuse as a second simulator and reach exit 1.
+    own sim_node refuse as a second simulator and reach exit 1 (on 2 busy cores, a demo-model
+    run). With a quick model (this test) it captures the goal on the other planner, enables it,
+    lets it command that arm for its steps (84 target_pose messages), disables it and exits 0
+    with its strip and GIF: the user's running planner is left disabled, its goal replaced.
 
     What should happen: reach exits 1 naming the other simulator before anything is published on
     target_pose: no pose command reaches an arm it did not start.
@@ -63,7 +68,9 @@ def test_reach_on_a_busy_domain_never_moves_the_other_arm(tiny_world_model, tmp_
                    "the 'smaller search', with the same estimate")
 @pytest.mark.parametrize("samples,iterations", [(100, 5), (50, 3)])
 def test_the_cost_line_never_advises_the_search_already_in_use(samples, iterations):
-    """What the user does: the README's one-terminal line, `vjepa-ros launch --checkpoint demo
+    """The start-up cost line names no "smaller search" that is the search in use or larger.
+
+    What the user does: the README's one-terminal line, `vjepa-ros launch --checkpoint demo
     --node sim --use-sim-time -p sim.camera_rate_hz:=4 -p planner.planner.samples:=100
     -p planner.planner.iterations:=5 -p planner.planner.maxnorm:=0.05`, on a busy 2-core CPU.
 
