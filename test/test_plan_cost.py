@@ -50,6 +50,21 @@ def test_a_quick_plan_or_a_gpu_gets_the_estimate_alone():
     assert "on cuda:0" in gpu and "planner.planner" not in gpu  # no CPU advice on a GPU
 
 
+def test_a_slow_plan_already_on_the_cpu_search_or_below_gets_other_advice():
+    """fix60u: no "smaller search" that is the search in use or a bigger one (user60 #2)."""
+    for samples, iterations, horizon in ((100, 5, 1), (50, 3, 2), (10, 1, 1)):
+        cem = CEMConfig(samples=samples, iterations=iterations, topk=4, horizon=horizon)
+        line = plan_cost_line(12.0, cem, "cpu", 1, 30.0, cheaper_seconds(12.0, cem))
+        assert "smaller search" not in line and "planner.planner.samples" not in line, line
+        assert "-p planner.model.device:=cuda" in line and "planner.model.threads, now 1" in line
+        # a horizon over 1 is named with its value; a horizon of 1 is not offered again
+        assert ("planner.planner.horizon:=1, now 2" in line) == (horizon == 2), line
+    # one sequence more than the CPU search a plan (S 100, I 6: 603): the smaller search named
+    bigger = CEMConfig(samples=100, iterations=6, topk=10, horizon=1)
+    line = plan_cost_line(12.0, bigger, "cpu", 1, 30.0, cheaper_seconds(12.0, bigger))
+    assert ADVICE in line and line.endswith("about 10 s a plan"), line
+
+
 def test_the_smaller_search_is_readmes_and_keeps_topk_under_its_samples():
     cheap = cheaper_search(PAPER)
     assert (cheap.samples, cheap.iterations, cheap.maxnorm) == tuple(CPU_SEARCH.values())

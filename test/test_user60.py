@@ -63,9 +63,6 @@ def test_reach_on_a_busy_domain_never_moves_the_other_arm(tiny_world_model, tmp_
         assert "second simulator" in printed.err, printed.err
 
 
-@pytest.mark.xfail(strict=True, reason="user60 #2: the planner's start-up cost line advises "
-                   "README's CPU search to a planner already on it (or on a smaller one), as "
-                   "the 'smaller search', with the same estimate")
 @pytest.mark.parametrize("samples,iterations", [(100, 5), (50, 3)])
 def test_the_cost_line_never_advises_the_search_already_in_use(samples, iterations):
     """The start-up cost line names no "smaller search" that is the search in use or larger.

@@ -46,7 +46,8 @@ def plan_cost_line(seconds: float, cem, device: str, threads: int,
     ``max_plan_age_s``: ``safety.max_plan_age_s`` [s]; a plan slower than it is discarded
     every time (its frame too old to command), said so. On a CPU an estimate over
     :data:`SLOW_PLAN_S` names :data:`CPU_SEARCH` as ``vjepa-ros launch`` options, with
-    ``cheaper_seconds`` [s] (its estimate) when given.
+    ``cheaper_seconds`` [s] (its estimate) when given, if it imagines fewer sequences than
+    ``cem``; else what else shortens a plan (a GPU, a horizon of 1, more threads).
     """
     from vjepa_ros.eval.cpu_cost import sequences_per_step
 
@@ -58,12 +59,31 @@ def plan_cost_line(seconds: float, cem, device: str, threads: int,
         line += (f": longer than safety.max_plan_age_s = {max_plan_age_s:g} s, so every plan "
                  "would be discarded as too old")
     if seconds > SLOW_PLAN_S and str(device).startswith("cpu"):
+        line += _cpu_advice(cem, threads, cheaper_seconds)
+    return line
+
+
+def _cpu_advice(cem, threads: int, cheaper_seconds: float | None) -> str:
+    """The advice of a slow CPU plan: :data:`CPU_SEARCH` when it is strictly smaller, else others.
+
+    Smaller is fewer imagined sequences a plan (``cpu_cost.sequences_per_step``, what a plan's
+    time scales with); a search already at or below it (user60: S 100, I 5 told to take S 100,
+    I 5) gets what else shortens a plan: a GPU, a horizon of 1, more CPU threads.
+    """
+    from vjepa_ros.eval.cpu_cost import sequences_per_step
+
+    if sequences_per_step(cheaper_search(cem)) < sequences_per_step(cem):
         options = " ".join(f"-p planner.planner.{name}:={value}"
                            for name, value in CPU_SEARCH.items())
         cheaper = f", about {duration(cheaper_seconds)} a plan" if cheaper_seconds else ""
-        line += (f"; on a CPU plan with the smaller search: vjepa-ros launch ... {options} "
-                 f"(ros2 run: those planner.* values in a copy of config/planner.yaml){cheaper}")
-    return line
+        return (f"; on a CPU plan with the smaller search: vjepa-ros launch ... {options} "
+                f"(ros2 run: those planner.* values in a copy of config/planner.yaml){cheaper}")
+    ways = ["a GPU (-p planner.model.device:=cuda)"]
+    if cem.horizon > 1:
+        ways.append(f"a shorter rollout (-p planner.planner.horizon:=1, now {cem.horizon})")
+    ways.append(f"more CPU threads (planner.model.threads, now {threads}) on free cores")
+    return (f"; the search is already no bigger than the CPU search (S {CPU_SEARCH['samples']}, "
+            f"I {CPU_SEARCH['iterations']}): for quicker plans use {', or '.join(ways)}")
 
 
 def cheaper_search(cem):
