@@ -19,9 +19,6 @@ from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 WAIT_S = 60.0
 
 
-@pytest.mark.xfail(strict=True, reason="user60 #1: a second vjepa-ros reach on a domain where a "
-                   "simulator and planner already run guides THAT arm (publishes target_pose to "
-                   "it) before its own simulator refuses to start")
 def test_reach_on_a_busy_domain_never_moves_the_other_arm(tiny_world_model, tmp_path, capsys):
     """A second reach on a busy ROS domain must not command the arm another launch runs.
 

@@ -176,9 +176,11 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print,
         use_camera_profile()  # this process subscribes to the frames too
         try:
             client = ReachClient(PLANNER_NODE, CAMERA_TOPIC)  # before the nodes: misses nothing
+            refuse_busy_domain(client, started=False)  # never another launch's arm (user60)
             processes.start()
             demo = ReachDemo(client, processes.check, config, say)
             ready = demo.wait_for_nodes()
+            refuse_busy_domain(client, started=True)  # one come meanwhile: before any command
             stage = "goal"
             say(f"             {PLANNER_NODE} process: {_device_text(ready)}")
             say(f"planner      CEM S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
@@ -206,6 +208,20 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print,
     except (KeyboardInterrupt, Exception) as exc:
         exc.reach_stage = stage
         raise
+
+
+def refuse_busy_domain(client, started: bool) -> None:
+    """Raise RuntimeError when another launch runs reach's node names or topics (user60).
+
+    ``busy_domain.refuse_busy_domain`` with reach's nodes and topics; ``started``: its
+    children run.
+    """
+    from vjepa_ros.nodes.busy_domain import refuse_busy_domain as refuse
+
+    node = client.node
+    refuse(node, (f"/{SIM}", f"/{PLANNER_NODE}"),
+           ("/clock", node.resolve_topic_name("current_pose"), CAMERA_TOPIC),
+           (node.resolve_topic_name(TOPIC_DEFAULTS["target_topic"]),), PROG, started)
 
 
 def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint",
