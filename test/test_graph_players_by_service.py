@@ -204,3 +204,23 @@ def test_a_goal_image_is_decided_on_one_listing_of_its_topics_publishers():
     goals.arrived(player, topic, (("data", bytes([len("rosbag2_player")])),))
     assert taken == [live] and graph.listings == 2, "the player's image is ignored"
     assert "comes from a bag player (/rosbag2_player)" in graph.logged[-1]
+
+
+def test_clock_players_are_kept_after_the_player_exits_and_cleared_by_a_simulator():
+    """fix60u: a frozen /clock names the bag player that gave it, also once it has exited."""
+    pytest.importorskip("rclpy", reason="the planner's graph side imports ROS messages")
+    from vjepa_ros.nodes.input_sources import InputSources
+
+    graph = Graph({"/clock": [("replay", "/lab")]},
+                  services={("replay", "/lab"): rosbag2_services("/lab/replay")})
+    graph.get_parameter = lambda name: SimpleNamespace(value=True)  # use_sim_time
+    sources = InputSources.__new__(InputSources)  # the graph side alone: no planner node
+    sources.node = graph
+    sources._query_clock_publishers()
+    assert (sources.clock_players, sources.clock_published) == (["/lab/replay"], True)
+    graph.publishers = {}  # the bag ended: the player exited
+    sources._query_clock_publishers()
+    assert (sources.clock_players, sources.clock_published) == (["/lab/replay"], False)
+    graph.publishers = {"/clock": [("sim_node", "/")]}  # a simulator's clock now
+    sources._query_clock_publishers()
+    assert (sources.clock_players, sources.clock_published) == ([], True)

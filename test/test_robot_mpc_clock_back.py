@@ -301,3 +301,22 @@ def test_a_system_clock_fall_is_matched_once_and_only_while_recent():
     assert falls.match(0.95, 0.05, 11.2) is None  # consumed
     falls.observe(3.0, 12.0)
     assert falls.match(0.95, 0.05, 12.0 + CLOCK_FALL_KEEP_S + 0.1) is None  # too old
+
+
+@pytest.mark.parametrize("publishing,said", [
+    (False, "the bag player /rosbag2_player that gave /clock has exited: its bag ended"),
+    (True, "/clock comes from the bag player /rosbag2_player, paused or waiting")])
+def test_a_bag_players_frozen_clock_names_the_player_not_a_simulator(model, publishing, said):
+    # fix60u: after a replayed bag ended the line said "a simulator stopped or paused"
+    from vjepa_ros.robot.input_checks import FROZEN_CLOCK_S
+
+    session, clock, wall, _ = _frozen_session(model)
+    session.clock_players = lambda: (["/rosbag2_player"], publishing)
+    session.set_enabled(False)
+    wall.now += FROZEN_CLOCK_S + 1
+    ok, reply = session.set_enabled(True)
+    assert ok and "clock stands still (" + said in reply, reply
+    assert "simulator" not in reply, reply
+    session.clock_players = lambda: ([], publishing)  # a simulator's /clock: as before
+    session.set_enabled(False)
+    assert "(a simulator stopped or paused" in session.set_enabled(True)[1]

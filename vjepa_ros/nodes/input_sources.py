@@ -75,6 +75,7 @@ class InputSources:
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
         self.clock_published = False  # /clock has a publisher, on sim time or not (the same)
+        self.clock_players: list[str] = []  # bag players among its publishers when last seen
         self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
         self.clock_lock = threading.Lock()  # one graph query at a time; callers wait for it
         self.camera_advice = ""  # the frames come from a simulator on wall time (check_camera_...)
@@ -299,6 +300,11 @@ class InputSources:
         infos = node.get_publishers_info_by_topic("/clock")
         # on the wall clock too: a publisher means a simulator (or a bag's --clock) runs
         self.clock_published = bool(infos)
+        if infos:  # kept once they are gone: a frozen clock names the player that exited
+            ask = PlayerNodes(node)
+            self.clock_players = sorted(
+                full_name(info.node_name, info.node_namespace) for info in infos
+                if info.node_name != UNKNOWN and ask.check(info.node_name, info.node_namespace))
         if not node.get_parameter("use_sim_time").value:
             note = ""
         else:

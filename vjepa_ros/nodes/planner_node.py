@@ -135,6 +135,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 stream_clock=self._stream_clock,
                 on_sim_time=lambda: self.get_clock().ros_time_is_active,  # cheap: per input
                 clock_published=lambda: self.sources.clock_published,
+                clock_players=lambda: (self.sources.clock_players, self.sources.clock_published),
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None

@@ -249,9 +249,11 @@ class InputChecks:
         silence = wall - arrived
         if min(silence, wall - self._clock_mark[1]) <= FROZEN_CLOCK_S:
             return ""
+        cause = clock_players_cause(*self.clock_players())  # a bag player's /clock: named
         return (f"no {what} has arrived on {topic} for {silence:.0f} s (wall time), yet the node "
-                f"clock makes the newest {age:.2f} s old: the clock stands still (a simulator "
-                "stopped or paused, its /clock frozen?); waiting for new ones")
+                f"clock makes the newest {age:.2f} s old: the clock stands still ("
+                f"{cause or 'a simulator stopped or paused, its /clock frozen?'}); waiting for "
+                "new ones")
 
     def _mark_clock(self, now: float, wall: float) -> None:
         """Note the session clock ``now`` read at ``wall_clock`` ``wall`` [s] (frozen-clock check).
@@ -337,3 +339,21 @@ class InputChecks:
         # said "commanding" with no refusal while nothing could be (user31)
         current = self._input_refusal(now)
         return current if current is not None or stored is self._input_held else stored
+
+
+def clock_players_cause(players: list[str], publishing: bool) -> str:
+    """Why ``/clock`` stands still when bag players gave it, in words ("" when none did).
+
+    ``players``: the full names of the bag players among ``/clock``'s publishers when it last
+    had some (``[]``: a simulator's, or no publisher seen); ``publishing``: whether it has one
+    now. A player that exited ended its bag (``ros2 bag play`` and ``bag_player`` exit at the
+    end unless looping); one still listed is paused (or waits between a loop's passes).
+    """
+    if not players:
+        return ""
+    names = ", ".join(players)
+    if publishing:
+        return (f"/clock comes from the bag player {names}, paused or waiting: the replay "
+                "stands still, resume it")
+    return (f"the bag player {names} that gave /clock has exited: its bag ended; play it "
+            "again for more, or start the live camera and arm (and their clock)")

@@ -146,6 +146,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             ``--clock``): off simulated time, steadily late inputs then get the simulated-time
             fix, else the clock-sync one (``arrival_lags.lag_note``); cheap (the node's cached
             graph answer).
+        clock_players: (the bag players among /clock's publishers when it last had some,
+            whether it has one now): a frozen clock then names the player, not a simulator
+            (``input_checks.clock_players_cause``); cheap (the node's cached graph answer).
     """
 
     def __init__(
@@ -171,6 +174,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         stream_clock: Callable[[], float] | None = None,
         on_sim_time: Callable[[], bool] = lambda: False,
         clock_published: Callable[[], bool] = lambda: False,
+        clock_players: Callable[[], tuple[list[str], bool]] = lambda: ([], False),
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -212,6 +216,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note
         self.on_sim_time, self.clock_published = on_sim_time, clock_published
+        self.clock_players = clock_players
         # each input's recent lags behind the clock at arrival, and its stale note per episode
         self._lags = ArrivalLags()
         self._leads = StreamLeads()  # each input's clock ahead of the node's (Stamped.taken)

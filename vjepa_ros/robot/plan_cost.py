@@ -64,7 +64,7 @@ def plan_cost_line(seconds: float, cem, device: str, threads: int,
 
 
 def _cpu_advice(cem, threads: int, cheaper_seconds: float | None) -> str:
-    """The advice of a slow CPU plan: :data:`CPU_SEARCH` when it is strictly smaller, else others.
+    """Return the advice of a slow CPU plan: :data:`CPU_SEARCH` when strictly smaller, or others.
 
     Smaller is fewer imagined sequences a plan (``cpu_cost.sequences_per_step``, what a plan's
     time scales with); a search already at or below it (user60: S 100, I 5 told to take S 100,
