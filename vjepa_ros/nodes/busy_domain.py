@@ -51,10 +51,10 @@ def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     for name in names:  # a twin of a child's name: another process's node (a launch's)
         if listed.get(name, 0) > (1 if own else 0):
             found.add(name)
-    others = [name for name in listed if name not in mine]
-    found |= package_simulators(node, others) | package_planners(node, others)
-    kinds = {name: "a simulator" for name in package_simulators(node, list(found))}
-    kinds.update({name: "a planner" for name in package_planners(node, list(found))})
+    candidates = sorted({name for name in listed if name not in mine} | found)
+    sims, planners = package_simulators(node, candidates), package_planners(node, candidates)
+    found |= sims | planners  # this package's, of any name (-r __node:=...): by their services
+    kinds = {**dict.fromkeys(sims, "a simulator"), **dict.fromkeys(planners, "a planner")}
     words = {f"{name} ({kinds[name]})" if name in kinds else name for name in found}
     for topics, infos_of, verb in ((published, node.get_publishers_info_by_topic, "publishing"),
                                    (subscribed, node.get_subscriptions_info_by_topic,
