@@ -1,6 +1,6 @@
 """user60: a roboticist's first day on the ROS route (README from the top), defects found.
 
-Each test is a strict xfail: it fails because of the defect it names (see BRIEF's breaker rules).
+Each test was a strict xfail failing because of its defect; fix60u fixed both (markers gone).
 """
 
 import time
