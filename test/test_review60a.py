@@ -17,8 +17,8 @@ from test_recordings_recorded_hand import own_bag  # noqa: F401 (the fixture)
 
 IGNORED_FINGERS = ("vjepa_planner: ignoring finger joints on /franka_gripper/joint_states: "
                    "finger joint positions out of range")
-CAMERA_HELD = ("vjepa_planner: camera frame refused, holding until new frames come "
-               "(the newest frame is 3.1 s old)")
+CAMERA_HELD = ("vjepa_planner: camera frame refused, holding until usable frames come for 1 s: "
+               "the newest frame is 3.1 s old")
 
 
 class _Logged:
@@ -40,7 +40,8 @@ def test_an_unrelated_warning_before_new_goal_does_not_make_goal_image_fail(
     What happens: the planner logs, for another input and in the same moment (the gripper
     topic's fingers ignored, a stale camera frame held: ``planner_inputs``,
     ``input_episodes``), a warning holding "ignoring"/"refused", one of ``NOT_TAKEN``'s words,
-    before its ``new goal: goal 1/1 (/g.png)`` line. ``goal_outcome`` takes that warning as
+    before its ``new goal: goal 1/1 (/g.png)`` line (the finger error repeats every 5 s while
+    the gripper topic is bad: ``planner_inputs._log_input_error``). ``goal_outcome`` takes that warning as
     the planner's word on the files: status 1, "did not take the goal files (its line above)".
     What should happen: status 0, the planner took the files (its ``new goal`` line names
     them); a warning about another input decides nothing about the goal.
