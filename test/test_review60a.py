@@ -41,8 +41,9 @@ def test_an_unrelated_warning_before_new_goal_does_not_make_goal_image_fail(
     topic's fingers ignored, a stale camera frame held: ``planner_inputs``,
     ``input_episodes``), a warning holding "ignoring"/"refused", one of ``NOT_TAKEN``'s words,
     before its ``new goal: goal 1/1 (/g.png)`` line (the finger error repeats every 5 s while
-    the gripper topic is bad: ``planner_inputs._log_input_error``). ``goal_outcome`` takes that warning as
-    the planner's word on the files: status 1, "did not take the goal files (its line above)".
+    the gripper topic is bad: ``planner_inputs._log_input_error``). ``goal_outcome`` takes that
+    warning as the planner's word on the files: status 1, "did not take the goal files (its
+    line above)".
     What should happen: status 0, the planner took the files (its ``new goal`` line names
     them); a warning about another input decides nothing about the goal.
     """
