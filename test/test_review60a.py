@@ -35,8 +35,6 @@ REPLACED = ("vjepa_planner: replaced the list of 3 sub-goals with this one goal 
             "({file}), step 0/∞")
 
 
-@pytest.mark.xfail(strict=True, reason="review60a #1: goal-image's status decided by any "
-                   "planner warning that holds a NOT_TAKEN word, not by what it says")
 @pytest.mark.parametrize("logs, first", [
     ([(40, IGNORED_FINGERS), (20, "vjepa_planner: new goal: goal 1/1 (/g.png), step 0/∞")],
      "/g.png"),

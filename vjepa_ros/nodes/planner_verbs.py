@@ -16,17 +16,12 @@ import difflib
 import sys
 
 from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.goal_words import REFUSED, file_word, image_word
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
 WARN = 30  # rcl_interfaces/msg/Log.WARN
 MAX_LINES = 4  # the planner's lines on a goal printed
-# the planner's words for a goal it did not take (planner_goals, goal_decodes, resent_goals): a
-# copy of a goal re-sent after it ended ("not taken"), an image refused ("ignoring goal image
-# ...; the previous goal stays", "... no goal is set"), goal files whose lists disagree ("goal
-# not changed yet", "goal files not loaded") or that the decode refused ("... not applied")
-NOT_TAKEN = ("not taken", "previous goal", "refused", "ignoring", "not changed", "not loaded",
-             "not applied")
 CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (README Interface)
 TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
             "clear-goals": "clear_goals", "camera-check": "camera_check"}
@@ -189,37 +184,32 @@ def _fitting_grippers(client: PlannerClient, count: int) -> list[float]:
     return grippers if len(grippers) == count else []
 
 
-def not_taken(level: int, line: str) -> bool:
-    """Whether the planner's log line says a goal was not taken (a warning with NOT_TAKEN)."""
-    return level >= WARN and any(word in line for word in NOT_TAKEN)
-
-
 def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
                  first: str) -> int:
     """Wait for the planner's word on goal files set; print its lines; return the status.
 
     ``logs``: :meth:`PlannerClient.node_logs` of the planner, gathered since before the set;
-    ``parameter``: the file parameter set; ``first``: its first file, which the planner's
-    ``new goal: goal 1/N (FILE)`` line names. 0 once the planner took the files (that line) or
-    keeps them (``PARAMETER set to its value in force, its files unchanged ...: no goal
-    change``); 1 when it says it did not (:func:`not_taken`: lists that disagree, "goal not
-    changed yet"; a file the decode refuses, "not applied"), or says nothing in
-    :data:`ANSWER_S` and its ``/diagnostics`` goal does not name the file. Its warnings (the
-    image's size, its framing) are printed either way.
+    ``parameter``: the file parameter set; ``first``: its first file. The planner's lines about
+    these files decide, each told by its form (:func:`~vjepa_ros.nodes.goal_words.file_word`):
+    0 once it took the files (``new goal: goal 1/N (FILE)``) or keeps them (``PARAMETER set to
+    its value in force, its files unchanged ...: no goal change``); 1 when it says it did not
+    (lists that disagree, ``goal not changed yet: ...``; a file the decode refuses, ``...
+    not applied: ...``), or says nothing in :data:`ANSWER_S` and its ``/diagnostics`` goal does
+    not name the file. Its warnings (the image's size, its framing, another input's) are
+    printed either way and decide nothing.
     """
     from vjepa_ros.nodes.planner_watch import planner_goal_text
 
     def word() -> list:
-        return [(level, line) for level, line in logs if not_taken(level, line)
-                or "new goal: goal 1/" in line and f"({first})" in line
-                or f"{parameter} set to its value in force, its files unchanged" in line]
+        return [(level, line) for level, line in logs
+                if file_word(level, line, parameter, first) is not None]
 
     client.spin_until(word, ANSWER_S)
     decided = word()[:1]  # the planner's first word decides: printed whatever came before it
     shown = [said for said in logs if said[0] >= WARN or said in decided][:MAX_LINES]
     for _, line in shown + [said for said in decided if said not in shown]:
         print(line)
-    if any(not_taken(level, line) for level, line in decided):
+    if any(file_word(level, line, parameter, first) == REFUSED for level, line in decided):
         print(f"{prog}: {client.target} did not take the goal files (its line above)",
               file=sys.stderr)
         return 1
@@ -245,8 +235,9 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
     hand pointing down (quaternion x 1, w 0, README's). Prints the simulator's line on the
     image and the planner's on the goal (their ``/rosout`` logs); exit 0 once the image came on
     the planner's ``~/goal_image`` and the planner took it, 1 when the simulator refused the
-    pose (its warning) or the planner did not take the image (a warning with :data:`NOT_TAKEN`
-    words; another warning, such as the image's size, comes with a goal taken).
+    pose (its warning) or the planner did not take the image (its first line on the image, told
+    by its form: :func:`~vjepa_ros.nodes.goal_words.image_word`; another warning, such as the
+    image's size or another input's, decides nothing).
     """
     from geometry_msgs.msg import PoseStamped
     from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -283,15 +274,18 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
         raise ClientError(f"{refused()[0]} (the goal pose on {topic}: nothing sent to the "
                           "planner)")
     said = lambda: [(level, line) for level, line in planner_logs if "goal" in line]  # noqa: E731
-    client.spin_until(lambda: said() and sim_logs, 5.0)  # the planner's word on the image
+    words = lambda: [word for word in (image_word(level, line, goal_topic)  # noqa: E731
+                                       for level, line in planner_logs) if word]
+    client.spin_until(lambda: words() and sim_logs, 5.0)  # the planner's word on the image
     for _, line in sim_logs[:1] + said()[:MAX_LINES]:
         print(line)
     if not said():
         print(f"goal image sent to {goal_topic}; the planner said nothing of it in 5 s "
               "(vjepa-ros planner status shows its goal)")
-    # a warning may come with a goal taken (its size, a sub-goal list replaced): only a
-    # refusal is a failure (the same picture re-sent, an image the goal rules refuse)
-    return 1 if any(not_taken(level, line) for level, line in said()) else 0
+    # a warning may come with a goal taken (its size, a sub-goal list replaced): only the
+    # planner's first word on this image decides (goal_words.image_word: a copy re-sent, an
+    # image the goal rules refuse), not a warning about another input
+    return 1 if words()[:1] == [REFUSED] else 0
 
 
 def _quaternion(rpy: list[float] | None) -> tuple[float, float, float, float]:
