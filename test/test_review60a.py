@@ -154,8 +154,6 @@ def _start_planner(namespace: str) -> subprocess.Popen:
     return proc
 
 
-@pytest.mark.xfail(strict=True, reason="review60a #2: two planners of one name in two "
-                   "processes are not refused: the twin count does not wait for the second")
 def test_two_planner_processes_of_one_name_are_refused_every_time():
     """Two processes serve NAMESPACE/vjepa_planner (a second launch on the domain).
 

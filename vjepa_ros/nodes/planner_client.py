@@ -16,6 +16,13 @@ import time
 from vjepa_ros.nodes.graph_publishers import full_name, package_planners
 from vjepa_ros.nodes.ros_environment import discovery_range, init_failure, rcl_domain_id
 
+# A process on the domain that this command's participant missed in its first exchange is
+# discovered at its next periodic announcement: Fast DDS's default period is 3 s (measured here:
+# a second planner process seen 1.8 s after the first, both at 2.7-3.1 s on some starts)
+DISCOVERY_S = 3.5  # since this command's node joined: every process announced itself once
+TWIN_QUIET_S = 0.5  # and the graph unchanged this long (a late announcement on a loaded machine)
+TWIN_SETTLE_S = 6.0  # at most this long from the first check (a graph that keeps changing)
+
 
 class ClientError(RuntimeError):
     """What the planner did not do or answer, in one line (exit status 1)."""
@@ -33,6 +40,7 @@ class PlannerClient:
         from rclpy.executors import SingleThreadedExecutor
 
         self.target, self.timeout_s = node, timeout_s
+        self.settled = False  # refuse_twins waited once for the graph to settle
         self.context = rclpy.Context()
         try:
             rclpy.init(args=[], context=self.context)
@@ -40,6 +48,7 @@ class PlannerClient:
             raise ClientError(init_failure(exc)) from None
         self.node = rclpy.create_node(f"vjepa_ros_cli_{os.getpid()}", context=self.context,
                                       start_parameter_services=False)
+        self.joined = time.monotonic()  # refuse_twins: the graph complete DISCOVERY_S after
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
 
@@ -117,14 +126,22 @@ class PlannerClient:
         services: DDS hands a request to either (or both) and a parameter set reaches one, so
         neither is called. Counted twice: the nodes of that name (``get_node_names_and_
         namespaces`` lists each; their names come a moment after their services: up to 3 s
-        more) and the servers of the fully qualified ``service``. A twin whose process the
-        graph has not discovered yet is not seen.
+        more) and the servers of the fully qualified ``service`` (``count_services``, Jazzy).
+        Each process is discovered on its own: one the command's participant missed in its
+        first exchange comes at its next periodic announcement (Fast DDS: every 3 s), so the
+        second planner of a name may show seconds after the first (review60a #2). The first
+        check of a command therefore waits until :data:`DISCOVERY_S` after its node joined and
+        the graph unchanged for :data:`TWIN_QUIET_S` (at most :data:`TWIN_SETTLE_S`; refused as
+        soon as a second one shows); later checks count at once. A twin the graph discovers
+        later still (a process stalled, a machine so loaded its announcements lag) is not seen.
         """
         self.spin_until(lambda: self.target in self.node_names(), min(self.timeout_s, 3.0))
-        named = sum(full_name(name, namespace) == self.target
-                    for name, namespace in self.node.get_node_names_and_namespaces())
-        count_services = getattr(self.node, "count_services", None)  # rclpy >= Jazzy
-        twins = max(named, count_services(service) if count_services else 0)
+        if not self.settled:
+            quiet = _Quiet(lambda: self._graph_view(service), TWIN_QUIET_S)
+            self.spin_until(lambda: self._twins(service) > 1 or (
+                time.monotonic() - self.joined >= DISCOVERY_S and quiet()), TWIN_SETTLE_S)
+            self.settled = True  # the graph filled once: later calls count at once
+        twins = self._twins(service)
         if twins > 1:
             domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
             raise ClientError(
@@ -132,6 +149,19 @@ class PlannerClient:
                 "launch, a stale process?): a call would reach either one, so none was sent; "
                 "stop all but one, or start each planner in a namespace of its own "
                 "(--node /arm1/vjepa_planner)")
+
+    def _twins(self, service: str) -> int:
+        """Return how many nodes are ``NODE`` now: by name, or by servers of ``service``."""
+        named = sum(full_name(name, namespace) == self.target
+                    for name, namespace in self.node.get_node_names_and_namespaces())
+        count_services = getattr(self.node, "count_services", None)  # rclpy >= Jazzy
+        return max(named, count_services(service) if count_services else 0)
+
+    def _graph_view(self, service: str) -> tuple:
+        """Return what a newly discovered process changes: the nodes, ``service``'s servers."""
+        count_services = getattr(self.node, "count_services", None)
+        return (sorted(self.node.get_node_names_and_namespaces()),
+                count_services(service) if count_services else 0)
 
     def missing(self, service: str) -> str:
         """Say in one line that ``service`` is not on this domain, and where planners are.
@@ -228,3 +258,17 @@ class PlannerClient:
             raise ClientError(f"no node subscribes to {topic} on ROS domain "
                               f"{rcl_domain_id(os.environ.get('ROS_DOMAIN_ID', ''))} after "
                               f"{self.timeout_s:g} s: {what}")
+
+
+class _Quiet:
+    """Callable: whether ``view()`` has not changed for ``quiet_s`` (monotonic clock)."""
+
+    def __init__(self, view, quiet_s: float):
+        self.view, self.quiet_s = view, quiet_s
+        self.last, self.since = view(), time.monotonic()
+
+    def __call__(self) -> bool:
+        now, seen = time.monotonic(), self.view()
+        if seen != self.last:
+            self.last, self.since = seen, now
+        return now - self.since >= self.quiet_s
