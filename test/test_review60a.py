@@ -91,8 +91,6 @@ def test_a_private_topic_name_is_refused_before_ros():
         planner_cli.check_arguments(args)
 
 
-@pytest.mark.xfail(strict=True, reason="review60a #3: train takes the other arm's recorded "
-                   "opening for a two-arm bag whose arm eval reads at 0.08 m")
 def test_train_and_eval_read_the_same_two_arm_bag_at_the_same_opening(own_bag, tmp_path):  # noqa: F811
     """The user trains on the /left arm of a bag of two arms whose record is the /right hand.
 

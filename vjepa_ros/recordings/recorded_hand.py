@@ -187,9 +187,11 @@ def recorded_width(path: str | Path, topics) -> float | None:
     None with ``no_gripper``, a gripper topic named (the record applies to its own topic
     only), no record, a record with a problem, without a width or without a topic, or one
     :func:`record_refused` refuses on what ``metadata.yaml`` lists (a topic not listed, or
-    listed as no ``sensor_msgs/msg/JointState``). ``metadata.yaml`` read once (milliseconds),
-    the bag never opened: a listed JointState topic found without this arm's fingers as the
-    bag is read is said then (:func:`width_note`).
+    listed as no ``sensor_msgs/msg/JointState``, or another arm's hand: the state topic
+    chosen as the reading chooses it, ``topic_choice.resolve_state_topic``, gives the arm's
+    namespace, as for eval: review60a #3). ``metadata.yaml`` read once (milliseconds), the bag
+    never opened, so every listed JointState topic stands for one holding fingers: one found
+    without this arm's fingers as the bag is read is said then (:func:`width_note`).
     """
     if topics.no_gripper or topics.gripper:
         return None
@@ -199,10 +201,17 @@ def recorded_width(path: str | Path, topics) -> float | None:
         return None
     if record is None or record.problem or record.width is None or not record.topic:
         return None
+    from vjepa_ros.recordings.bag_files import BagError
     from vjepa_ros.recordings.messages import JOINT_STATE
+    from vjepa_ros.recordings.topic_choice import resolve_state_topic
 
+    try:  # the arm's state topic as the reading chooses it: its namespace is the arm's
+        _, state_topic = resolve_state_topic(Path(path), listed, topics)
+    except BagError:  # the bag's own reading names the problem
+        return None
     joint_states = {topic for topic, kind in listed.items() if kind == JOINT_STATE}
-    return None if record_refused(record, joint_states, listed) else record.width
+    return None if record_refused(record, joint_states, listed, state_topic or "") \
+        else record.width
 
 
 def width_note(record: HandRecord | None, topic: str, width: float) -> str:
