@@ -23,7 +23,7 @@ def _line(message: str) -> str:
 
 
 def test_goal_file_lines_are_told_by_their_form():
-    """taken / kept / refused for the files set; another input's or file's line: None."""
+    """Each goal-file line: taken, kept, refused; another input's or file's line: None."""
     problem = goal_files_problem(["/a.png"], [], [], GoalSwitchConfig(gripper="subgoal"))
     cases = [
         (20, f"new goal: goal 1/1 ({ODD}), step 0/∞", TAKEN),

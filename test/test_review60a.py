@@ -67,8 +67,6 @@ def test_a_goal_taken_is_status_0_whatever_other_warnings_say(monkeypatch, capsy
     assert got == 0, err
 
 
-@pytest.mark.xfail(strict=True, reason="review60a #4: --topic '~/goal_pose' (this command's "
-                   "own private name) is not refused as '{node}' is")
 def test_a_private_topic_name_is_refused_before_ros():
     """The user types ``vjepa-ros planner goal-pose 0.45 0 0.35 --topic ~/goal_pose``.
 

@@ -102,7 +102,9 @@ def add_commands(sub) -> None:
     pose.add_argument("--frame", type=Takes("a frame id"), default="panda_link0",
                       help="the pose's header.frame_id (the simulator's base frame)")
     pose.add_argument("--topic", type=Takes("a topic name"),
-                      help="the goal pose topic (default: goal_pose in the --node's namespace)")
+                      help="the goal pose topic (default: goal_pose in the --node's namespace); "
+                      "a relative name is resolved in this command's namespace, /, not the "
+                      "--node's: goal_pose is /goal_pose, give /arm1/goal_pose for /arm1")
     _common(pose)
     param = verbs.add_parser("param", help="list, get or set the planner's parameters")
     actions = param.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -142,14 +144,18 @@ def check_topic(option: str, given: str) -> None:
     """Refuse topic name ``given`` of ``option`` by rcl's rules, before rclpy starts (2).
 
     rclpy's own validators (``topic_options.topic_problem``; rclpy missing: left to the
-    ImportError's line later). A substitution (``{node}``) would be this command's own node.
+    ImportError's line later). A name that rcl expands against the node using it names this
+    command's own node, which no simulator subscribes to: a substitution (``{node}``,
+    ``{ns}``) or a private name (``~``, ``~/goal_pose``: ``/vjepa_ros_cli_<pid>/goal_pose``).
+    A relative name is resolved in the command node's namespace, ``/`` (said in --topic's help).
     """
     from vjepa_ros.nodes.topic_options import check_topic_options
 
-    if "{" in given or "}" in given:
-        raise UsageError(f"{option} {given!r}: give the topic's name itself, without "
-                         "substitutions ({node} would name this command's own node), e.g. "
-                         f"/arm1/{SIM_GOAL_POSE}")
+    if "{" in given or "}" in given or given.startswith("~"):
+        what = ("private names ('~' is this command's own node)" if given.startswith("~") else
+                "substitutions ({node} would name this command's own node)")
+        raise UsageError(f"{option} {given!r}: give the topic's name itself, without {what}, "
+                         f"e.g. /arm1/{SIM_GOAL_POSE}")
     try:
         check_topic_options({option: given}, node=f"vjepa_ros_cli_{os.getpid()}")
     except ImportError:
