@@ -67,3 +67,18 @@ def test_goal_image_lines_are_told_by_their_form(topic):
     ]
     for level, message, want in cases:
         assert image_word(level, _line(message), TOPIC) == want, message
+
+
+def test_goal_lines_leave_out_the_planner_s_hold_lines():
+    """goal-pose prints the planner's lines on goals: not a hold line of a planner just started.
+
+    ``vjepa-ros planner goal-pose`` within a second of the launch printed ``not commanding: no
+    goal: ...`` (any line with "goal") though the goal was taken 0.5 s later (docs60q).
+    """
+    from vjepa_ros.nodes.goal_words import goal_lines
+
+    logs = [(30, "vjepa_planner: not commanding: no goal: give a goal image"),
+            (20, "vjepa_planner: new goal: goal 1/1 (~/goal_image)"),
+            (20, "vjepa_planner: camera frames arriving"),
+            (30, "vjepa_planner: replaced the list of 2 sub-goals with this one goal")]
+    assert goal_lines(logs) == [logs[1], logs[3]]

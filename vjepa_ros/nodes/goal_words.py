@@ -36,9 +36,19 @@ WARN = 30  # rcl_interfaces/msg/Log.WARN
 _REPLACED = r"(?:replaced the list of \d+ sub-goals with this one goal \([^)]*\); )?"
 
 
-def _message(line: str) -> str:
+def message_of(line: str) -> str:
     """Return the message of ``"LOGGER: message"`` (a logger name holds no ": ")."""
     return line.partition(": ")[2]
+
+
+def goal_lines(logs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Return the (level, "LOGGER: message") lines of ``logs`` that speak of goals, in order.
+
+    Leaves out the planner's hold lines ("not commanding: no goal: ..." of a planner just
+    started): a state it is in, not an answer to the goal just sent (docs60q).
+    """
+    return [(level, line) for level, line in logs
+            if "goal" in line and not message_of(line).startswith("not commanding")]
 
 
 def _new_goal(message: str, source: str) -> bool:
@@ -57,7 +67,7 @@ def file_word(level: int, line: str, parameter: str, first: str) -> str | None:
     """
     from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 
-    message = _message(line)
+    message = message_of(line)
     if _new_goal(message, re.escape(first)):
         return TAKEN
     if message.startswith(f"{parameter} set to its value in force, its files unchanged"):
@@ -78,7 +88,7 @@ def image_word(level: int, line: str, topic: str) -> str | None:
     The planner names the topic it subscribed (``~/goal_image``, resolved) or its
     ``/compressed``; a topic name holds no space or colon, so what follows it is the planner's.
     """
-    message = _message(line)
+    message = message_of(line)
     if _new_goal(message, r"~/goal_image(?:/compressed)?"):
         return TAKEN
     on = rf"{re.escape(topic)}(?:/compressed)?"

@@ -16,7 +16,7 @@ import difflib
 import sys
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.goal_words import REFUSED, file_word, image_word
+from vjepa_ros.nodes.goal_words import REFUSED, file_word, goal_lines, image_word
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
@@ -273,7 +273,7 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
     if not images:
         raise ClientError(f"{refused()[0]} (the goal pose on {topic}: nothing sent to the "
                           "planner)")
-    said = lambda: [(level, line) for level, line in planner_logs if "goal" in line]  # noqa: E731
+    said = lambda: goal_lines(planner_logs)  # noqa: E731
     words = lambda: [word for word in (image_word(level, line, goal_topic)  # noqa: E731
                                        for level, line in planner_logs) if word]
     client.spin_until(lambda: words() and sim_logs, 5.0)  # the planner's word on the image
