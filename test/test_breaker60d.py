@@ -13,10 +13,20 @@ found; the ranking by harm is in the report):
    ``~/goal_image/compressed`` (README, planner topics table), so the refusal is stale and its
    reason false. Should: remap the publisher's ``image/compressed`` onto
    ``/vjepa_planner/goal_image/compressed`` and start.
+2. ``image_publisher -p path:=goal.tif`` (also ``goal_image_path``, ``eval --goal``) with a
+   CIELab TIFF (photometric 8: Photoshop's "Lab Color" mode, a scanner's Lab output): OpenCV
+   decodes it through libtiff's RGBA path with the wrong white point, so a neutral grey
+   (L* 53.7, a* = b* = 0, raw bytes 137/0/0) loads as RGB [142, 131, 115], a warm tint over
+   the whole picture (13.9 grey levels mean error on random colours; Pillow's conversion: 1.1),
+   published and planned on without a word. Should: the file's colours (Pillow's CIELab
+   conversion gives [128, 128, 128]), or a refusal naming the colour space.
 """
 
+import numpy as np
 import pytest
 
+from vjepa_ros.image_errors import ImageError
+from vjepa_ros.image_files import load_image_file
 from vjepa_ros.nodes.node_launch import PLANNER_GOAL_IMAGE, NodeLaunch, wire_image_publisher
 
 
@@ -32,3 +42,21 @@ def test_launch_wires_a_compressed_goal_image_onto_the_planners_compressed_goal_
                            parameters={"path": "goal.png", "transport": "compressed"})
     wire_image_publisher(publisher, "/camera/camera/color/image_raw")  # planner raw camera
     assert publisher.remappings.get("image/compressed") == f"{PLANNER_GOAL_IMAGE}/compressed"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60d #2: a CIELab TIFF goal loads colour-shifted "
+                   "(OpenCV's libtiff RGBA decoding), silently")
+def test_a_cielab_tiff_loads_in_its_own_colours_or_is_refused(tmp_path):
+    """User: ``image_publisher -p path:=goal.tif``, a neutral grey picture saved in Lab colour.
+    Happens: it loads as [142, 131, 115] (tinted) and is published as the goal. Should: load as
+    the grey it is (within 3 levels of [128, 128, 128], as Pillow converts it), or ImageError.
+    """
+    from PIL import Image as PILImage
+
+    path = tmp_path / "goal_lab.tif"
+    PILImage.fromarray(np.full((64, 96, 3), 128, np.uint8)).convert("LAB").save(path)
+    try:
+        rgb = load_image_file(path)
+    except ImageError:
+        return  # refused in one line: as good as decoding it right
+    assert np.abs(rgb.astype(int) - 128).max() <= 3, f"neutral grey loaded as {rgb[0, 0]}"
