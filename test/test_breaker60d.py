@@ -20,6 +20,16 @@ found; the ranking by harm is in the report):
    the whole picture (13.9 grey levels mean error on random colours; Pillow's conversion: 1.1),
    published and planned on without a word. Should: the file's colours (Pillow's CIELab
    conversion gives [128, 128, 128]), or a refusal naming the colour space.
+3. ``vjepa-ros launch --node image_publisher`` with the image publisher's own parameter file
+   (``config/image_publisher.yaml``, the file the launch starts it with; README: "a value from a
+   node's own file under vjepa-ros launch") set to a stand-in camera (``qos: sensor_data``,
+   ``rate_hz: 10``): ``wire_image_publisher`` reads ``qos`` from the ``-p`` overrides only
+   (``publisher.parameters.get("qos", "latched")``), so the camera stand-in is wired as a goal:
+   its best-effort frames are remapped onto ``/vjepa_planner/goal_image`` (which DDS never
+   matches with the planner's reliable goal readers) and the planner's camera topic gets
+   nothing; ``input_publishers.published_inputs`` misses it the same way (no two-publisher
+   check). The planner's own ``image_transport`` is read with ``start_value`` (files too).
+   Should: the start-up value, files included: the stand-in camera wired to the camera topic.
 """
 
 import numpy as np
@@ -60,3 +70,21 @@ def test_a_cielab_tiff_loads_in_its_own_colours_or_is_refused(tmp_path):
     except ImageError:
         return  # refused in one line: as good as decoding it right
     assert np.abs(rgb.astype(int) - 128).max() <= 3, f"neutral grey loaded as {rgb[0, 0]}"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60d #3: launch wires the image publisher by its -p "
+                   "qos only: a stand-in camera set in its parameter file is wired as a goal")
+def test_launch_wires_a_stand_in_camera_set_in_the_publishers_own_file(tmp_path):
+    """User: sets ``qos: sensor_data``, ``rate_hz: 10`` in the image publisher's parameter file
+    and runs ``vjepa-ros launch --node image_publisher``. Happens: its ``image`` is remapped to
+    the planner's goal topic. Should: to the planner's camera topic, as with
+    ``-p image_publisher.qos:=sensor_data``.
+    """
+    own_file = tmp_path / "image_publisher.yaml"
+    own_file.write_text("/**:\n  ros__parameters:\n    path: goal.png\n    qos: sensor_data\n"
+                        "    rate_hz: 10.0\n")
+    publisher = NodeLaunch("image_publisher", params_file=str(own_file))
+    assert publisher.start_value("qos", "latched") == "sensor_data"  # what the node starts with
+    camera_topic = "/camera/camera/color/image_raw"
+    wire_image_publisher(publisher, camera_topic)
+    assert publisher.remappings.get("image") == camera_topic
