@@ -30,6 +30,14 @@ found; the ranking by harm is in the report):
    nothing; ``input_publishers.published_inputs`` misses it the same way (no two-publisher
    check). The planner's own ``image_transport`` is read with ``start_value`` (files too).
    Should: the start-up value, files included: the stand-in camera wired to the camera topic.
+4. ``bag_player -p bag:=run1`` of a bag recorded (``ros2 bag record -a``) during a live planner
+   run, played in shadow mode beside the robot (README: "A replay is for shadow mode"): with
+   ``topics`` empty it republishes every topic, the planner's own commands included
+   (``/target_pose`` PoseStamped set-points, ``/gripper_command``), without a word. The arm's
+   controller, which listens there, follows the recording's set-points: a motion no
+   ``~/enable`` asked for, while the planner's safety makes sure "inputs and goal images from a
+   recording never command the arm". Should: leave the planner's command outputs out unless
+   ``topics`` names them (one warning naming them), or refuse to start naming them.
 """
 
 import numpy as np
@@ -88,3 +96,37 @@ def test_launch_wires_a_stand_in_camera_set_in_the_publishers_own_file(tmp_path)
     camera_topic = "/camera/camera/color/image_raw"
     wire_image_publisher(publisher, camera_topic)
     assert publisher.remappings.get("image") == camera_topic
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60d #4: bag_player replays the planner's recorded "
+                   "set-points on /target_pose beside a live controller, without a word")
+def test_bag_player_does_not_replay_the_planners_recorded_commands(context, tmp_path):
+    """User: ``bag_player -p bag:=run1`` (a live run's ``ros2 bag record -a``) beside the robot.
+    Happens: a publisher on ``/target_pose`` sends the recorded set-points to the controller.
+    Should: no publisher for the planner's command topics unless ``topics`` names them.
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from rclpy.parameter import Parameter
+
+    from vjepa_ros.nodes.bag_player import BagPlayer
+    from vjepa_ros.recordings.bag_writing import write_messages
+    from vjepa_ros.recordings.messages import image_message, pose_message
+
+    start = 1_700_000_000 * 10**9
+    frame, state = np.zeros((32, 32, 3), np.uint8), np.array([0.4, 0, 0.3, np.pi, 0, 0, 0])
+    entries = []
+    for i in range(3):
+        t = start + i * 250_000_000
+        entries.append(("/camera/camera/color/image_raw", "sensor_msgs/msg/Image", t,
+                        image_message(frame, t, "camera_color_optical_frame")))
+        entries.append(("/target_pose", "geometry_msgs/msg/PoseStamped", t + 1000,
+                        pose_message(state, t + 1000, "base")))  # the planner's set-points
+    bag = write_messages(tmp_path / "run1", entries)
+    player = BagPlayer(context=context, parameter_overrides=[
+        Parameter("bag", value=str(bag)), Parameter("start_delay_s", value=3600.0)])
+    try:
+        assert "/camera/camera/color/image_raw" in player.publishers_by_topic
+        assert "/target_pose" not in player.publishers_by_topic, \
+            "the recorded set-points are republished to the live controller"
+    finally:
+        player.destroy_node()
