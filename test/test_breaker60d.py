@@ -51,7 +51,9 @@ from vjepa_ros.nodes.node_launch import PLANNER_GOAL_IMAGE, NodeLaunch, wire_ima
 @pytest.mark.xfail(strict=True, reason="breaker60d #1: launch refuses a compressed goal image "
                    "publisher though the planner hears ~/goal_image/compressed")
 def test_launch_wires_a_compressed_goal_image_onto_the_planners_compressed_goal_topic():
-    """User: ``vjepa-ros launch --node image_publisher -p image_publisher.path:=goal.png
+    """A compressed goal image publisher is wired to the planner's compressed goal topic.
+
+    User: ``vjepa-ros launch --node image_publisher -p image_publisher.path:=goal.png
     -p image_publisher.transport:=compressed``. Happens: UsageError "takes raw
     sensor_msgs/Image only", nothing starts. Should: the publisher's ``image/compressed`` is
     remapped onto the planner's ``~/goal_image/compressed``, which the planner subscribes to.
@@ -65,7 +67,9 @@ def test_launch_wires_a_compressed_goal_image_onto_the_planners_compressed_goal_
 @pytest.mark.xfail(strict=True, reason="breaker60d #2: a CIELab TIFF goal loads colour-shifted "
                    "(OpenCV's libtiff RGBA decoding), silently")
 def test_a_cielab_tiff_loads_in_its_own_colours_or_is_refused(tmp_path):
-    """User: ``image_publisher -p path:=goal.tif``, a neutral grey picture saved in Lab colour.
+    """A goal file in CIELab colour loads in its own colours, or is refused.
+
+    User: ``image_publisher -p path:=goal.tif``, a neutral grey picture saved in Lab colour.
     Happens: it loads as [142, 131, 115] (tinted) and is published as the goal. Should: load as
     the grey it is (within 3 levels of [128, 128, 128], as Pillow converts it), or ImageError.
     """
@@ -83,7 +87,9 @@ def test_a_cielab_tiff_loads_in_its_own_colours_or_is_refused(tmp_path):
 @pytest.mark.xfail(strict=True, reason="breaker60d #3: launch wires the image publisher by its -p "
                    "qos only: a stand-in camera set in its parameter file is wired as a goal")
 def test_launch_wires_a_stand_in_camera_set_in_the_publishers_own_file(tmp_path):
-    """User: sets ``qos: sensor_data``, ``rate_hz: 10`` in the image publisher's parameter file
+    """A stand-in camera set in the publisher's own file is wired to the camera topic.
+
+    User: sets ``qos: sensor_data``, ``rate_hz: 10`` in the image publisher's parameter file
     and runs ``vjepa-ros launch --node image_publisher``. Happens: its ``image`` is remapped to
     the planner's goal topic. Should: to the planner's camera topic, as with
     ``-p image_publisher.qos:=sensor_data``.
@@ -101,7 +107,9 @@ def test_launch_wires_a_stand_in_camera_set_in_the_publishers_own_file(tmp_path)
 @pytest.mark.xfail(strict=True, reason="breaker60d #4: bag_player replays the planner's recorded "
                    "set-points on /target_pose beside a live controller, without a word")
 def test_bag_player_does_not_replay_the_planners_recorded_commands(context, tmp_path):
-    """User: ``bag_player -p bag:=run1`` (a live run's ``ros2 bag record -a``) beside the robot.
+    """The bag player does not send a live run's recorded set-points to the controller.
+
+    User: ``bag_player -p bag:=run1`` (a live run's ``ros2 bag record -a``) beside the robot.
     Happens: a publisher on ``/target_pose`` sends the recorded set-points to the controller.
     Should: no publisher for the planner's command topics unless ``topics`` names them.
     """
