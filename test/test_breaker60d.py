@@ -4,7 +4,7 @@ Attacked: ``vjepa_ros/models`` (checkpoint layouts, dtypes, shapes, preprocessin
 ``shared/docs/vjepa2-ac-facts.md``, the encoder and predictor on odd inputs) and the small nodes
 (``camera_node``, ``image_publisher``, ``bag_player``) with their wiring in ``vjepa-ros launch``.
 Each test asserts what SHOULD happen and is a strict xfail until fixed. Defects (numbered as
-found; the ranking by harm is in the report):
+found; ranked by harm: 4, 2, 3, 1):
 
 1. ``vjepa-ros launch --node image_publisher -p image_publisher.path:=goal.png
    -p image_publisher.transport:=compressed`` (a JPEG goal, as a lab whose pictures travel
