@@ -104,8 +104,6 @@ def test_launch_wires_a_stand_in_camera_set_in_the_publishers_own_file(tmp_path)
     assert publisher.remappings.get("image") == camera_topic
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60d #4: bag_player replays the planner's recorded "
-                   "set-points on /target_pose beside a live controller, without a word")
 def test_bag_player_does_not_replay_the_planners_recorded_commands(context, tmp_path):
     """The bag player does not send a live run's recorded set-points to the controller.
 

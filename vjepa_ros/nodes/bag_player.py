@@ -15,6 +15,11 @@ notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit 
 ``clock`` (the default) the player's ``/clock`` is the recorder's receive times: a ``/clock``
 the bag recorded (a simulator's) is not replayed beside it (``/clock`` would jump back and
 forth), with a warning; ``clock:=false`` replays the recorded one.
+With ``topics`` empty, a bag's recorded commands are not replayed (``nodes.replayed_commands``:
+the planner's ``target_pose``, ``gripper_command``... and other controllers' command topics, a
+live run's ``ros2 bag record -a`` holds them): a controller beside the replay would follow them.
+One warning names them and the ``topics`` value that plays them anyway. A bag left with nothing
+to play is refused naming each topic it holds and why it is not played.
 Besides the ``clock_hz`` ticks, ``/clock`` gets a message's time just before it when that is
 more than ``eval.playback.CLOCK_MARGIN_S`` (10 ms of bag time) ahead of the last ``/clock``: a
 node on ``use_sim_time`` never receives a message more than 10 ms ahead of its clock (the
@@ -47,6 +52,7 @@ from vjepa_ros.eval.playback import (
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
+from vjepa_ros.nodes.replayed_commands import left_out_warning, recorded_commands
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
@@ -99,20 +105,30 @@ class BagPlayer(Node):
         topics, self.notes, self.lost = dict(contents.topics), contents.notes, contents.lost
         for note in self.notes:
             self.get_logger().warning(f"note: {note}")
+        not_played = {}  # topic -> why it is not played, for the line of a bag left with none
         if self.config.clock and topics.pop(CLOCK, None):  # two clocks: /clock jumps back
+            not_played[CLOCK] = (f"this player publishes {CLOCK} itself; start it with clock "
+                                 f"false to replay the recorded one: {CLOCK_FALSE}")
             self.get_logger().warning(
                 f"note: the bag's recorded {CLOCK} is not replayed: this player publishes "
                 f"{CLOCK} itself, the times the recorder received the messages at (its system "
                 f"clock, x{self.config.rate:g}); start it with clock false ({CLOCK_FALSE}) to "
                 "replay the recorded one "
                 "instead (a simulator's time, which its header stamps may follow)")
+        if not self.config.topic_list():  # every topic: a live run's commands left out
+            commands = recorded_commands({t: info.msgtype for t, info in topics.items()})
+            for topic in commands:
+                del topics[topic]
+                not_played[topic] = f"{commands[topic]}: name it in parameter 'topics' to play it"
+            if commands:
+                self.get_logger().warning(left_out_warning(commands, list(topics)))
         self.publishers_by_topic, self.message_classes = {}, {}
         for topic, info in topics.items():
             try:
                 cls = message_class(info.msgtype)
             except (ImportError, AttributeError, ValueError):
-                self.get_logger().warning(f"skipping {topic}: message type {info.msgtype} is not "
-                                          "installed")
+                not_played[topic] = f"message type {info.msgtype} is not installed"
+                self.get_logger().warning(f"skipping {topic}: {not_played[topic]}")
                 continue
             qos = QoSProfile(
                 depth=10, reliability=ReliabilityPolicy.RELIABLE,
@@ -122,7 +138,9 @@ class BagPlayer(Node):
             self.publishers_by_topic[topic] = self.create_publisher(cls, topic, qos)
             self.message_classes[topic] = cls
         if not self.publishers_by_topic:
-            raise BagError(f"{self.config.bag}: no topic of a known message type to play")
+            held = "; ".join(f"{topic} ({why})" for topic, why in not_played.items())
+            raise BagError(f"{self.config.bag}: nothing to play: "
+                           + (f"it holds {held}" if held else "it holds no topic"))
         self.clock_publisher = (self.create_publisher(Clock, CLOCK, 10)
                                 if self.config.clock else None)
         self.create_service(Trigger, f"~/{BAG_PLAYER_SERVICE}", self._identify)

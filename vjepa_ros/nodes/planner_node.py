@@ -38,6 +38,7 @@ from std_srvs.srv import SetBool
 from vjepa_ros.config import ValueTypeError
 from vjepa_ros.counts import counted
 from vjepa_ros.image_notes import SizeNotes
+from vjepa_ros.nodes import planner_topics as out
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_services import add_goal_list_services
@@ -169,22 +170,22 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
 
-        self.action_pub = self.create_publisher(Float64MultiArray, "~/action", 10)
-        self.target_pub = self.create_publisher(PoseStamped, "target_pose", 10)
+        self.action_pub = self.create_publisher(Float64MultiArray, out.ACTION, 10)
+        self.target_pub = self.create_publisher(PoseStamped, out.TARGET_POSE, 10)
         self.twist_pub = None
         if cfg.control.publish_twist:
-            self.twist_pub = self.create_publisher(TwistStamped, "servo_twist", 10)
+            self.twist_pub = self.create_publisher(TwistStamped, out.SERVO_TWIST, 10)
         # one quaternion hemisphere on target_pose; servo_twist ends with a zero twist
         self.setpoints = SetpointOutput(self.target_pub, self.twist_pub,
                                         self.kinematics.base_frame, self.now)
-        self.gripper_pub = self.create_publisher(Float64, "gripper_command", 10)
+        self.gripper_pub = self.create_publisher(Float64, out.GRIPPER_COMMAND, 10)
         self.gripper_action = self._gripper_action_client()
-        self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.debug_pub = self.create_publisher(Image, "~/debug_image", 1)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, out.DIAGNOSTICS, 10)
+        self.debug_pub = self.create_publisher(Image, out.DEBUG_IMAGE, 1)
         # One JSON message per plan (robot/plan_record.py); reliable, so a tool misses none.
         # From the session's listener: every plan step's report and each async prepared plan
         # dropped outside a plan step (a hold, a disable...), whichever thread ended it.
-        self.plan_report_pub = self.create_publisher(String, "~/plan_report", 50)
+        self.plan_report_pub = self.create_publisher(String, out.PLAN_REPORT, 50)
         self.plan_report_failed = False  # a publish raised: warned once until one goes out
         self.session.add_report_listener(self._publish_plan_report)
         self.session.gripper_output = self._send_gripper  # under the session lock
