@@ -64,8 +64,6 @@ def test_launch_wires_a_compressed_goal_image_onto_the_planners_compressed_goal_
     assert publisher.remappings.get("image/compressed") == f"{PLANNER_GOAL_IMAGE}/compressed"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60d #2: a CIELab TIFF goal loads colour-shifted "
-                   "(OpenCV's libtiff RGBA decoding), silently")
 def test_a_cielab_tiff_loads_in_its_own_colours_or_is_refused(tmp_path):
     """A goal file in CIELab colour loads in its own colours, or is refused.
 

@@ -2,7 +2,8 @@
 
 :func:`check_image_file_header` resolves the path and refuses, in the loader's own words, a
 missing file, a folder, a link loop, a file that is not an image, a decompression bomb, one
-outside the size limits, of a refused pixel kind (32-bit, single-channel 16-bit) or of several
+outside the size limits, of a refused pixel kind (32-bit, single-channel 16-bit), a TIFF of a
+colour space neither decoder reads (``image_colour_spaces``) or one of several
 frames. Pillow opens lazily: it reads the header (size, mode, a TIFF's IFDs) without decoding,
 so the check costs milliseconds where the decode of a phone photo costs half a second. The
 planner node checks a goal file parameter so inside its parameter callback (the set is refused
@@ -18,6 +19,11 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from vjepa_ros.image_colour_spaces import (
+    PHOTOMETRIC,
+    refused_colour_space,
+    unidentified_tiff_problem,
+)
 from vjepa_ros.image_encodings import SINGLE_CHANNEL_16
 from vjepa_ros.image_errors import ImageError
 from vjepa_ros.image_limits import MAX_SIDE_PX, image_size_problem
@@ -57,6 +63,9 @@ def open_image_file(path: Path):
                          f"(a decompression bomb or a huge image): give at most {MAX_SIDE_PX} px "
                          "a side") from None
     except UnidentifiedImageError:
+        problem = unidentified_tiff_problem(path)  # a TIFF of a colour space Pillow lacks
+        if problem:
+            raise ImageError(f"{path} {problem}") from None
         raise ImageError(f"cannot read {path} as an image (not an image file, or a format "
                          "Pillow does not know): give a PNG or JPEG file") from None
     except PermissionError as exc:
@@ -73,6 +82,8 @@ def header_checked(image, path: Path) -> tuple[int, int]:
     :class:`ImageError` naming ``path`` for a refused pixel kind, size or frame count.
     """
     page, problem = _tiff_page(image) if image.format == "TIFF" else (0, "")
+    if not problem and image.format == "TIFF" and PHOTOMETRIC in image.tag_v2:
+        problem = refused_colour_space(image.tag_v2[PHOTOMETRIC])  # of the goal's page
     bits, header = _header_problem(image)  # of the goal's page: a TIFF is at it now
     problem = problem or header
     if not problem and image.format != "TIFF":  # (counting frames may read the whole file)

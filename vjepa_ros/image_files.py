@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from vjepa_ros.atomic_files import ReplaceError, write_bytes
+from vjepa_ros.image_colour_spaces import PILLOW, tiff_decoder
 from vjepa_ros.image_encodings import _to_8bit
 from vjepa_ros.image_errors import ImageError, check_rgb
 from vjepa_ros.image_file_header import (
@@ -42,7 +43,10 @@ def load_image_file(path: str | Path) -> np.ndarray:
     bits exactly as an rgb16 topic is: 255/65535, rounded; 8-bit grey and palette images to RGB,
     as the topic's mono8; a file OpenCV cannot decode, Pillow does: 8 bits a channel, EXIF
     orientation applied, e.g. a TIFF turned by 90 degrees, on which OpenCV 5.1 fails; one of more
-    bits, or a turned TIFF whose turn Pillow loses, is refused: save it as a PNG) and the decoded
+    bits, or a turned TIFF whose turn Pillow loses, is refused: save it as a PNG; a CIELab TIFF,
+    whose colours OpenCV shifts, Pillow decodes too, and a TIFF of a colour space neither reads,
+    ICCLab, ITULab, LogLuv..., is refused naming it: :mod:`vjepa_ros.image_colour_spaces`) and the
+    decoded
     image gets the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from
     the planner's topic. A TIFF's goal is its one full-resolution image (the IFD whose
     NewSubfileType bit 0 is clear), wherever it comes: reduced-resolution previews (bit 0 set,
@@ -87,12 +91,13 @@ def _opencv_bgr(cv2, path: Path, kind: FileKind) -> np.ndarray | None:
 
     16-bit colour is decoded as 16 bits, then scaled as a topic's rgb16 is (``_to_8bit``:
     255/65535; OpenCV's own 8-bit decoding shifts by 8 bits, 1 lower in a quarter of the values:
-    breaker31). A TIFF turned by 90 degrees is left to Pillow (``kind.rotated_tiff``); one whose
+    breaker31). A TIFF turned by 90 degrees is left to Pillow (``kind.rotated_tiff``), so is one
+    whose colour space OpenCV decodes wrongly (``kind.pillow_colours``: CIELab); one whose
     full-resolution image is not its first (``kind.page``) is decoded from that page, with the
     flags and EXIF orientation of ``imread``.
     """
     flags = cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH
-    if kind.rotated_tiff:
+    if kind.rotated_tiff or kind.pillow_colours:
         return None
     if not kind.page:
         return cv2.imread(str(path), flags)
@@ -107,13 +112,16 @@ class FileKind(NamedTuple):
     ``rotated_tiff``: a TIFF whose EXIF orientation turns it by 90 degrees (5..8), which OpenCV
     5.1's imread fails on (an internal assertion) where Pillow reads it (breaker42c); ``page``:
     the image (IFD) of a TIFF that is decoded, its full-resolution one (0 unless a
-    reduced-resolution preview comes first, as a raw converter writes it: breaker46m).
+    reduced-resolution preview comes first, as a raw converter writes it: breaker46m);
+    ``pillow_colours``: a TIFF whose colour space OpenCV decodes to other colours than the
+    file's, and Pillow right (CIELab: ``image_colour_spaces``, breaker60d).
     """
 
     format: str
     deep: bool
     rotated_tiff: bool
     page: int = 0
+    pillow_colours: bool = False
 
 
 def _pillow_rgb(path: Path, kind: FileKind) -> np.ndarray:
@@ -173,7 +181,8 @@ def _check_image_file(path: Path) -> FileKind:
         if problem:
             raise ImageError(f"{path} {problem}")
         return FileKind(str(image.format or ""), bits > 8,
-                        image.format == "TIFF" and orientation in (5, 6, 7, 8), page)
+                        image.format == "TIFF" and orientation in (5, 6, 7, 8), page,
+                        tiff_decoder(tags) == PILLOW)
 
 
 def _premultiplied(image) -> bool:
