@@ -3,7 +3,10 @@
 ros2 launch vjepa_ros image_publisher.launch.py path:=goal.png topic:=/vjepa_planner/goal_image
 
 rate_hz sets its parameter only when given (config/image_publisher.yaml's value otherwise); the
-path's text reaches the node as it is (path:=2025-01-01 a file's name, not a date).
+path's text reaches the node as it is (path:=2025-01-01 a file's name, not a date). ``topic`` is
+where the image goes in either transport: raw on it, compressed (``transport: compressed`` in
+the parameter file) on ``<topic>/compressed``, image_transport's name, which the planner hears
+for ``~/goal_image`` and a compressed camera (breaker60d).
 """
 
 import os
@@ -31,10 +34,13 @@ ARGUMENTS = {"path": ("path", str), "rate_hz": ("rate_hz", float)}
 def nodes(context):
     """Return the image_publisher node (ValueError, one line: path:= empty, rate_hz:=fast)."""
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
+    topic = LaunchConfiguration("topic")
     given, written = node_parameters(context.launch_configurations, "image_publisher", config,
                                      ARGUMENTS, ParameterValue, LaunchConfiguration)
     return [Node(package="vjepa_ros", executable="image_publisher", name="image_publisher",
-                 parameters=given, remappings=[("image", LaunchConfiguration("topic"))],
+                 parameters=given, remappings=[
+                     ("image", topic),  # transport raw, and compressed beside it (image_transport)
+                     ("image/compressed", [topic, "/compressed"])],
                  output="screen"),
             *removal(written, RegisterEventHandler, OnShutdown)]
 

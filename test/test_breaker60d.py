@@ -3,7 +3,9 @@
 Attacked: ``vjepa_ros/models`` (checkpoint layouts, dtypes, shapes, preprocessing against
 ``shared/docs/vjepa2-ac-facts.md``, the encoder and predictor on odd inputs) and the small nodes
 (``camera_node``, ``image_publisher``, ``bag_player``) with their wiring in ``vjepa-ros launch``.
-Each test asserts what SHOULD happen and is a strict xfail until fixed. Defects (numbered as
+Each test asserts what SHOULD happen and was a strict xfail until fixed (all four fixed by
+fix60d: the markers removed; the families in test_bag_player_commands.py,
+test_image_colour_spaces.py, test_launch_image_publisher_files.py). Defects (numbered as
 found; ranked by harm: 4, 2, 3, 1):
 
 1. ``vjepa-ros launch --node image_publisher -p image_publisher.path:=goal.png
@@ -48,8 +50,6 @@ from vjepa_ros.image_files import load_image_file
 from vjepa_ros.nodes.node_launch import PLANNER_GOAL_IMAGE, NodeLaunch, wire_image_publisher
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60d #1: launch refuses a compressed goal image "
-                   "publisher though the planner hears ~/goal_image/compressed")
 def test_launch_wires_a_compressed_goal_image_onto_the_planners_compressed_goal_topic():
     """A compressed goal image publisher is wired to the planner's compressed goal topic.
 
@@ -82,8 +82,6 @@ def test_a_cielab_tiff_loads_in_its_own_colours_or_is_refused(tmp_path):
     assert np.abs(rgb.astype(int) - 128).max() <= 3, f"neutral grey loaded as {rgb[0, 0]}"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60d #3: launch wires the image publisher by its -p "
-                   "qos only: a stand-in camera set in its parameter file is wired as a goal")
 def test_launch_wires_a_stand_in_camera_set_in_the_publishers_own_file(tmp_path):
     """A stand-in camera set in the publisher's own file is wired to the camera topic.
 

@@ -54,7 +54,7 @@ def published_inputs(node, planner) -> dict[str, str]:
     ``node``, ``planner``: ``node_launch.NodeLaunch`` objects, wired (their remappings set).
     """
     names = PUBLISHED.get(node.name, ())
-    if node.name == "image_publisher" and node.parameters.get("qos") == "sensor_data":
+    if node.name == "image_publisher" and node.start_value("qos", "latched") == "sensor_data":
         names = STAND_IN_IMAGES
     if node.name == "bag_player":
         names = bag_player_topics(node)

@@ -15,6 +15,7 @@ import dataclasses
 import sys
 
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
+from vjepa_ros.nodes.param_sources import PACKAGED
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.nodes.topic_wiring import (
@@ -261,28 +262,30 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
                          source: str = "--image-transport") -> None:
     """Connect the image publisher ``publisher`` to the planner this launch starts with it.
 
-    Latched (its default ``qos``): a goal image, so ``image`` goes to the planner's goal image
-    topic (:data:`PLANNER_GOAL_IMAGE`), as ``-r image:=/vjepa_planner/goal_image`` does for
-    ``ros2 run vjepa_ros image_publisher``; the goal topic takes raw images only, so
-    ``transport compressed`` is refused. With ``-p image_publisher.qos:=sensor_data``: a
-    stand-in camera, so ``image`` and ``image/compressed`` go to ``camera_topic`` (the
-    planner's ``--camera-topic``, which names the compressed topic itself with
-    ``--image-transport compressed``), in the planner's ``image_transport`` unless
-    ``-p image_publisher.transport`` gives it (then it must be the same); ``source``: what
-    set the planner's (``NodeLaunch.sources``: ``--params-file lab.yaml``). Raises UsageError
-    (one line, the options named) for a publisher the planner could not hear (review31).
+    Its ``qos`` and ``transport`` are the values it starts with (:meth:`NodeLaunch.start_value`:
+    ``-p image_publisher.NAME``, else its parameter file's), as the planner's own are read.
+    Latched (the default ``qos``): a goal image, so ``image`` goes to the planner's goal image
+    topic (:data:`PLANNER_GOAL_IMAGE`) and ``image/compressed`` to the compressed one beside it
+    (``~/goal_image/compressed``, which the planner hears whatever its camera transport), as
+    ``-r image:=/vjepa_planner/goal_image`` does for ``ros2 run vjepa_ros image_publisher``.
+    ``qos`` sensor_data: a stand-in camera, so ``image`` and ``image/compressed`` go to
+    ``camera_topic`` (the planner's ``--camera-topic``, which names the compressed topic itself
+    with ``--image-transport compressed``), in the planner's ``image_transport`` unless the
+    publisher's own ``transport`` is set (``-p``, a file other than the packaged default, or a
+    packaged value other than raw; then it must be the same); ``source``: what set the
+    planner's (``NodeLaunch.sources``: ``--params-file lab.yaml``). Raises UsageError (one
+    line, the options named) for a stand-in camera the planner could not hear (review31).
     """
     from vjepa_ros.config import UsageError
 
-    transport = publisher.parameters.get("transport")
-    if publisher.parameters.get("qos", "latched") == "sensor_data":
+    transport, given = _own_transport(publisher)
+    if publisher.start_value("qos", "latched") == "sensor_data":
         if transport is None:
             publisher.parameters["transport"] = image_transport
             publisher.labels["transport"] = source
         elif transport != image_transport:
             raise UsageError(
-                f"-p image_publisher.transport:={transport} with "
-                f"{transport_given(image_transport, source)}: "
+                f"{given} with {transport_given(image_transport, source)}: "
                 "the stand-in camera would publish what the planner does not "
                 f"take on {camera_topic}; give both the same transport (or leave "
                 "image_publisher.transport out: it follows the planner's)")
@@ -290,10 +293,25 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
         publisher.remappings.setdefault("image", topic)
         publisher.remappings.setdefault("image/compressed", topic)
         return
-    if transport == "compressed":
-        raise UsageError(
-            "-p image_publisher.transport:=compressed for a goal image (qos latched): the "
-            f"planner's goal topic {PLANNER_GOAL_IMAGE} takes raw sensor_msgs/Image only; leave "
-            "image_publisher.transport out for a goal, or give -p image_publisher.qos:="
-            "sensor_data for a stand-in camera")
-    publisher.remappings.setdefault("image", PLANNER_GOAL_IMAGE)
+    publisher.remappings.setdefault("image", PLANNER_GOAL_IMAGE)  # raw goals
+    publisher.remappings.setdefault("image/compressed", f"{PLANNER_GOAL_IMAGE}/compressed")
+
+
+def _own_transport(publisher: NodeLaunch) -> tuple[str | None, str]:
+    """Return the image publisher's own ``transport`` and its source in words, or (None, "").
+
+    None: not chosen, only the packaged file's ``raw`` (the node's declared default: a stand-in
+    camera then follows the planner's transport). The words: ``-p image_publisher.transport:=raw``,
+    or ``image_publisher transport compressed (--params-file cam.yaml)``.
+    """
+    from vjepa_ros.nodes.image_publisher_config import ImagePublisherConfig
+
+    default = next(field.default for field in dataclasses.fields(ImagePublisherConfig)
+                   if field.name == "transport")
+    value = publisher.start_value("transport", None)
+    label = publisher.sources().get("transport", "")
+    if value is None or (label.startswith(PACKAGED) and value == default):
+        return None, ""
+    if "transport" in publisher.parameters and label.startswith("-p "):
+        return value, f"-p image_publisher.transport:={value}"
+    return value, f"image_publisher transport {value} ({label})"
