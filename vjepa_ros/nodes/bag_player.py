@@ -106,10 +106,11 @@ class BagPlayer(Node):
         for note in self.notes:
             self.get_logger().warning(f"note: {note}")
         not_played = {}  # topic -> why it is not played, for the line of a bag left with none
+        warnings = []  # said once something plays (else the refusal's one line says it all)
         if self.config.clock and topics.pop(CLOCK, None):  # two clocks: /clock jumps back
             not_played[CLOCK] = (f"this player publishes {CLOCK} itself; start it with clock "
                                  f"false to replay the recorded one: {CLOCK_FALSE}")
-            self.get_logger().warning(
+            warnings.append(
                 f"note: the bag's recorded {CLOCK} is not replayed: this player publishes "
                 f"{CLOCK} itself, the times the recorder received the messages at (its system "
                 f"clock, x{self.config.rate:g}); start it with clock false ({CLOCK_FALSE}) to "
@@ -121,14 +122,14 @@ class BagPlayer(Node):
                 del topics[topic]
                 not_played[topic] = f"{commands[topic]}: name it in parameter 'topics' to play it"
             if commands:
-                self.get_logger().warning(left_out_warning(commands, list(topics)))
+                warnings.append(left_out_warning(commands, list(topics)))
         self.publishers_by_topic, self.message_classes = {}, {}
         for topic, info in topics.items():
             try:
                 cls = message_class(info.msgtype)
             except (ImportError, AttributeError, ValueError):
                 not_played[topic] = f"message type {info.msgtype} is not installed"
-                self.get_logger().warning(f"skipping {topic}: {not_played[topic]}")
+                warnings.append(f"skipping {topic}: {not_played[topic]}")
                 continue
             qos = QoSProfile(
                 depth=10, reliability=ReliabilityPolicy.RELIABLE,
@@ -141,6 +142,8 @@ class BagPlayer(Node):
             held = "; ".join(f"{topic} ({why})" for topic, why in not_played.items())
             raise BagError(f"{self.config.bag}: nothing to play: "
                            + (f"it holds {held}" if held else "it holds no topic"))
+        for warning in warnings:
+            self.get_logger().warning(warning)
         self.clock_publisher = (self.create_publisher(Clock, CLOCK, 10)
                                 if self.config.clock else None)
         self.create_service(Trigger, f"~/{BAG_PLAYER_SERVICE}", self._identify)
