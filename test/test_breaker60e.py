@@ -1,4 +1,4 @@
-"""breaker60e: the simulator (``vjepa_ros/sim``, ``sim_node``), ``vjepa-ros record`` and ``collect``.
+"""breaker60e: the simulator (``vjepa_ros/sim``, ``sim_node``), ``record`` and ``collect``.
 
 Attacked at a287ee15 (branch breaker60e = main): are the recorded bags and episodes true to what
 the simulator did, and does ``sim_node`` hold at its edges? Each defect is a strict xfail.
@@ -13,6 +13,11 @@ Defects (ranked: silent wrong data first):
    motions per step that are half the stamps' 4 Hz). ``real_time_factor`` 0 is refused on wall
    clock for exactly this reason (fix51e: "the arm reads faster or slower than it moves"), and the
    node's own slow-pace warning advises "ask for a lower real_time_factor" without simulated time.
+2. ``vjepa-ros launch --node sim -p sim.controller.tcp_offset:=0.2`` (or ``-p
+   planner.robot.tcp_xyz:=[0.0, 0.0, 0.2]`` with the simulator's default) starts both without a
+   word: the simulator reads ``target_pose`` and publishes ``current_pose`` at its own TCP, the
+   planner labels its states by forward kinematics at ``robot.tcp_xyz``, so every command lands
+   at the other point (a "hold here" target moved the hand 9.7 cm up, measured).
 
 Held up (checked, no test): ``record`` bags read back by ``recordings.bags.read_recording`` give
 the episode's states to 2e-16 (pose topic) and 1e-7 (``/joint_states`` through the package's
@@ -25,8 +30,8 @@ CLI's edge options of ``collect`` are refused in one line each.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
@@ -95,3 +100,78 @@ def test_a_real_time_factor_on_wall_clock_stamps_is_refused_or_stamped_in_sim_ti
         assert stamped == pytest.approx(simulated - tick, rel=0.05), (stamped, simulated - tick)
     finally:
         node.destroy_node()
+
+
+DEMO_MODEL = Path(__file__).resolve().parent.parent / "vjepa_ros" / "data" / "demo_world_model.pt"
+
+
+@pytest.fixture
+def launched(monkeypatch):
+    """Capture the node parameters ``vjepa-ros launch`` would start with (nothing starts)."""
+    from vjepa_ros.nodes import launcher
+
+    captured = {}
+
+    def fake_launch(nodes, **kwargs):
+        captured.update({node.name: dict(node.parameters) for node in nodes})
+        raise ValueError("not started in this test")
+
+    monkeypatch.setattr(launcher, "Launch", fake_launch)
+    return captured
+
+
+def test_the_simulators_tcp_moves_a_hold_command_of_a_planner_at_the_default_tcp():
+    """Why #2 matters (passes: the fact the xfail below rests on).
+
+    A simulator at ``controller.tcp_offset`` 0.2 m, a planner at the Franka Hand's TCP (0.1034
+    m, forward kinematics of the published joints): the planner's "stay here" target (its own
+    measured state) moves the hand 9.66 cm up.
+    """
+    from vjepa_ros.robot.kinematics import FrankaKinematics
+    from vjepa_ros.sim.config import CameraConfig, ControllerConfig, SimConfig
+    from vjepa_ros.sim.runner import RunnerConfig, SimRunner
+
+    runner = SimRunner(SimConfig(camera=CameraConfig(width=32, height=32),
+                                 controller=ControllerConfig(tcp_offset=0.2)), RunnerConfig())
+    try:
+        kinematics = FrankaKinematics()  # the planner's robot.tcp_xyz default
+        state = kinematics.ee_pose(runner.sim.arm_joint_positions()[None])[0]
+        runner.command_pose(state[:3], runner.sim.ee_quaternion(), "panda_link0")
+        for _ in range(120):  # 2 s
+            runner.tick()
+        after = kinematics.ee_pose(runner.sim.arm_joint_positions()[None])[0]
+        assert after[2] - state[2] == pytest.approx(0.2 - 0.1034, abs=2e-3)
+    finally:
+        runner.close()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60e #2: launch --node sim starts a simulator and a "
+                   "planner at different TCPs without a word")
+@pytest.mark.parametrize("override", ["sim.controller.tcp_offset:=0.2",
+                                      "planner.robot.tcp_xyz:=[0.0, 0.0, 0.2]"])
+def test_launch_refuses_or_names_a_simulator_tcp_other_than_the_planners(launched, capsys,
+                                                                         override):
+    """``vjepa-ros launch --node sim`` with the simulator's TCP and the planner's apart.
+
+    What the user does: ``vjepa-ros launch --checkpoint demo --node sim -p
+    sim.controller.tcp_offset:=0.2`` (a tool 0.2 m from the flange in the simulator;
+    config/sim.yaml has the key), or ``-p planner.robot.tcp_xyz:=[0.0, 0.0, 0.2]`` for a
+    tool on the planner's side only. What happens: both nodes start, nothing is said; the
+    simulator takes every ``target_pose`` (and publishes ``current_pose``) at its
+    ``controller.tcp_offset``, the planner computes its states and targets at
+    ``robot.tcp_xyz`` from the joint states, so each command is carried out 9.66 cm (here)
+    along the hand's axis from where it was planned: a "hold" lifts the hand, a reach aimed
+    5 cm above the table drives into it. What should happen: the launch, which holds both
+    values, refuses in one line naming ``sim.controller.tcp_offset`` and
+    ``planner.robot.tcp_xyz`` (or gives the simulator the planner's TCP and says so), as it
+    sizes the simulator's camera for the model.
+    """
+    from vjepa_ros.cli import main
+
+    try:
+        status = main(["launch", "--checkpoint", str(DEMO_MODEL), "--node", "sim", "-p",
+                       override])
+    except SystemExit as ended:
+        status = ended.code
+    err = capsys.readouterr().err
+    assert "tcp_offset" in err and "tcp_xyz" in err, (status, err, launched)
