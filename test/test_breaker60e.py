@@ -18,6 +18,11 @@ Defects (ranked: silent wrong data first):
    word: the simulator reads ``target_pose`` and publishes ``current_pose`` at its own TCP, the
    planner labels its states by forward kinematics at ``robot.tcp_xyz``, so every command lands
    at the other point (a "hold here" target moved the hand 9.7 cm up, measured).
+3. ``vjepa-ros record --frames 100000000`` (and ``collect --frames 100000000``) starts simulating:
+   both hold every frame of an episode in memory until it ends (4.9 TB at record's 128x128,
+   19.7 TB at collect's 256x256), so a long recording is killed by the kernel hours later with
+   nothing written and no line; a stop before the end keeps nothing either. ``--samples`` of the
+   same kind is refused up front (``planning.memory``).
 
 Held up (checked, no test): ``record`` bags read back by ``recordings.bags.read_recording`` give
 the episode's states to 2e-16 (pose topic) and 1e-7 (``/joint_states`` through the package's
@@ -175,3 +180,43 @@ def test_launch_refuses_or_names_a_simulator_tcp_other_than_the_planners(launche
         status = ended.code
     err = capsys.readouterr().err
     assert "tcp_offset" in err and "tcp_xyz" in err, (status, err, launched)
+
+
+class _Started(Exception):
+    """The simulator was constructed: the command got past its checks."""
+
+
+@pytest.mark.xfail(strict=True, reason="breaker60e #3: record/collect --frames beyond memory "
+                   "start simulating, to be killed hours later with nothing written")
+@pytest.mark.parametrize("command", ["record", "collect"])
+def test_frames_that_cannot_fit_in_memory_are_refused_before_simulating(tmp_path, monkeypatch,
+                                                                       capsys, command):
+    """``record`` / ``collect`` with ``--frames 100000000``: refused in one line, up front.
+
+    What the user does: asks for a long recording, ``vjepa-ros record bag --frames 100000000``
+    (or ``collect --out eps --frames 100000000``). What happens: the options pass and the
+    simulation starts; every frame is kept in memory until the episode ends (``simulate_episode``
+    / ``collect_episode`` stack them: 100000000 x 128 x 128 x 3 bytes = 4.9 TB for record, 19.7
+    TB at collect's 256x256), so the process is killed by the kernel when memory runs out, hours
+    in, with no bag and no line saying why. What should happen: as ``--samples`` beyond memory
+    (``planning.memory``), a one-line refusal naming ``--frames`` and the memory it needs,
+    before the simulator starts (here: the Sim constructor raises ``_Started``).
+    """
+    from vjepa_ros.cli import main
+    from vjepa_ros.sim import sim as sim_module
+
+    def started(self, *args, **kwargs):
+        raise _Started("the simulation started")
+
+    monkeypatch.setattr(sim_module.Sim, "__init__", started)
+    argv = ([command, str(tmp_path / "bag"), "--frames", "100000000"] if command == "record"
+            else [command, "--out", str(tmp_path / "eps"), "--frames", "100000000",
+                  "--episodes", "1"])
+    try:
+        status = main(argv)
+    except SystemExit as ended:
+        status = ended.code
+    except _Started:
+        pytest.fail(f"{command} --frames 100000000 started simulating")
+    err = capsys.readouterr().err
+    assert status != 0 and "--frames" in err, (status, err)
