@@ -22,13 +22,30 @@ FLAT_OUT_ON_WALL_CLOCK = (
     "> 0")
 
 
+def scaled_on_wall_clock(real_time_factor: float) -> str:
+    """Return the refusal of ``real_time_factor`` (not 0 or 1) without ``publish_clock``.
+
+    On wall-clock stamps each tick would be stamped with the wall time it stands for, 1 /
+    ``real_time_factor`` ticks apart (breaker60e): the arm reads slower (< 1) or faster (> 1)
+    than it moves, a camera at another rate than its own, and the planner's input ages count
+    wall seconds. Stamped with start + simulated time instead, the stamps would drift from the
+    wall clock every other node reads, and a planner would refuse them as stale (or from the
+    future) within seconds: simulated time (``/clock``) is the one clock true to both.
+    """
+    pace = "slower" if real_time_factor < 1 else "faster"
+    return (f"real_time_factor {real_time_factor:g} needs publish_clock true: with wall-clock "
+            f"stamps each tick would be stamped {1 / real_time_factor:g} ticks apart (the arm "
+            f"reads {pace} than it moves, the camera at another rate); run on simulated time "
+            f"{SIM_TIME_WAYS}, or give real_time_factor 1 on the wall clock")
+
+
 @dataclasses.dataclass
 class SimNodeConfig(SimConfig, RunnerConfig):
     """The simulator's settings (``seed``, ``camera.width``, ...) plus the node's own."""
 
     real_time_factor: float = param(
-        1.0, "Simulated seconds per wall-clock second, 0..100; 0 runs as fast as the CPU allows "
-        "(only with publish_clock: refused on wall-clock stamps).",
+        1.0, "Simulated seconds per wall-clock second, 0..100; 0 runs as fast as the CPU allows; "
+        "anything but 1 only with publish_clock (refused on wall-clock stamps).",
         range=REAL_TIME_FACTOR
     )
     publish_clock: bool = param(
@@ -42,14 +59,17 @@ class SimNodeConfig(SimConfig, RunnerConfig):
         """Refuse an impossible setting (:meth:`SimConfig.check`, then the rates); return self.
 
         ValueError also for ``real_time_factor`` 0 without ``publish_clock``
-        (:data:`FLAT_OUT_ON_WALL_CLOCK`), and for a stepping timer's period longer than a ROS
+        (:data:`FLAT_OUT_ON_WALL_CLOCK`), any other but 1 without it
+        (:func:`scaled_on_wall_clock`: stamps only simulated time keeps true), and for a stepping timer's period longer than a ROS
         timer keeps (``control_rate_hz`` 1e-300, ``real_time_factor`` 1e-12: ``timer_period``).
         """
         super().check()
         check_rates(self, self.physics_hz)  # camera_rate_hz at most the tick rate
         if self.real_time_factor == 0 and not self.publish_clock:
             raise ValueError(FLAT_OUT_ON_WALL_CLOCK)
-        self._check_timer()
+        self._check_timer()  # before the clock: 1e-12 is named as too long a period
+        if self.real_time_factor != 1 and not self.publish_clock:
+            raise ValueError(scaled_on_wall_clock(self.real_time_factor))
         return self
 
     def _check_timer(self) -> None:

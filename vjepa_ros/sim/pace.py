@@ -74,8 +74,9 @@ def slow_simulation_warning(factor: float, target: float) -> str:
             f"asked; measured over {WINDOW_S:g} s): this CPU cannot step the simulation that "
             "fast, and its messages are stamped with the wall clock, so camera frames and joint "
             "states arrive late and a planner refuses them as stale; "
-            f"{SIM_TIME_FIX}, ask for a lower real_time_factor, or lighten the simulation (a "
-            "smaller camera.width/height, a lower camera_rate_hz)")
+            f"{SIM_TIME_FIX} (there a real_time_factor below 1 also paces it to this CPU; on "
+            "the wall clock only 1 is taken), or lighten the simulation (a smaller "
+            "camera.width/height, a lower camera_rate_hz)")
 
 
 def simulator_camera_advice(publishers: list[str], simulators: Collection[str],

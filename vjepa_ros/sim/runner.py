@@ -81,7 +81,9 @@ def check_rates(config: RunnerConfig, physics_hz: float) -> None:
                          f"{' or '.join(f'{rate:g}' for rate in rates)} (sim.physics_hz / "
                          "a whole number), or change sim.physics_hz")
     if camera > ticks + 1e-9:
-        raise ValueError(f"camera_rate_hz {camera:g} exceeds the control tick rate {ticks:g} Hz "
+        # every digit where %g would show the two rates alike (60.0000001 beside 60)
+        asked = f"{camera:g}" if f"{camera:g}" != f"{ticks:g}" else repr(float(camera))
+        raise ValueError(f"camera_rate_hz {asked} exceeds the control tick rate {ticks:g} Hz "
                          f"(control_rate_hz {control:g}): a frame per tick at most; set "
                          f"camera_rate_hz <= {ticks:g} or raise control_rate_hz")
 
