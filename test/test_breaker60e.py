@@ -1,7 +1,10 @@
 """breaker60e: the simulator (``vjepa_ros/sim``, ``sim_node``), ``record`` and ``collect``.
 
 Attacked at a287ee15 (branch breaker60e = main): are the recorded bags and episodes true to what
-the simulator did, and does ``sim_node`` hold at its edges? Each defect is a strict xfail.
+the simulator did, and does ``sim_node`` hold at its edges? Each defect was a strict xfail;
+fix60e fixed all three (#1: refused at start-up, ``sim.node_config.scaled_on_wall_clock``; #2:
+refused by the launch, ``nodes.launch_sim_robot``; #3: refused up front,
+``sim.frames_memory``), and the tests now pass.
 
 Defects (ranked: silent wrong data first):
 
@@ -45,8 +48,6 @@ pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from test_breaker51e import _node, _recorded, _seconds  # noqa: E402 (sim_node in-process)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60e #1: real_time_factor != 1 on wall-clock "
-                   "stamps stamps the motion 1/real_time_factor too far apart")
 @pytest.mark.parametrize("factor", [0.5, 2.0])
 def test_a_real_time_factor_on_wall_clock_stamps_is_refused_or_stamped_in_sim_time(context,
                                                                                    factor):
@@ -102,7 +103,7 @@ def launched(monkeypatch):
 
 
 def test_the_simulators_tcp_moves_a_hold_command_of_a_planner_at_the_default_tcp():
-    """Why #2 matters (passes: the fact the xfail below rests on).
+    """Why #2 matters (passes: the fact the test below rests on).
 
     A simulator at ``controller.tcp_offset`` 0.2 m, a planner at the Franka Hand's TCP (0.1034
     m, forward kinematics of the published joints): the planner's "stay here" target (its own
@@ -126,8 +127,6 @@ def test_the_simulators_tcp_moves_a_hold_command_of_a_planner_at_the_default_tcp
         runner.close()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60e #2: launch --node sim starts a simulator and a "
-                   "planner at different TCPs without a word")
 @pytest.mark.parametrize("override", ["sim.controller.tcp_offset:=0.2",
                                       "planner.robot.tcp_xyz:=[0.0, 0.0, 0.2]"])
 def test_launch_refuses_or_names_a_simulator_tcp_other_than_the_planners(launched, capsys,
@@ -162,8 +161,6 @@ class _Started(Exception):
     """The simulator was constructed: the command got past its checks."""
 
 
-@pytest.mark.xfail(strict=True, reason="breaker60e #3: record/collect --frames beyond memory "
-                   "start simulating, to be killed hours later with nothing written")
 @pytest.mark.parametrize("command", ["record", "collect"])
 def test_frames_that_cannot_fit_in_memory_are_refused_before_simulating(tmp_path, monkeypatch,
                                                                        capsys, command):

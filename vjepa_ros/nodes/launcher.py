@@ -16,7 +16,8 @@ with one line in ``node_registry.NODES``; start it with ``--node NAME`` (its YAM
 builds without ROS. This module holds the command (:func:`cmd_launch`); the nodes and their
 parameters: :mod:`~vjepa_ros.nodes.node_launch`; starting them:
 :mod:`~vjepa_ros.nodes.nodes_in_process`; the options: :mod:`~vjepa_ros.nodes.launch_arguments`;
-the checks before ROS loads: :mod:`~vjepa_ros.nodes.launch_inputs`.
+the checks before ROS loads: :mod:`~vjepa_ros.nodes.launch_inputs` (a simulator on the
+planner's robot: :mod:`~vjepa_ros.nodes.launch_sim_robot`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from vjepa_ros.nodes.launch_inputs import (
     check_required_parameters,
     size_sim_for_model,
 )
+from vjepa_ros.nodes.launch_sim_robot import check_sim_robot
 from vjepa_ros.nodes.log_levels import log_level_args
 from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
@@ -105,6 +107,7 @@ def _launch(args: argparse.Namespace) -> int:
         follow_planner_clock(nodes, args.use_sim_time)  # a --params-file on sim time
         # the model's recorded frame size (the demo's 128 px), not sim.yaml's 256
         sized = size_sim_for_model(nodes, checkpoint, source)
+        check_sim_robot(nodes)  # one TCP, hand and base frame on both sides (breaker60e)
         for node in nodes:  # each on the planner's topics (breaker57f), or refused
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time, nodes[0])

@@ -235,10 +235,19 @@ def checked_sim_options(args: argparse.Namespace, frames: int,
     planner's rule, ``image_limits.camera_shape_problem``), ``--seed -1: must be >= 0``, a seed
     past ``sim.choices.MAX_SEED``, for collect's last episode too:
     ``sim.choices.check_scene_seeds``, as ``run``), and for collect a seed of the held-out
-    scenes, 900000 and up (``sim.choices.check_training_seeds``).
+    scenes, 900000 and up (``sim.choices.check_training_seeds``). An episode of ``frames``
+    frames beyond the free memory: ValueError (exit status 1, as ``--samples``),
+    ``sim.frames_memory``.
     """
+    from vjepa_ros.sim.frames_memory import frames_memory_problem
+
     with usage_errors():
-        return _checked_sim_options(args, frames, episodes)
+        configs = _checked_sim_options(args, frames, episodes)
+    # beyond this machine's memory: status 1 as --samples (not a usage error, a machine's limit)
+    problem = frames_memory_problem(frames, args.height, args.width)
+    if problem:
+        raise ValueError(problem)
+    return configs
 
 
 def _checked_sim_options(args: argparse.Namespace, frames: int, episodes: int | None) -> tuple:

@@ -60,8 +60,9 @@ class SimNodeConfig(SimConfig, RunnerConfig):
 
         ValueError also for ``real_time_factor`` 0 without ``publish_clock``
         (:data:`FLAT_OUT_ON_WALL_CLOCK`), any other but 1 without it
-        (:func:`scaled_on_wall_clock`: stamps only simulated time keeps true), and for a stepping timer's period longer than a ROS
-        timer keeps (``control_rate_hz`` 1e-300, ``real_time_factor`` 1e-12: ``timer_period``).
+        (:func:`scaled_on_wall_clock`: stamps only simulated time keeps true), and for a
+        stepping timer's period longer than a ROS timer keeps (``control_rate_hz`` 1e-300,
+        ``real_time_factor`` 1e-12: ``timer_period``).
         """
         super().check()
         check_rates(self, self.physics_hz)  # camera_rate_hz at most the tick rate

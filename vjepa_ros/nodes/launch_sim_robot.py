@@ -1,0 +1,140 @@
+"""``vjepa-ros launch --node sim``: the simulator's robot and the planner's must be one robot.
+
+The simulator takes ``target_pose`` and publishes ``current_pose`` at its TCP (``panda_hand``,
+the flange turned -45 deg about z, moved ``controller.tcp_offset`` along the hand's z axis:
+``sim/panda.py``), in its ``base_frame``, with the Franka Hand of pybullet's ``panda.urdf`` (0.08 m
+full opening, the flange 0.107 m beyond joint 7). The planner computes its states and targets by
+forward kinematics at its ``robot.tcp_xyz`` / ``tcp_rpy`` beyond ``robot.flange_offset``, reads
+and sends closedness against ``robot.gripper_max_width``, and stamps in ``robot.base_frame``.
+Apart, each command lands elsewhere than planned: a simulator at ``tcp_offset`` 0.2 beside the
+planner's default TCP lifted a "hold" target 9.7 cm (breaker60e). The launch holds both sides'
+start-up values, so it refuses such a pair in one line before any node starts
+(:func:`check_sim_robot`), naming both values, their sources and the ``-p`` that makes them
+agree. Nothing is passed from one side to the other: the simulator's TCP lies on the hand's z
+axis only, so not every planner TCP has a simulator twin, and a tool set on one side is more
+often a typo or a real robot's file than a wish for the other side to follow.
+"""
+
+from __future__ import annotations
+
+import math
+
+from vjepa_ros.config import UsageError
+
+TOLERANCE = 1e-6  # [m], [rad]: closer than this is the same value (a file's rounding)
+
+
+def _numbers(value, count: int) -> list[float] | None:
+    """``value`` as ``count`` finite floats, else None (a value the node refuses by itself)."""
+    if not isinstance(value, (list, tuple)) or len(value) != count:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in value):
+        return None
+    return [float(v) for v in value]
+
+
+def _number(value) -> float | None:
+    numbers = _numbers([value], 1)
+    return None if numbers is None else numbers[0]
+
+
+def _shown(value) -> str:
+    """Return a start-up value as a message shows it: ``[0, 0, 0.2]``, ``0.1034``."""
+    if isinstance(value, (list, tuple)):
+        return f"[{', '.join(f'{float(v):g}' for v in value)}]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _tcp_problem(planner, sim) -> str:
+    """Return the refusal of the planner's TCP apart from the simulator's ("" when one)."""
+    from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ, transform
+    from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET
+
+    xyz_value = planner.start_value("robot.tcp_xyz", HAND_TCP_XYZ)
+    rpy_value = planner.start_value("robot.tcp_rpy", HAND_TCP_RPY)
+    offset_value = sim.start_value("controller.tcp_offset", FRANKA_HAND_TCP_OFFSET)
+    xyz, rpy, offset = _numbers(xyz_value, 3), _numbers(rpy_value, 3), _number(offset_value)
+    if xyz is None or rpy is None or offset is None:
+        return ""  # a malformed value: its node refuses it, naming its type or range
+    planned = transform(xyz, rpy)
+    simulated = transform([0.0, 0.0, offset], HAND_TCP_RPY)
+    apart = float(math.dist(planned[:3, 3], simulated[:3, 3]))
+    turned = float(abs(planned[:3, :3] - simulated[:3, :3]).max())
+    if apart <= TOLERANCE and turned <= TOLERANCE:
+        return ""
+    sources, sim_sources = planner.sources(), sim.sources()
+    on_axis = abs(xyz[0]) <= TOLERANCE and abs(xyz[1]) <= TOLERANCE and 0 <= xyz[2] <= 0.3
+    hand_rpy = abs(transform([0, 0, 0], rpy)[:3, :3] - simulated[:3, :3]).max() <= TOLERANCE
+    rpy_text = f"[{', '.join(map(repr, HAND_TCP_RPY))}]"  # every digit: -p takes it as is
+    if on_axis and hand_rpy:  # the simulator can take the planner's TCP
+        fix = (f"-p sim.controller.tcp_offset:={xyz[2]:g} for the planner's, or -p "
+               f"planner.robot.tcp_xyz:=[0.0, 0.0, {offset:g}] for the simulator's")
+    else:
+        fix = (f"the simulator's TCP lies on the hand's z axis only (tcp_rpy {rpy_text}, "
+               "tcp_offset 0..0.3 m): give the planner -p planner.robot.tcp_xyz:=[0.0, 0.0, "
+               f"{offset:g}] -p planner.robot.tcp_rpy:={rpy_text}")
+    return (f"planner.robot.tcp_xyz {_shown(xyz_value)} / tcp_rpy {_shown(rpy_value)} ("
+            f"{sources.get('robot.tcp_xyz', 'the default')}) and sim.controller.tcp_offset "
+            f"{offset:g} ({sim_sources.get('controller.tcp_offset', 'the default')}) are "
+            f"different end-effector points ({apart * 100:.1f} cm apart): the simulator moves "
+            "its TCP to each target_pose the planner computes at its own, so every command "
+            f"lands elsewhere than planned; make them agree: {fix}")
+
+
+def _hand_problems(planner, sim) -> list[str]:
+    """Return the refusals of the planner's flange, hand width, base frame against the sim's."""
+    from vjepa_ros.robot.base_frame import same_base_frame
+    from vjepa_ros.robot.kinematics import FLANGE_OFFSET
+    from vjepa_ros.sim.panda import BASE_FRAME, FINGER_MAX_OPENING
+
+    sources, problems = planner.sources(), []
+    hand = 2 * FINGER_MAX_OPENING  # [m] the simulated Franka Hand's full opening
+    for name, simulated, what in (
+            ("robot.flange_offset", FLANGE_OFFSET, "has its flange"
+             f" {FLANGE_OFFSET:g} m beyond joint 7 (pybullet's panda.urdf)"),
+            ("robot.gripper_max_width", hand, f"has a hand that opens {hand:g} m (closedness 0 "
+             "there: the planner would read and command other widths)")):
+        value = _number(planner.start_value(name, simulated))
+        if value is not None and abs(value - simulated) > TOLERANCE:
+            problems.append(f"planner.{name} {value:g} ({sources.get(name, 'the default')}) "
+                            f"beside --node sim, whose arm {what}: give -p planner.{name}:="
+                            f"{simulated:g} with --node sim")
+    frame = sim.start_value("base_frame", BASE_FRAME)
+    prefix = planner.start_value("robot.joint_prefix", "")
+    base = planner.start_value("robot.base_frame", "")
+    if not all(isinstance(v, str) for v in (frame, prefix, base)) or not frame:
+        return problems  # a malformed value: its node refuses it
+    # empty: the arm's link0 as the joint names give it; the simulator's are panda_joint1..7
+    planned = base or (f"{prefix}link0" if prefix else BASE_FRAME)
+    if not same_base_frame(planned, frame):
+        said = f"'{base}'" if base else f"'' (the arm's link0: {planned})"
+        problems.append(
+            f"planner.robot.base_frame {said} ({sources.get('robot.base_frame', 'the default')}) "
+            f"and sim.base_frame '{frame}' ({sim.sources().get('base_frame', 'the default')}) "
+            "differ: the simulator refuses every target_pose stamped in the planner's frame; "
+            f"give -p sim.base_frame:={planned} (or the planner's robot.base_frame:={frame})")
+    return problems
+
+
+def check_sim_robot(nodes: list) -> None:
+    """Refuse a simulator and a planner of ``nodes`` (``NodeLaunch``) on different robots.
+
+    No ``sim`` or no ``planner`` among them: nothing to compare. Compares the start-up values
+    (``NodeLaunch.start_value``: ``-p``, the parameter files, the defaults): the TCP
+    (``planner.robot.tcp_xyz`` / ``tcp_rpy`` against ``sim.controller.tcp_offset``, within
+    :data:`TOLERANCE` m and of a rotation matrix's entries), ``planner.robot.flange_offset`` and
+    ``gripper_max_width`` against the simulated arm's 0.107 m and 0.08 m, and the base frames
+    (``planner.robot.base_frame``, empty: ``<joint_prefix>link0``, else ``panda_link0``, the
+    simulator's joints' arm; against ``sim.base_frame``, franka_description's ``base`` taken as
+    link0 as the nodes take it). Raises UsageError (exit status 2) with the first refusal, one
+    line. A value of the wrong type is left to its node, which refuses it naming its type.
+    """
+    named = {node.name: node for node in nodes}
+    planner, sim = named.get("planner"), named.get("sim")
+    if planner is None or sim is None:
+        return
+    problems = [problem for problem in [_tcp_problem(planner, sim)] if problem]
+    problems += _hand_problems(planner, sim)
+    if problems:
+        raise UsageError(problems[0])
