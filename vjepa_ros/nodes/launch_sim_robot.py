@@ -63,6 +63,10 @@ def _tcp_problem(planner, sim) -> str:
     turned = float(abs(planned[:3, :3] - simulated[:3, :3]).max())
     if apart <= TOLERANCE and turned <= TOLERANCE:
         return ""
+    cosine = (float((planned[:3, :3] * simulated[:3, :3]).sum()) - 1) / 2  # trace(A^T B)
+    angle = math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+    gap = " and ".join(part for part, big in ((f"{apart * 100:.1f} cm", apart > TOLERANCE),
+                                              (f"{angle:.1f} deg", turned > TOLERANCE)) if big)
     sources, sim_sources = planner.sources(), sim.sources()
     on_axis = abs(xyz[0]) <= TOLERANCE and abs(xyz[1]) <= TOLERANCE and 0 <= xyz[2] <= 0.3
     hand_rpy = abs(transform([0, 0, 0], rpy)[:3, :3] - simulated[:3, :3]).max() <= TOLERANCE
@@ -77,7 +81,7 @@ def _tcp_problem(planner, sim) -> str:
     return (f"planner.robot.tcp_xyz {_shown(xyz_value)} / tcp_rpy {_shown(rpy_value)} ("
             f"{sources.get('robot.tcp_xyz', 'the default')}) and sim.controller.tcp_offset "
             f"{offset:g} ({sim_sources.get('controller.tcp_offset', 'the default')}) are "
-            f"different end-effector points ({apart * 100:.1f} cm apart): the simulator moves "
+            f"different end-effector frames ({gap} apart): the simulator moves "
             "its TCP to each target_pose the planner computes at its own, so every command "
             f"lands elsewhere than planned; make them agree: {fix}")
 

@@ -84,5 +84,5 @@ class SimNodeConfig(SimConfig, RunnerConfig):
                      f"{lowest(1 / MAX_TIMER_PERIOD_S):g} Hz or more")
         if rtf > 0:
             check_period("real_time_factor", rtf, tick / rtf,
-                         f"{lowest(tick / MAX_TIMER_PERIOD_S):g} or more (or 0, as fast as the "
-                         "CPU allows, with publish_clock)")
+                         f"{lowest(tick / MAX_TIMER_PERIOD_S):g} or more with publish_clock "
+                         "(or 0 with it, as fast as the CPU allows)")
