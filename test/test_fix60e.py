@@ -12,15 +12,13 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
+from test_breaker60e import DEMO_MODEL, launched  # noqa: F401 (launched: a fixture)
 
 from vjepa_ros.sim.frames_memory import episode_bytes, frames_memory_problem
 from vjepa_ros.sim.node_config import SimNodeConfig
 from vjepa_ros.sim.runner import RunnerConfig, check_rates
-
-DEMO_MODEL = Path(__file__).resolve().parent.parent / "vjepa_ros" / "data" / "demo_world_model.pt"
 
 
 @pytest.mark.parametrize("factor, pace", [(0.5, "slower"), (0.999, "slower"), (2.0, "faster"),
@@ -95,21 +93,6 @@ def test_frames_that_fit_are_not_refused_for_memory(tmp_path, monkeypatch, capsy
     assert status == 1 and "--frames" not in err, (status, err)
 
 
-@pytest.fixture
-def launched(monkeypatch):
-    """Capture the node parameters ``vjepa-ros launch`` would start (nothing starts)."""
-    from vjepa_ros.nodes import launcher
-
-    captured = {}
-
-    def fake_launch(nodes, **kwargs):
-        captured.update({node.name: dict(node.parameters) for node in nodes})
-        raise ValueError("not started in this test")
-
-    monkeypatch.setattr(launcher, "Launch", fake_launch)
-    return captured
-
-
 def _launch(capsys, *items: str) -> tuple[int, str]:
     from vjepa_ros.cli import main
 
@@ -136,8 +119,8 @@ def _launch(capsys, *items: str) -> tuple[int, str]:
     (("planner.robot.base_frame:=fr3_link0",), ["planner.robot.base_frame 'fr3_link0'"]),
     (("planner.robot.joint_prefix:=fr3_",), ["(the arm's link0: fr3_link0)"]),
 ])
-def test_launch_refuses_each_robot_value_the_simulator_does_not_share(launched, capsys, items,
-                                                                     words):
+def test_launch_refuses_each_robot_value_the_simulator_does_not_share(
+        launched, capsys, items, words):  # noqa: F811
     status, err = _launch(capsys, *items)
     assert status == 2 and not launched, (status, err)
     line = err.strip().splitlines()[-1]
@@ -153,6 +136,7 @@ def test_launch_refuses_each_robot_value_the_simulator_does_not_share(launched, 
     ("planner.robot.base_frame:=base",),  # franka_description's base: panda_link0 for both
     ("planner.robot.joint_prefix:=panda_",),
 ])
-def test_launch_starts_a_simulator_that_agrees_with_the_planner(launched, capsys, items):
+def test_launch_starts_a_simulator_that_agrees_with_the_planner(
+        launched, capsys, items):  # noqa: F811
     status, err = _launch(capsys, *items)
     assert "not started in this test" in err and launched.get("sim") is not None, (status, err)
