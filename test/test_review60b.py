@@ -20,14 +20,18 @@ failing at base60r2 for the reason its docstring gives:
    NaN (the arm read) is counted again as a message "about other joints", a false note;
 5. the same family: fingers NaN on every merged message (a ros2_control gripper whose state
    interface was never written publishes NaN), the arm read on every one: refused even with
-   ``--no-gripper``, which reads no finger, and the refusal names no way to read the bag.
+   ``--no-gripper``, which reads no finger, and the refusal names no way to read the bag;
+6. the clock named in a clock step's note: the states' clock stepping forward, states slower
+   than the camera (joints at 10 Hz, camera at 30 Hz; a 4 Hz pose, 15 Hz camera), is said to
+   be the camera's clock stepping back (``clock_step`` looks for the states' jump only between
+   the two frames around the step, which the interpolated offsets place before that jump).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_breaker60a import ARM, CAMERA, FINGERS, frame, joints_at
+from test_breaker60a import ARM, CAMERA, FINGERS, frame, joints_at, recording
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_topics import BagTopics
@@ -218,3 +222,26 @@ def test_fingers_nan_throughout_are_read_with_no_gripper(tmp_path):
     """
     rec = read_recording(_nan_finger_bag(tmp_path / "nan", 1), BagTopics(no_gripper=True))
     assert len(rec.state_times) == 501, len(rec.state_times)
+
+
+@pytest.mark.xfail(strict=True, reason="review60b #6: the states' clock stepping forward, states "
+                   "slower than the camera, is named as the camera's clock stepping back")
+@pytest.mark.parametrize("joints_hz, camera_hz", [(10.0, 30.0), (4.0, 15.0)])
+def test_a_state_clock_step_names_the_states_clock(tmp_path, joints_hz, camera_hz):
+    """The robot PC's clock steps 1 s forward 13 s in: the note names /joint_states's clock.
+
+    What the user does: records 20 s of a 30 Hz camera and /joint_states at 10 Hz (a 15 Hz
+    camera and 4 Hz states alike); 13 s in, the robot PC's chrony steps its clock 1 s forward
+    (the states' header stamps jump 1 s between two consecutive messages).
+    What happens: the part before is read, with a note that "/camera/...'s clock stepped back
+    by 1.00 s", sending the user to the camera PC's clock.
+    What should happen: "/joint_states's clock stepped forward by 1.00 s", as with states faster
+    than the camera (50 Hz states, 4 Hz camera: named right), and as docs/evaluation.md says
+    ("the clock that stepped told by the states' own stamps").
+    """
+    bag = write_messages(tmp_path / "bag", recording(20.0, camera_hz=camera_hz,
+                                                     joints_hz=joints_hz,
+                                                     joints_step=(13.0, 1.0)))
+    rec = read_recording(bag)
+    said = [note for note in rec.notes if "clock stepped" in note]
+    assert said and said[0].startswith("/joint_states's clock stepped forward by 1.00 s"), said
