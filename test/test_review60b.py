@@ -1,4 +1,4 @@
-"""review60b: a reviewer's pass over base60r1..base60r2 (feat60inspect, mend60a, mend60c, fix60a, fix60c).
+"""review60b: a review of base60r1..base60r2 (feat60inspect, mend60a, mend60c, fix60a, fix60c).
 
 Strict xfails for defects found in what those merges brought (the BRIEF's breaker rules), each
 failing at base60r2 for the reason its docstring gives:
@@ -41,28 +41,30 @@ from vjepa_ros.recordings.bags import read_recording
 MS = 1_000_000
 
 
-def _late_camera_bag(path, latency_before_s, latency_after_s, from_s=8.0, seconds=20.0,
-                     camera_hz=15.0, joints_hz=50.0):
-    """A 15 Hz camera stamped at capture (right), received later from ``from_s`` on.
+def _camera_bag(path, receipt, seconds=20.0, camera_hz=15.0, joints_hz=50.0,
+                finger=lambda k: 0.03):
+    """Write a 15 Hz camera stamped at capture (right), received at ``receipt(s, stamp)``.
 
-    Merged /joint_states at 50 Hz, received as stamped. Returns (bag, frames written).
+    ``receipt``: the capture time [s] from the start and its stamp [ns] -> the receive time
+    [ns]. Merged /joint_states at 50 Hz, received as stamped, both fingers at ``finger(k)`` [m]
+    in message k, the arm finite. Returns (bag, frames written).
     """
     entries = []
     count = int(seconds * camera_hz) + 1
     for k in range(count):
         t = DEFAULT_START_NS + int(k * 1e9 / camera_hz)
-        late = latency_before_s if k / camera_hz < from_s else latency_after_s
-        entries.append((CAMERA, m.IMAGE, t + int(late * 1e9), m.image_message(frame(k), t, "cam")))
+        entries.append((CAMERA, m.IMAGE, receipt(k / camera_hz, t),
+                        m.image_message(frame(k), t, "cam")))
     for k in range(int(seconds * joints_hz) + 1):
         t = DEFAULT_START_NS + int(k * 1e9 / joints_hz)
         entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(
-            ARM + FINGERS, [*joints_at(k / joints_hz), 0.03, 0.03], t)))
+            ARM + FINGERS, [*joints_at(k / joints_hz), finger(k), finger(k)], t)))
     entries.sort(key=lambda entry: entry[2])
     return write_messages(path, entries), count
 
 
-@pytest.mark.xfail(strict=True, reason="review60b #1: frames arriving later mid-bag (stamps right) "
-                   "are cut as a camera clock stepping back, --max-clock-offset given or not")
+@pytest.mark.xfail(strict=True, reason="review60b #1: frames arriving later mid-bag (stamps "
+                   "right) are cut as a camera clock stepping back, --max-clock-offset given")
 def test_frames_that_arrive_later_mid_bag_are_not_cut_as_a_clock_step(tmp_path):
     """Frames whose stamps are right but arrive 0.6 s later from 8 s on are all read.
 
@@ -80,7 +82,8 @@ def test_frames_that_arrive_later_mid_bag_are_not_cut_as_a_clock_step(tmp_path):
     back cannot be told from later arrival here: its stamps never step back; with
     ``--max-clock-offset`` given, the user said frames arrive late), at most a note.
     """
-    bag, count = _late_camera_bag(tmp_path / "late", 1.2, 1.8)
+    bag, count = _camera_bag(tmp_path / "late",
+                             lambda s, t: t + int((1.2 if s < 8.0 else 1.8) * 1e9))
     rec = read_recording(bag, BagTopics(max_clock_offset_s=2.5))
     assert not [note for note in rec.notes if "clock stepped" in note], rec.notes
     assert len(rec.image_times) == count, (len(rec.image_times), count)
@@ -126,26 +129,6 @@ def test_a_latched_gripper_history_then_live_messages_is_read(tmp_path, live):
     assert np.allclose(rec.states[times < 0.01, 6], 0.75), rec.states[:3, 6]
 
 
-def _stalled_camera_bag(path, stall_s, seconds=20.0, camera_hz=15.0, joints_hz=50.0):
-    """A 15 Hz camera whose frames of the first ``stall_s`` arrive at once at ``stall_s``.
-
-    Every frame stamped at its capture (right), received 30 ms later, the stalled ones when the
-    stall ends; merged /joint_states at 50 Hz received as stamped. Returns (bag, frames written).
-    """
-    entries = []
-    count = int(seconds * camera_hz) + 1
-    for k in range(count):
-        t = DEFAULT_START_NS + int(k * 1e9 / camera_hz)
-        received = max(t, DEFAULT_START_NS + int(stall_s * 1e9)) + 30 * MS
-        entries.append((CAMERA, m.IMAGE, received, m.image_message(frame(k), t, "cam")))
-    for k in range(int(seconds * joints_hz) + 1):
-        t = DEFAULT_START_NS + int(k * 1e9 / joints_hz)
-        entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(
-            ARM + FINGERS, [*joints_at(k / joints_hz), 0.03, 0.03], t)))
-    entries.sort(key=lambda entry: entry[2])
-    return write_messages(path, entries), count
-
-
 @pytest.mark.xfail(strict=True, reason="review60b #3: a camera stalled at the bag's start is "
                    "said to step its clock and the first second's states are left out")
 def test_a_camera_stalled_at_the_start_is_no_clock_step(tmp_path):
@@ -162,7 +145,8 @@ def test_a_camera_stalled_at_the_start_is_no_clock_step(tmp_path):
     What should happen: as the same stall 8 s in (fix60a's "a stalled camera's burst ... is no
     step"): no clock-step note, the states from the bag's start read.
     """
-    bag, count = _stalled_camera_bag(tmp_path / "stalled", 1.0)
+    stall_end = DEFAULT_START_NS + 10**9  # the first second's frames arrive when it ends
+    bag, count = _camera_bag(tmp_path / "stalled", lambda s, t: max(t, stall_end) + 30 * MS)
     rec = read_recording(bag)
     assert not [note for note in rec.notes if "clock stepped" in note], rec.notes
     assert len(rec.image_times) == count
@@ -171,21 +155,9 @@ def test_a_camera_stalled_at_the_start_is_no_clock_step(tmp_path):
 
 
 def _nan_finger_bag(path, nan_every):
-    """A 4 Hz camera and merged 50 Hz /joint_states whose fingers are NaN every ``nan_every``.
-
-    The arm joints are finite on every message. Returns the bag.
-    """
-    entries = []
-    for k in range(41):
-        t = DEFAULT_START_NS + int(k * 1e9 / 4)
-        entries.append((CAMERA, m.IMAGE, t, m.image_message(frame(k), t, "cam")))
-    for k in range(501):
-        t = DEFAULT_START_NS + int(k * 1e9 / 50)
-        finger = np.nan if k % nan_every == 0 else 0.03
-        entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(
-            ARM + FINGERS, [*joints_at(k / 50), finger, finger], t)))
-    entries.sort(key=lambda entry: entry[2])
-    return write_messages(path, entries)
+    """Write a 4 Hz camera and 10 s of /joint_states, the fingers NaN every ``nan_every``-th."""
+    return _camera_bag(path, lambda s, t: t, seconds=10.0, camera_hz=4.0,
+                       finger=lambda k: np.nan if k % nan_every == 0 else 0.03)[0]
 
 
 @pytest.mark.xfail(strict=True, reason="review60b #4: merged messages with NaN fingers are also "
