@@ -25,6 +25,13 @@ failing at base60r2 for the reason its docstring gives:
    than the camera (joints at 10 Hz, camera at 30 Hz; a 4 Hz pose, 15 Hz camera), is said to
    be the camera's clock stepping back (``clock_step`` looks for the states' jump only between
    the two frames around the step, which the interpolated offsets place before that jump).
+
+Held (not repeated here): the five field recordings (/work/shared/data/field) and two simulator
+bags (``vjepa-ros record``, 40 frames) read by ``vjepa-ros inspect`` with no clock-step or
+quaternion note; the simulator's and the synthetic episodes' states (roll near ±π) pass the
+quaternion rule; a 15 Hz camera whose latency rises 0.05 -> 0.3 s is no step; the same stall
+8 s in is no step; ``inspect`` imports neither torch nor rclpy; ``fixed_axes`` refusal agrees
+with ``plan_from_mean``'s rounding (|g| < threshold).
 """
 
 from __future__ import annotations
