@@ -244,3 +244,24 @@ def nonfinite_note(topic: str, nonfinite) -> str:
             f"(message(s) {which}): a driver's glitch; the states around them are read across "
             "the gap (a step whose states lie further apart than --max-state-gap is dropped); "
             "to leave that stretch out instead, give --start/--end past it")
+
+
+def nan_fingers_note(topic: str, nan_fingers) -> str:
+    """Return the note on messages whose NaN or inf fingers ``read_series`` left out, arm read."""
+    which = first_names(nan_fingers, 5)
+    return (f"{topic}: NaN or inf joint positions left out: the finger joints of "
+            f"{len(nan_fingers)} message(s) (message(s) {which}), their arm joints read (a "
+            "gripper driver's glitch); the gripper's closedness is read from the finger "
+            "positions around them")
+
+
+def nan_hands_error(path, topics, no_gripper: str) -> BagError:
+    """Return the refusal of a hand whose finger joints are NaN or inf on every message.
+
+    ``topics``: the JointState topics naming finger joints, all NaN or inf; ``no_gripper``:
+    ``BagTopics.no_gripper_fix``, which reads the arm with closedness 0.
+    """
+    return BagError(f"{path}: the finger joints on {', '.join(topics)} are NaN or inf on every "
+                    "message naming them (a gripper whose state its driver never read: not "
+                    "connected?): no gripper closedness can be read; to read the arm with the "
+                    f"hand taken as open, {no_gripper}")

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.recordings.bag_arm_states import nonfinite_note, positions_fix
+from vjepa_ros.recordings.bag_arm_states import (
+    nan_fingers_note,
+    nan_hands_error,
+    nonfinite_note,
+    positions_fix,
+)
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
@@ -44,6 +49,8 @@ from vjepa_ros.recordings.topic_kinds import candidates
 from vjepa_ros.robot.joint_states import (
     JointSeries,
     JointStateReader,
+    NonFiniteArmError,
+    NonFiniteError,
     RangeError,
     closedness_from_fingers,
     read_series,
@@ -107,11 +114,15 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         return (np.zeros(len(state_times)), "none (--no-gripper)", "", NO_SILENCES,
                 config.gripper_max_width)
     found: dict[str, JointSeries] = {}
+    nan_hands = []  # topics whose every finger reading is NaN or inf (review60b #5)
     for topic in joint_topics:
         try:
             series = read.get(topic) or read_series(times_of(topic, False), collected[topic][2],
                                                     JointStateReader(joints.prefix or ""))
         except StateError as exc:
+            if isinstance(exc, NonFiniteError) and not isinstance(exc, NonFiniteArmError):
+                nan_hands.append(topic)  # finger messages alone, every one NaN
+                continue
             if topic == named or (not named and isinstance(exc, RangeError)):
                 fix = positions_fix(collected[topic][2], topic, types or {})
                 raise BagError(f"{path}: gripper topic {topic} {exc}{fix}") from exc
@@ -120,6 +131,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
             continue
         if len(series.fingers):
             found[topic] = series
+        elif len(series.nan_fingers):
+            nan_hands.append(topic)
+    if nan_hands and (named in nan_hands or not named and not found):
+        raise nan_hands_error(path, [named] if named else nan_hands, config.no_gripper_fix())
     if (not found or named and named not in found) and arm_named(config.joint_prefix,
                                                                   joint_topics, collected):
         # a hand of another prefix than the arm's (never past a --joint-prefix naming no arm)
@@ -173,6 +188,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     width = opening_read(record, mine, config.gripper_max_width, recorded)
     if series.nonfinite and ranked[0] != state_topic:  # the state topic's: said with the arm's
         notes.append(nonfinite_note(ranked[0], series.nonfinite))
+    arm_read = sorted(set(series.nan_fingers) - set(series.nonfinite))  # NaN fingers, arm read
+    notes += [nan_fingers_note(ranked[0], arm_read)] if arm_read else []
     said = width_note(record, ranked[0], width)  # another opening recorded, or none applied
     notes += [said] if said else []
     # the topic used: stamps must not step back (BagError), unusable noted; held by value
@@ -195,10 +212,11 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                                                       notes, config.max_clock_offset_s,
                                                       arm_clock)
         times, received = clock_of(ranked[0])  # its clock stepping mid-bag: refused
-        refuse_own_step(path, clock_topic, (times[series.finger_index],
-                                            received[series.finger_index]),
-                        state_words, arm_clock or clock_of(state_topic),
-                        config.no_gripper_fix())
+        said = refuse_own_step(path, clock_topic, (times[series.finger_index],
+                                                   received[series.finger_index]),
+                               state_words, arm_clock or clock_of(state_topic),
+                               config.no_gripper_fix(), limit_s=config.max_clock_offset_s)
+        notes += [said] if said else []
     order = np.argsort(finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
                            state_times, ranked[0] in receive_timed)

@@ -7,13 +7,18 @@ or camera PC) leaves that median at 0, while every frame after the step is paire
 the state a second away (breaker60a #1). Here the offsets are searched for a step: the median
 of the :data:`STEP_WINDOW` messages after a message differing from that of the ones before by
 over :data:`STEP_S` (a median, so one late message is no step; a frame's latency varies by tens
-of milliseconds, a clock step by the clock's whole error). Which clock stepped is told by the
-states' own stamps: a state clock that stepped shows the step between two consecutive states
-(stamp interval less the receive interval), at the same moment.
+of milliseconds, a clock step by the clock's whole error). The offset is stamp minus receipt: a
+clock that steps moves a stream's stamps, a latency that changes (a slow link, a queue, a camera
+stalled and catching up) its receipts, and both move the offset alike. So a step is a clock's
+only where one stream's own stamps jump by it at that moment (:func:`own_jump`: one interval of
+its stamps off their usual pace and off the receive interval by the step): the topic's by the
+step, or the states' the opposite way, which names the clock that stepped at any relative rate.
+Where neither's stamps jump, the stamps are right and nothing is cut (review60b #1, #3).
 
 :func:`cut_at_step` keeps the longer part of the bag on either side of the step, by both topics'
-stamps (each topic's stamps rise in receive order: a step back is refused before), and says in
-a note the topic, the moment and the size, and what reads the whole bag.
+stamps (each topic's stamps rise in receive order: a step back is refused before), no frame past
+the states kept, and says in a note the topic, the moment, the size, the frames and states left
+out, and what reads the whole bag.
 """
 
 from __future__ import annotations
@@ -23,7 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.topic_clocks import RECEIVE_HINT, relative_offsets, stamp_rate
+from vjepa_ros.recordings.topic_clocks import (
+    RECEIVE_HINT,
+    REFUSE_S,
+    latched_messages,
+    relative_offsets,
+    stamp_rate,
+)
 
 STEP_S = 0.5  # [s] a topic's offset to the states' changing by more at one message: a step
 STEP_WINDOW = 9  # messages on each side whose median offsets are set against each other
@@ -38,6 +49,7 @@ class ClockStep:
     size_s: float  # [s] the change of its offset to the states' (positive: it moved ahead)
     received_ns: int  # when the recorder received the first message after the step
     stepped: str  # the topic whose clock stepped (the topic's or the states')
+    sure: bool = True  # False: a latency change of an uneven stream could make it too
 
 
 def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
@@ -82,29 +94,79 @@ def clock_step(topic: str, clock: tuple, state_topic: str, state_clock: tuple) \
     """Return the largest clock step of ``topic`` against the states (None: none).
 
     ``clock``, ``state_clock``: (times, receive times) [N] / [M] int64 ns of each topic's
-    messages (``TopicTimes.clock_of``). ``stepped`` names the states' topic when their own
-    stamps jump by about the step (the opposite way) between the two messages of ``topic``
-    around it, else ``topic``.
+    messages (``TopicTimes.clock_of``). A step of the offsets (:func:`find_step`) is a clock
+    step only where one stream's own stamps jump by it (:func:`own_jump`) near that moment:
+    ``topic``'s by the step, or the states' the opposite way (``stepped`` names it). Where
+    neither's do, the receive times moved, not a clock (frames that arrive later or sooner
+    from then on: a link or a queue whose latency changed, a camera stalled and then caught
+    up, stamps right): None, for pairing by stamp is right there. ``sure`` False: a stream
+    whose stamps come unevenly (published on change) jumped by about the step, which a change
+    of its latency can make too (its stamps' pace tells nothing): to be noted, not cut.
     """
-    times, received = (np.asarray(a, np.int64) for a in clock)
-    order = np.argsort(received, kind="stable")
-    times, received = times[order], received[order]
-    found = find_step(relative_offsets(times, received, *state_clock))
+    times, received = _in_receive_order(clock)
+    state_times, state_received = _in_receive_order(state_clock)
+    found = find_step(relative_offsets(times, received, state_times, state_received))
     if found is None:
         return None
     index, size = found
-    state_times, state_received = (np.asarray(a, np.int64) for a in state_clock)
-    state_order = np.argsort(state_received, kind="stable")
-    state_times, state_received = state_times[state_order], state_received[state_order]
     rate = stamp_rate(state_times, state_received)
-    jumps = (np.diff(state_times) - rate * np.diff(state_received)) / 1e9 / rate  # [s]
-    low = received[index - 1] if index else received[0]
-    inside = np.flatnonzero((state_received[1:] > low) & (state_received[1:] <= received[index]))
-    if len(inside):
-        k = int(inside[np.argmax(np.abs(jumps[inside]))])
-        if abs(jumps[k] + size) < abs(size) / 2:  # the states jumped the other way: theirs
-            return ClockStep(index, size, int(state_received[k + 1]), state_topic)
-    return ClockStep(index, size, int(received[index]), topic)
+    low = max(0, index - STEP_WINDOW)
+    high = min(len(received) - 1, index + STEP_WINDOW)
+    own = own_jump(times, received, size, rate, np.arange(low, high))
+    pace = np.median(np.diff(state_received)) if len(state_received) > 1 else 0
+    near = np.flatnonzero((state_received[1:] >= received[low] - 2 * pace)
+                          & (state_received[1:] <= received[high] + 2 * pace))
+    theirs = own_jump(state_times, state_received, -size, rate, near)
+    # both (rare): the one whose jump matches the step better
+    if theirs is not None and (own is None or theirs[1] < own[1]):
+        return ClockStep(index, size, int(state_received[theirs[0] + 1]), state_topic,
+                         theirs[2])
+    if own is not None:
+        return ClockStep(index, size, int(received[own[0] + 1]), topic, own[2])
+    return None
+
+
+def own_jump(times, received, size: float, rate: float, pairs) -> tuple[int, float, bool] | None:
+    """Return (pair k, |miss| [s], sure) where a stream's own stamps jump by ``size``, or None.
+
+    ``times``, ``received`` [N] int64 ns in receive order; ``pairs``: indices k of the
+    consecutive messages (k, k + 1) to look at; ``rate``: the states' ``stamp_rate``. A clock
+    that steps by ``size`` [s] moves the stamp interval of one pair by it, against the receive
+    interval (``dt - rate * dr``) and against the stream's usual stamp interval alike; a
+    latency change moves the receive interval instead (the stamps keep their pace). Each
+    within half the step. The stamp pace is judged where the stream's stamp intervals near
+    the pairs vary by under a quarter of the step (a camera, a joint state broadcaster); where
+    they vary more (published on change) a jump against the receive interval is ``sure``
+    False, except a step back longer than the usual interval, which stamps still rising rule
+    out as a clock's (stamps that step back are refused before).
+    """
+    pairs = np.asarray(pairs, np.int64)
+    pairs = pairs[(pairs >= 0) & (pairs < len(times) - 1)]
+    if not len(pairs):
+        return None
+    dt = np.diff(np.asarray(times, np.int64)).astype(np.float64)
+    dr = np.diff(np.asarray(received, np.int64)).astype(np.float64)
+    against_receipt = (dt - rate * dr) / 1e9 / rate  # [s]
+    lo, hi = max(0, pairs[0] - 2 * STEP_WINDOW), min(len(dt), pairs[-1] + 2 * STEP_WINDOW + 1)
+    usual = float(np.median(dt[lo:hi]))
+    against_pace = (dt - usual) / 1e9 / rate  # [s]
+    even = float(np.median(np.abs(against_pace[lo:hi]))) < abs(size) / 4
+    miss = np.abs(against_receipt[pairs] - size)
+    if even:
+        miss = np.maximum(miss, np.abs(against_pace[pairs] - size))
+    k = int(np.argmin(miss))
+    if not miss[k] < abs(size) / 2:
+        return None
+    if not even and size < 0 and abs(size) > usual / 1e9 / rate:
+        return None  # a step back longer than an interval, stamps rising: latency
+    return int(pairs[k]), float(miss[k]), even
+
+
+def _in_receive_order(clock: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Return a clock's (times, receive times) int64 ns, sorted by receive time (stable)."""
+    times, received = (np.asarray(a, np.int64) for a in clock)
+    order = np.argsort(received, kind="stable")
+    return times[order], received[order]
 
 
 def cut_at_step(step: ClockStep, topic: str, clock: tuple, state_topic: str,
@@ -127,9 +189,15 @@ def cut_at_step(step: ClockStep, topic: str, clock: tuple, state_topic: str,
     keep_before = before >= len(received) - before
     image_times, state_times = np.asarray(image_times), np.asarray(state_times)
     if keep_before:
-        frames, states = image_times < cut, state_times < state_cut
+        states = state_times < state_cut
+        frames = image_times < cut
+        if states.any():  # no frame past the last state kept: it would have none
+            frames &= image_times <= int(state_times[states].max())
     else:
-        frames, states = image_times >= cut, state_times >= state_cut
+        states = state_times >= state_cut
+        frames = image_times >= cut
+        if states.any():
+            frames &= image_times >= int(state_times[states].min())
     moment = (at - origin_ns) / 1e9
     way = "forward" if (step.size_s > 0) == (step.stepped == topic) else "back"
     other = state_topic if step.stepped == topic else topic
@@ -139,15 +207,17 @@ def cut_at_step(step: ClockStep, topic: str, clock: tuple, state_topic: str,
             f"after the bag's start, against {other}'s (header stamps set against when the "
             f"recorder received each: an NTP/chrony clock step?): paired by stamp, each {what} "
             f"{left} it would get the state {abs(step.size_s):.2f} s away, so the {what}s and "
-            f"states {left} it are left out ({int((~frames).sum())} {what}(s)), the part "
-            f"{part} it read; to read the whole bag, {RECEIVE_HINT}; --start/--end then choose "
-            "within it")
+            f"states {left} it are left out ({int((~frames).sum())} {what}(s), "
+            f"{int((~states).sum())} state(s)), the part {part} it read; to read the whole bag, "
+            f"{RECEIVE_HINT}; --start/--end then choose within it")
     return frames, states, note
 
 
 def step_cut(topic: str, clock: tuple, state_topic: str, state_clock: tuple, image_times,
              state_times, what: str = "frame"):
     """Return None (no step), or (:func:`cut_at_step`'s result, both clocks' kept messages).
+
+    A step not ``sure`` (:func:`clock_step`): everything kept, :func:`doubt_note` said.
 
     The clocks: (times, receive times) of ``topic``'s and ``state_topic``'s messages within the
     kept stamps, for ``topic_clocks.check_clock`` to judge the part read alone.
@@ -156,6 +226,9 @@ def step_cut(topic: str, clock: tuple, state_topic: str, state_clock: tuple, ima
     if step is None:
         return None
     origin = min(int(np.min(clock[1])), int(np.min(state_clock[1])))
+    if not step.sure:  # noted, nothing cut
+        return ((np.ones(len(image_times), bool), np.ones(len(state_times), bool),
+                 doubt_note(step, topic, state_topic, origin, what)), clock, state_clock)
     cut = cut_at_step(step, topic, clock, state_topic, state_clock, image_times, state_times,
                       origin, what)
     frames, states = cut[0], cut[1]
@@ -173,19 +246,29 @@ def _within(clock: tuple, kept) -> tuple:
 
 
 def refuse_own_step(path, topic: str, clock: tuple, state_topic: str, state_clock: tuple,
-                    fix: str, what: str = "finger message") -> None:
+                    fix: str, what: str = "finger message", limit_s: float = REFUSE_S) -> str:
     """Refuse ``topic`` (a gripper's) when its own clock steps mid-bag against the states'.
 
     ``clock``, ``state_clock``: (times, receive times) [N] / [M] int64 ns of its messages and
-    the states'. A step of the states' own clock is left to the camera's cut (``bags``); the
-    gripper's closedness is read onto the states, so no part of it can be left out alone.
-    Raises BagError naming the bag, the topic, the moment, the size, ``--stamps receive`` and
-    ``fix`` (``--no-gripper``).
+    the states'. Its latched history (``topic_clocks.latched_messages``, ``limit_s`` as there:
+    received at once when the recorder subscribed, each stamped when the hand changed, held
+    from its receipt) is no part of its clock's run and is not judged. A step of the states'
+    own clock is left to the camera's cut (``bags``); the gripper's closedness is read onto
+    the states, so no part of it can be left out alone. Returns '' or, for a step not ``sure``
+    (:func:`clock_step`), :func:`doubt_note`. Raises BagError naming the bag, the topic, the
+    moment, the size, ``--stamps receive`` and ``fix`` (``--no-gripper``).
     """
-    step = clock_step(topic, clock, state_topic, state_clock)
+    times, received = _in_receive_order(clock)
+    offsets = relative_offsets(times, received, *state_clock)
+    live = ~latched_messages(times, received, offsets, np.asarray(state_clock[1]), limit_s)
+    if not live.any():
+        return ""
+    step = clock_step(topic, (times[live], received[live]), state_topic, state_clock)
     if step is None or step.stepped != topic:
-        return
+        return ""
     origin = min(int(np.min(clock[1])), int(np.min(state_clock[1])))
+    if not step.sure:
+        return doubt_note(step, topic, state_topic, origin, what)
     way = "forward" if step.size_s > 0 else "back"
     raise BagError(
         f"{path}: {topic}'s clock stepped {way} by {abs(step.size_s):.2f} s "
@@ -193,6 +276,21 @@ def refuse_own_step(path, topic: str, clock: tuple, state_topic: str, state_cloc
         f"{state_topic}'s (header stamps set against when the recorder received each: an "
         f"NTP/chrony clock step?): paired by stamp, each {what} after it would give the hand's "
         f"state {abs(step.size_s):.2f} s off; {RECEIVE_HINT}, or {fix}")
+
+
+def doubt_note(step: ClockStep, topic: str, state_topic: str, origin_ns: int,
+               what: str = "frame") -> str:
+    """Return the note on a step not ``sure``: its offsets moved, stamps right or a clock's.
+
+    ``origin_ns``: the bag's start on the recorder's clock, for the moment said.
+    """
+    return (f"{step.stepped}'s header stamps moved by {abs(step.size_s):.2f} s against "
+            f"{state_topic if step.stepped == topic else topic}'s "
+            f"{(step.received_ns - origin_ns) / 1e9:.2f} s after the bag's start (set against "
+            f"when the recorder received each), its messages too uneven to tell a clock step "
+            f"from {what}s that arrive later or sooner from then on: read by header stamps, "
+            f"right for the latter; if its clock stepped there, {RECEIVE_HINT}, or give "
+            "--start/--end on one side of it")
 
 
 def _first_stamp_from(times, received, at: int) -> int:

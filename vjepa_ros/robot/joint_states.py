@@ -140,11 +140,12 @@ class JointReading:
     fingers: np.ndarray | None = None  # [2] float64 m; None: no finger joints
     arm_names: tuple[str, ...] = ()  # the message's names of joint1..7 (empty without arm)
     finger_prefix: str | None = None  # the fingers' name prefix ("left_fr3_"); None: no fingers
+    nan_fingers: bool = False  # its finger joints were NaN or inf: left out (``fingers`` None)
 
     @property
     def foreign(self) -> bool:
         """True when the message holds none of this arm's joints and no finger joint."""
-        return self.arm is None and self.fingers is None
+        return self.arm is None and self.fingers is None and not self.nan_fingers
 
 
 class JointNames(tuple):
@@ -244,7 +245,13 @@ class JointStateReader:
         """
         return bool(self._arm_groups(joint_names(names)))
 
-    def read(self, names, positions) -> JointReading:
+    def read(self, names, positions, nan_fingers_left_out: bool = False) -> JointReading:
+        """Return what the message (``names`` [N], ``positions`` [N] rad / m) says.
+
+        Raises :class:`StateError` (its subclasses: a range, an arm, NaN) for an unusable
+        message; NaN or inf finger positions raise :class:`NonFiniteError`, or with
+        ``nan_fingers_left_out`` (a recording's reader) give the arm alone, ``nan_fingers`` set.
+        """
         names = joint_names(names)
         arms = self._arm_groups(names)
         finger_prefix, fingers = self._finger_group(names, arms)
@@ -264,6 +271,8 @@ class JointStateReader:
             finger_values = positions[[fingers.get(1, fingers.get(2)),
                                        fingers.get(2, fingers.get(1))]]
             if not np.isfinite(finger_values).all():
+                if nan_fingers_left_out:
+                    return JointReading(arm, None, arm_names, None, nan_fingers=True)
                 raise NonFiniteError(f"finger joint positions contain NaN or inf: "
                                  f"{finger_values.tolist()}")
             indices = sorted(fingers.values())
@@ -376,6 +385,9 @@ class JointSeries:
     finger_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     unread: tuple[int, ...] = ()  # messages left out: every arm joint 0 (no reading of the arm)
     nonfinite: tuple[int, ...] = ()  # messages left out: NaN or inf arm or finger positions
+    # messages whose finger positions were NaN or inf: no finger sample (their arm's, if finite,
+    # read); in ``nonfinite`` too when that left nothing of the message
+    nan_fingers: tuple[int, ...] = ()
 
 
 def read_series(times, rows, reader: JointStateReader) -> JointSeries:
@@ -386,15 +398,21 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
     (its fingers' 0 is no closed hand), whatever the stream's rate; ``unread`` lists such
     messages when the stream has real readings too (when every arm message is zero, they are
     kept: the caller refuses or reads them as it would). A message whose arm or finger
-    positions hold NaN or inf (:class:`NonFiniteError`: a driver's glitch) gives no sample
-    either, listed in ``nonfinite`` for the caller's note; when no message gives a sample, the
-    first one's error is raised. Raises :class:`StateError` prefixed with the index of the first
-    unusable message.
+    positions hold NaN or inf (:class:`NonFiniteError`: a driver's glitch) gives no sample of
+    them: NaN fingers alone leave its arm read (``nan_fingers`` lists such messages), NaN arm
+    joints leave the whole message out; messages that give nothing are listed in ``nonfinite``
+    for the caller's note (none of them counted ``foreign``); when no message gives a sample,
+    the first one's error is raised. Raises :class:`StateError` prefixed with the index of the
+    first unusable message.
     """
     readings, nonfinite, first_nonfinite = [], [], None
     for index, (names, positions) in enumerate(rows):
         try:
-            readings.append(reader.read(names, positions))
+            readings.append(reader.read(names, positions, nan_fingers_left_out=True))
+            if readings[-1].nan_fingers and readings[-1].arm is None:  # a finger message
+                nonfinite.append(index)
+                first_nonfinite = first_nonfinite or NonFiniteError(
+                    f"{message_words(index)}: finger joint positions contain NaN or inf")
         except NonFiniteError as exc:  # one glitch: left out (said by the caller), not the bag
             readings.append(JointReading())
             nonfinite.append(index)
@@ -410,8 +428,9 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
     skip = set(unread)
     arm_times, arm, arm_index, finger_times, fingers, finger_index = [], [], [], [], [], []
     foreign, arm_names = 0, ()
+    left_out = set(nonfinite)  # about this arm or hand: not foreign
     for index, (time, reading) in enumerate(zip(times, readings, strict=True)):
-        foreign += reading.foreign
+        foreign += reading.foreign and index not in left_out
         if index in skip:
             continue
         if reading.arm is not None:
@@ -427,5 +446,5 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
         np.array(arm_times, np.int64), np.array(arm, np.float64).reshape(-1, ARM_JOINTS),
         arm_names, np.array(finger_times, np.int64), np.array(fingers, np.float64).reshape(-1, 2),
         foreign, np.array(arm_index, np.int64), np.array(finger_index, np.int64), unread,
-        tuple(nonfinite),
+        tuple(nonfinite), tuple(i for i, reading in enumerate(readings) if reading.nan_fingers),
     )
