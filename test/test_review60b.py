@@ -1,7 +1,7 @@
 """review60b: a review of base60r1..base60r2 (feat60inspect, mend60a, mend60c, fix60a, fix60c).
 
-Strict xfails for defects found in what those merges brought (the BRIEF's breaker rules), each
-failing at base60r2 for the reason its docstring gives:
+Defects found in what those merges brought, each failing at base60r2 for the reason its
+docstring gives (strict xfails until fix60v fixed them):
 
 1. fix60a's clock-step cut (``recordings/clock_steps.py``) takes frames whose stamps are right but
    that arrive later from some moment on (a slow link, a queue: the late arrival
@@ -70,8 +70,6 @@ def _camera_bag(path, receipt, seconds=20.0, camera_hz=15.0, joints_hz=50.0,
     return write_messages(path, entries), count
 
 
-@pytest.mark.xfail(strict=True, reason="review60b #1: frames arriving later mid-bag (stamps "
-                   "right) are cut as a camera clock stepping back, --max-clock-offset given")
 def test_frames_that_arrive_later_mid_bag_are_not_cut_as_a_clock_step(tmp_path):
     """Frames whose stamps are right but arrive 0.6 s later from 8 s on are all read.
 
@@ -103,8 +101,6 @@ def _pose_bag_with_fingers(path, fingers):
     return _pose_bag(path, _at(FRAME_MS, 0, 10), _at(POSE_MS), fingers)
 
 
-@pytest.mark.xfail(strict=True, reason="review60b #2: a latched gripper history of 3+ messages "
-                   "then live ones is refused as the gripper's clock stepping forward")
 @pytest.mark.parametrize("live", ["stream", "on_change"])
 def test_a_latched_gripper_history_then_live_messages_is_read(tmp_path, live):
     """A transient-local gripper history of three, then the live messages, is read.
@@ -136,8 +132,6 @@ def test_a_latched_gripper_history_then_live_messages_is_read(tmp_path, live):
     assert np.allclose(rec.states[times < 0.01, 6], 0.75), rec.states[:3, 6]
 
 
-@pytest.mark.xfail(strict=True, reason="review60b #3: a camera stalled at the bag's start is "
-                   "said to step its clock and the first second's states are left out")
 def test_a_camera_stalled_at_the_start_is_no_clock_step(tmp_path):
     """The first second's frames, queued by a stalled camera and delivered at once, are read.
 
@@ -167,8 +161,6 @@ def _nan_finger_bag(path, nan_every):
                        finger=lambda k: np.nan if k % nan_every == 0 else 0.03)[0]
 
 
-@pytest.mark.xfail(strict=True, reason="review60b #4: merged messages with NaN fingers are also "
-                   "noted as messages about other joints")
 def test_nan_finger_messages_are_not_called_other_joints(tmp_path):
     """A NaN finger glitch on merged /joint_states gets its note, not an 'other joints' one too.
 
@@ -186,8 +178,6 @@ def test_nan_finger_messages_are_not_called_other_joints(tmp_path):
     assert not [note for note in rec.notes if "about other joints" in note], rec.notes
 
 
-@pytest.mark.xfail(strict=True, reason="review60b #5: NaN fingers on every merged message refuse "
-                   "the bag even with --no-gripper, the arm read on each")
 def test_fingers_nan_throughout_are_read_with_no_gripper(tmp_path):
     """Fingers NaN on every merged /joint_states message: ``--no-gripper`` reads the arm.
 
@@ -203,8 +193,6 @@ def test_fingers_nan_throughout_are_read_with_no_gripper(tmp_path):
     assert len(rec.state_times) == 501, len(rec.state_times)
 
 
-@pytest.mark.xfail(strict=True, reason="review60b #6: the states' clock stepping forward, states "
-                   "slower than the camera, is named as the camera's clock stepping back")
 @pytest.mark.parametrize("joints_hz, camera_hz", [(10.0, 30.0), (4.0, 15.0)])
 def test_a_state_clock_step_names_the_states_clock(tmp_path, joints_hz, camera_hz):
     """The robot PC's clock steps 1 s forward 13 s in: the note names /joint_states's clock.

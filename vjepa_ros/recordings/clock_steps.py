@@ -138,7 +138,8 @@ def own_jump(times, received, size: float, rate: float, pairs) -> tuple[int, flo
     the pairs vary by under a quarter of the step (a camera, a joint state broadcaster); where
     they vary more (published on change) a jump against the receive interval is ``sure``
     False, except a step back longer than the usual interval, which stamps still rising rule
-    out as a clock's (stamps that step back are refused before).
+    out as a clock's (stamps that step back are refused before). Messages received out of their
+    stamps' order near the pairs (two routes, a queue's backlog): their delivery moved, None.
     """
     pairs = np.asarray(pairs, np.int64)
     pairs = pairs[(pairs >= 0) & (pairs < len(times) - 1)]
@@ -148,6 +149,8 @@ def own_jump(times, received, size: float, rate: float, pairs) -> tuple[int, flo
     dr = np.diff(np.asarray(received, np.int64)).astype(np.float64)
     against_receipt = (dt - rate * dr) / 1e9 / rate  # [s]
     lo, hi = max(0, pairs[0] - 2 * STEP_WINDOW), min(len(dt), pairs[-1] + 2 * STEP_WINDOW + 1)
+    if (dt[lo:hi] < 0).any():  # received out of stamp order there: delivery moved, not a clock
+        return None
     usual = float(np.median(dt[lo:hi]))
     against_pace = (dt - usual) / 1e9 / rate  # [s]
     even = float(np.median(np.abs(against_pace[lo:hi]))) < abs(size) / 4
