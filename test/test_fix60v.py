@@ -116,7 +116,7 @@ def _uneven_fingers(step_s=0.0, late_s=0.0):
 
 
 def _gripper_bag(path, fingers):
-    """A 4 Hz camera and 100 Hz poses over 30 s (the clock tests' bag) with ``fingers``."""
+    """Write a 4 Hz camera and 100 Hz poses over 30 s (the clock tests' bag) with ``fingers``."""
     from test_recordings_clocks41 import _at, _pose_bag
 
     return _pose_bag(path, _at(range(25, 30001, 250), 0, 10), _at(range(0, 30101, 10)), fingers,
@@ -142,7 +142,7 @@ def test_an_uneven_gripper_clock_step_is_noted_not_refused(tmp_path):
 
 
 def _merged_fingers_nan(seconds=4.0):
-    """A 4 Hz camera and merged /joint_states at 50 Hz whose fingers are NaN on every message."""
+    """Return a 4 Hz camera and merged /joint_states at 50 Hz, fingers NaN on every message."""
     bag_entries = []
     for topic, kind, t, msg in recording(seconds):
         if topic == "/joint_states":

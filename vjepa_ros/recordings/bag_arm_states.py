@@ -237,22 +237,22 @@ def unread_note(topic: str, unread) -> str:
             "pose a Franka takes (joint 4's range ends at -0.07 rad)")
 
 
-def nonfinite_note(topic: str, nonfinite) -> str:
-    """Return the note on the messages ``read_series`` left out for NaN or inf positions."""
+def nonfinite_note(topic: str, nonfinite, fingers_only: bool = False) -> str:
+    """Return the note on the messages ``read_series`` left out for NaN or inf positions.
+
+    ``fingers_only``: ``nonfinite`` lists messages whose fingers alone were left out, their
+    arm read (``JointSeries.nan_fingers`` less ``nonfinite``).
+    """
     which = first_names(nonfinite, 5)
+    if fingers_only:
+        return (f"{topic}: NaN or inf joint positions left out: the finger joints of "
+                f"{len(nonfinite)} message(s) (message(s) {which}), their arm joints read (a "
+                "gripper driver's glitch); the gripper's closedness is read from the finger "
+                "positions around them")
     return (f"{topic}: {len(nonfinite)} message(s) with NaN or inf joint positions left out "
             f"(message(s) {which}): a driver's glitch; the states around them are read across "
             "the gap (a step whose states lie further apart than --max-state-gap is dropped); "
             "to leave that stretch out instead, give --start/--end past it")
-
-
-def nan_fingers_note(topic: str, nan_fingers) -> str:
-    """Return the note on messages whose NaN or inf fingers ``read_series`` left out, arm read."""
-    which = first_names(nan_fingers, 5)
-    return (f"{topic}: NaN or inf joint positions left out: the finger joints of "
-            f"{len(nan_fingers)} message(s) (message(s) {which}), their arm joints read (a "
-            "gripper driver's glitch); the gripper's closedness is read from the finger "
-            "positions around them")
 
 
 def nan_hands_error(path, topics, no_gripper: str) -> BagError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.recordings.bag_arm_states import (
-    nan_fingers_note,
     nan_hands_error,
     nonfinite_note,
     positions_fix,
@@ -189,7 +188,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     if series.nonfinite and ranked[0] != state_topic:  # the state topic's: said with the arm's
         notes.append(nonfinite_note(ranked[0], series.nonfinite))
     arm_read = sorted(set(series.nan_fingers) - set(series.nonfinite))  # NaN fingers, arm read
-    notes += [nan_fingers_note(ranked[0], arm_read)] if arm_read else []
+    notes += [nonfinite_note(ranked[0], arm_read, fingers_only=True)] if arm_read else []
     said = width_note(record, ranked[0], width)  # another opening recorded, or none applied
     notes += [said] if said else []
     # the topic used: stamps must not step back (BagError), unusable noted; held by value
