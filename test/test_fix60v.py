@@ -152,7 +152,7 @@ def _merged_fingers_nan(seconds=4.0):
     return bag_entries
 
 
-def _gripper_topic_nan(seconds=4.0):
+def _gripper_topic_nan(seconds=4.0, fingers=FINGERS):
     """Arm alone on /joint_states, the fingers NaN on /franka_gripper/joint_states at 10 Hz."""
     out = []
     for topic, kind, t, msg in recording(seconds):
@@ -162,12 +162,18 @@ def _gripper_topic_nan(seconds=4.0):
         out.append((topic, kind, t, m.joint_state_message(ARM, list(msg.position)[:7], t)))
         if round((t - DEFAULT_START_NS) / 1e9 * 50) % 5 == 0:
             out.append(("/franka_gripper/joint_states", kind, t + 1000,
-                        m.joint_state_message(FINGERS, [np.nan, np.nan], t)))
+                        m.joint_state_message(fingers, [np.nan, np.nan], t)))
     return sorted(out, key=lambda entry: entry[2])
 
 
-@pytest.mark.parametrize("entries", [_merged_fingers_nan, _gripper_topic_nan],
-                         ids=["merged", "gripper-topic"])
+def _other_prefix_hand_nan():
+    """The same, the hand's joints of another prefix than the arm's (read as its hand)."""
+    return _gripper_topic_nan(fingers=[f"left_{name}" for name in FINGERS])
+
+
+@pytest.mark.parametrize("entries", [_merged_fingers_nan, _gripper_topic_nan,
+                                     _other_prefix_hand_nan],
+                         ids=["merged", "gripper-topic", "other-prefix"])
 def test_fingers_nan_throughout_are_refused_naming_no_gripper(tmp_path, entries):
     """Every finger reading NaN: refused naming the topic and --no-gripper; read with it."""
     bag = write_messages(tmp_path / "bag", entries())

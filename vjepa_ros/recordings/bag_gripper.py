@@ -138,7 +138,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                                                                   joint_topics, collected):
         # a hand of another prefix than the arm's (never past a --joint-prefix naming no arm)
         found.update(other_hand(path, joints.prefix or "", named, joint_topics, collected,
-                                times_of, notes, types or {}))
+                                times_of, notes, types or {}, config.no_gripper_fix()))
     ranked = by_rank(found, state_topic)  # the arm's namespace first (hand_namespaces)
     prefix_fix = finger_prefix_fix(config.joint_prefix if not found else "",
                                    [named] if named else joint_topics, collected,
@@ -243,14 +243,17 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
 
 
 def other_hand(path, arm_prefix: str, named: str, topics, collected, times_of,
-               notes: list[str], types: dict[str, str]) -> dict[str, JointSeries]:
+               notes: list[str], types: dict[str, str],
+               no_gripper: str = "pass --no-gripper to use closedness 0"
+               ) -> dict[str, JointSeries]:
     """Return {topic: its series} of a hand of another prefix than the arm's, read as its hand.
 
     ``named``: the gripper topic the user named ('' none): its one hand is read, whatever its
     prefix; unnamed, the recording's only hand on a gripper topic beside one arm
     (``other_hands.lone_hand``). Each read with a note naming its joints; {} when there is
     none (or several hands on the named topic: the refusal names them). BagError naming the
-    topic for joints that cannot be read.
+    topic for joints that cannot be read; fingers NaN or inf on every message: naming
+    ``no_gripper`` (``BagTopics.no_gripper_fix``) too.
     """
     if named:
         hands = hand_prefixes(named, collected)
@@ -264,6 +267,8 @@ def other_hand(path, arm_prefix: str, named: str, topics, collected, times_of,
         series = read_series(times_of(topic, False), collected[topic][2],
                              JointStateReader(arm_prefix, hand_prefix=prefix))
     except StateError as exc:
+        if isinstance(exc, NonFiniteError) and not isinstance(exc, NonFiniteArmError):
+            raise nan_hands_error(path, [topic], no_gripper) from exc  # fingers NaN throughout
         fix = positions_fix(collected[topic][2], topic, types)
         raise BagError(f"{path}: gripper topic {topic} {exc}{fix}") from exc
     arm = f"the arm's {arm_prefix}joint1..7" if arm_prefix else "the arm's joints"
