@@ -167,7 +167,7 @@ def _gripper_topic_nan(seconds=4.0, fingers=FINGERS):
 
 
 def _other_prefix_hand_nan():
-    """The same, the hand's joints of another prefix than the arm's (read as its hand)."""
+    """Return _gripper_topic_nan's, the fingers of another prefix (read as the hand)."""
     return _gripper_topic_nan(fingers=[f"left_{name}" for name in FINGERS])
 
 
