@@ -15,6 +15,7 @@ rclpy calls on a node the caller spins; the words are :func:`busy_domain_problem
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections import Counter
 
@@ -81,25 +82,34 @@ def wait_for_occupants(node, names: tuple[str, ...], published: tuple[str, ...],
         time.sleep(POLL_S)
 
 
-def busy_domain_problem(found: list[str], domain: int, command: str, started: bool) -> str:
+REACH_STARTS = "a second simulator and planner of its own and talks to them"  # reach's
+PLANNER_STARTS = "a planner of its own and talks to it"  # a benchmark's (fix60x)
+
+
+def busy_domain_problem(found: list[str], domain: int, command: str, started: bool,
+                        starts: str = REACH_STARTS) -> str:
     """One line: the domain runs ``found`` (:func:`occupants`), ``command`` must not drive them.
 
     ``started``: the command's children had started (the other nodes came meanwhile).
+    ``starts``: what ``command`` starts and how it reaches it ("a planner of its own and talks
+    to it"; :data:`REACH_STARTS`), followed by "by name".
     """
     when = "came beside the nodes it started" if started else "already runs"
-    return (f"ROS_DOMAIN_ID={domain} {when}: {', '.join(found)}; {command} starts a second "
-            "simulator and planner of its own and talks to them by name, so it would command "
-            f"that arm: stop them, or give {command} a domain of its own (ROS_DOMAIN_ID=<n> "
-            f"{command} ..., n in 1..100 other than {domain} and unused here)")
+    return (f"ROS_DOMAIN_ID={domain} {when}: {', '.join(found)}; {command} starts {starts} "
+            "by name, so it would command that arm: stop them, or give "
+            f"{command} a domain of its own (ROS_DOMAIN_ID=<n> {command} ..., n in 1..100 "
+            f"other than {domain} and unused here)")
 
 
 def refuse_busy_domain(node, names: tuple[str, ...], published: tuple[str, ...],
-                       subscribed: tuple[str, ...], command: str, started: bool) -> None:
+                       subscribed: tuple[str, ...], command: str, started: bool,
+                       starts: str = REACH_STARTS) -> None:
     """Raise RuntimeError (:func:`busy_domain_problem`) when the domain is not ``command``'s alone.
 
     Before its children start (``started`` False) the graph is watched for
     :data:`DISCOVERY_S` (:func:`wait_for_occupants`); once they run, read once with one node of
-    each of ``names`` counted as theirs. The arguments are :func:`occupants`'.
+    each of ``names`` counted as theirs. The arguments are :func:`occupants`' and
+    :func:`busy_domain_problem`'s.
     """
     from vjepa_ros.nodes.ros_environment import rcl_domain_id
 
@@ -107,4 +117,73 @@ def refuse_busy_domain(node, names: tuple[str, ...], published: tuple[str, ...],
         wait_for_occupants(node, names, published, subscribed)
     if found:
         domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
-        raise RuntimeError(busy_domain_problem(found, domain, command, started))
+        raise RuntimeError(busy_domain_problem(found, domain, command, started, starts))
+
+
+def refuse_busy_domain_first(names: tuple[str, ...], published: tuple[str, ...],
+                             subscribed: tuple[str, ...], command: str,
+                             starts: str = REACH_STARTS) -> None:
+    """:func:`refuse_busy_domain` before the children start, from a node of its own.
+
+    For a script that has no node yet (a benchmark starting its planner): a node on a private
+    rclpy context of this process's ``ROS_DOMAIN_ID`` watches the graph for
+    :data:`DISCOVERY_S` and is gone before this returns. RuntimeError when refused, and for a
+    ``ROS_DOMAIN_ID`` rcl cannot use (``ros_environment.domain_id_problem``'s line).
+    """
+    import rclpy
+    from rclpy.signals import SignalHandlerOptions
+
+    from vjepa_ros.nodes.ros_environment import domain_id_problem
+    from vjepa_ros.terminate import stop_signals_held
+
+    problem = domain_id_problem()
+    if problem:  # else rcl's words and its C source path
+        raise RuntimeError(problem)
+
+    with stop_signals_held():  # made whole; a stop raised after, never inside rclpy
+        context = rclpy.Context()
+        rclpy.init(context=context, signal_handler_options=SignalHandlerOptions.NO)
+    try:
+        with stop_signals_held():
+            node = rclpy.create_node("busy_domain_check", context=context)
+        try:
+            refuse_busy_domain(node, names, published, subscribed, command, False, starts)
+        finally:
+            node.destroy_node()
+    finally:
+        context.try_shutdown()
+
+
+def script_refuses_before(names: tuple[str, ...], published: tuple[str, ...],
+                          subscribed: tuple[str, ...], starts: str = PLANNER_STARTS) -> None:
+    """Exit 1 (SystemExit, one line) when :func:`refuse_busy_domain_first` refuses the domain.
+
+    For a benchmark that starts its own planner (or simulator) and talks to it by name on the
+    ``ROS_DOMAIN_ID`` the user exported (fix60x): beside a running launch it would enable, feed
+    and command that arm. Call it before the script starts any node. ``names``: the full names
+    of the nodes it starts; ``published`` / ``subscribed``: the topics only they may publish /
+    subscribe to (:func:`occupants`). The line is ``NAME: `` (the script's file name) and
+    :func:`busy_domain_problem`'s, naming ``python ARGV0`` as the command to run elsewhere.
+    """
+    _ended(lambda command: refuse_busy_domain_first(names, published, subscribed, command,
+                                                    starts))
+
+
+def script_refuses_after(node, names: tuple[str, ...], published: tuple[str, ...],
+                         subscribed: tuple[str, ...], starts: str = PLANNER_STARTS) -> None:
+    """:func:`script_refuses_before` once its nodes run: the graph read once from ``node``.
+
+    One node of each of ``names`` is the script's; a second of a name, or any other node
+    :func:`occupants` finds, came meanwhile. Call it before the first command.
+    """
+    _ended(lambda command: refuse_busy_domain(node, names, published, subscribed, command, True,
+                                              starts))
+
+
+def _ended(check) -> None:
+    """Run ``check(command)``; its RuntimeError ends the script: ``NAME: line``, status 1."""
+    name = os.path.basename(sys.argv[0])
+    try:
+        check(f"python {sys.argv[0]}")  # how it is run again, on another domain
+    except RuntimeError as exc:
+        raise SystemExit(f"{name}: {exc}") from None
