@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -58,6 +59,7 @@ JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "pan
 TINY = (dict(img_size=64, embed_dim=64, depth=1, num_heads=2),
         dict(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2))
 WINDOW_S = 10.0
+SENSORS_STOP_S = 10.0  # [s] after SIGTERM, then SIGKILL (Processes.stop)
 # what a run starts and the topics only it may use: another arm's there is refused (fix60x,
 # busy_domain): the planner is /vjepa_planner, its services reach any node of that name
 NODES = (f"/{PLANNER_NODE}", "/soak_sensors")
@@ -206,13 +208,15 @@ class Processes:
         return SystemExit(f"{message}; its log is kept: {self.log}")
 
     def stop(self) -> None:
-        """Stop the node (SIGINT, as Ctrl-C; SIGKILL after 30 s) and the sensor process.
+        """Stop the sensor process (SIGTERM: it ends silently) and the node (SIGINT, as Ctrl-C).
 
-        Then remove the folder (but what is kept); safe to call twice.
+        Each gets SIGKILL after :data:`SENSORS_STOP_S` / 30 s. Then remove the folder (but what
+        is kept); safe to call twice. The sensors were SIGKILLed once: their node then stayed on
+        the ROS graph for DDS's lease (20 s), and the next safety scenario's domain check took
+        it for another launch's (fix60x); stopped so, it leaves the graph at once.
         """
         try:
-            self.sensors.kill()
-            self.sensors.wait()
+            stop_child(self.sensors, SENSORS_STOP_S, signal.SIGTERM)
             stop_child(self.node, 30.0)
         finally:
             self.folder.remove()
