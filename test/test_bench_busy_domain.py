@@ -1,8 +1,8 @@
 """fix60x: a benchmark that starts its own planner refuses a ROS domain another arm runs on.
 
 ``bench_node_inputs.py``, ``bench_planner_soak.py``, ``bench_planner_safety.py``,
-``bench_planner_node.py`` and ``bench_ros_loop.py`` start a planner (and simulator) of their own and
-call ``/vjepa_planner/enable`` and ``~/capture_goal``, publish joint states and a camera and
+``bench_planner_node.py`` and ``bench_ros_loop.py`` start a planner (and simulator) of their own
+and call ``/vjepa_planner/enable`` and ``~/capture_goal``, publish joint states and a camera and
 listen to ``target_pose`` by name, on the ``ROS_DOMAIN_ID`` the user exported. Beside a running
 launch they enabled, fed and commanded that arm. Each now refuses such a domain before any node
 of its own starts (``nodes.busy_domain.script_refuses_before``): one line, exit status 1, none of
@@ -11,6 +11,7 @@ the stand-in's services called and no second ``/vjepa_planner`` on the graph.
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -107,7 +108,9 @@ def discovered(probe, want) -> None:
     ["benchmarks/bench_ros_loop.py", "--spin", "launch", "--goals", "1"],
 ], ids=lambda argv: Path(argv[0]).stem)
 def test_a_benchmark_never_enables_a_running_planner(argv, tmp_path):
-    """What the user does: `vjepa-ros launch` runs (its /vjepa_planner) and, in a shell with the
+    """A benchmark beside a running planner exits 1 in one line and calls none of its services.
+
+    What the user does: `vjepa-ros launch` runs (its /vjepa_planner) and, in a shell with the
     same ROS_DOMAIN_ID exported, they run a benchmark. What happened: the benchmark started its
     own planner beside it and called ~/capture_goal and ~/enable by name: the running planner
     captured a goal and was enabled on the user's arm. What should happen: one line naming the
@@ -129,9 +132,12 @@ def test_a_benchmark_never_enables_a_running_planner(argv, tmp_path):
 
 
 def test_an_arm_controller_on_the_command_topic_is_refused(tmp_path):
-    """A lab's arm beside its planner (a controller subscribed to /target_pose that publishes
-    /joint_states): bench_node_inputs.py would publish its fake joint states beside the arm's
-    and stream its own planner's set-points to that controller. Refused, naming each."""
+    """A lab's arm controller on the benchmark's topics is refused too, each topic named.
+
+    Beside its planner, a controller subscribed to /target_pose that publishes /joint_states:
+    bench_node_inputs.py would publish its fake joint states beside the arm's and stream its own
+    planner's set-points to that controller.
+    """
     from geometry_msgs.msg import PoseStamped
     from sensor_msgs.msg import JointState
 
@@ -146,5 +152,9 @@ def test_an_arm_controller_on_the_command_topic_is_refused(tmp_path):
         finally:
             controller.destroy_node()
         assert status == 1 and calls["enable"] == 0, err
-        assert "/arm_controller publishing /joint_states" in err, err
-        assert "/arm_controller subscribed to /target_pose" in err, err
+        # named, or "a node of another process (name not discovered yet)" when the topic's
+        # endpoints were discovered before the node's name (busy_domain's words)
+        assert re.search(r"(/arm_controller|not discovered yet\)) publishing /joint_states",
+                         err), err
+        assert re.search(r"(/arm_controller|not discovered yet\)) subscribed to /target_pose",
+                         err), err
