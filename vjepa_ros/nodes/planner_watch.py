@@ -2,10 +2,11 @@
 
 Once: the newest status of the planner (``NODE: mpc`` on ``/diagnostics``, 2 Hz), one
 ``key: value`` a line under ``LEVEL: message``, and any plan report heard meanwhile. With
-``--follow``: one line whenever the level, message, state, goal or ``enabled`` change, and one
-per plan report, until Ctrl-C; a status missing for :data:`SILENT_S` is said once (and its
-return) (README: the ``/diagnostics`` keys and ``~/plan_report``
-fields).
+``--follow``: one line whenever the level, the message's words, state, goal or ``enabled``
+change, with how long the status before lasted (a message whose numbers alone change, a count of
+seconds, is the same status: said again every ``status_changes.REMIND_S``), and one per plan
+report, until Ctrl-C; a status missing for :data:`SILENT_S` is said once (and its return)
+(README: the ``/diagnostics`` keys and ``~/plan_report`` fields).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 from vjepa_ros.nodes.planner_name import diagnostics_name
+from vjepa_ros.nodes.status_changes import StatusChanges
 
 LEVELS = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}
 SILENT_S = 5.0  # --follow: a status missing this long is said (the node's come at 2 Hz)
@@ -90,7 +92,7 @@ def status(prog: str, client: PlannerClient, follow: bool) -> int:
         print("plan report: none heard (one comes per plan; --follow waits for them)")
     if not follow:
         return 0
-    shown = (_level(newest), newest.message, *(values.get(k) for k in CHANGES))
+    changes = StatusChanges((_level(newest), newest.message, *(values.get(k) for k in CHANGES)))
     statuses.clear()
     reports.clear()
     heard, silent = time.monotonic(), False
@@ -110,10 +112,11 @@ def status(prog: str, client: PlannerClient, follow: bool) -> int:
         reports.clear()
         for item in statuses:
             values = {kv.key: kv.value for kv in item.values}
-            now = (_level(item), item.message, *(values.get(k) for k in CHANGES))
-            if now != shown:
-                shown = now
-                print(f"{now[0]}: {item.message} (state {values.get('state')}, enabled "
-                      f"{values.get('enabled')}, goal {values.get('goal')})", flush=True)
+            line = changes.line(
+                (_level(item), item.message, *(values.get(k) for k in CHANGES)),
+                f"{_level(item)}: {item.message} (state {values.get('state')}, enabled "
+                f"{values.get('enabled')}, goal {values.get('goal')})")
+            if line:
+                print(line, flush=True)
         statuses.clear()
         sys.stdout.flush()
