@@ -109,9 +109,12 @@ def _simulated(*args, **kwargs):
     import numpy as np
 
     from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.state_stream import StateStream
 
     frames, states, _ = synthetic_episode(2)
-    return SimpleNamespace(frames=frames, states=states), np.zeros((len(frames), 9))
+    times = np.arange(len(frames)) / 4.0  # the states at the frames' times (4 Hz)
+    return (SimpleNamespace(frames=frames, states=states, timestamps=times),
+            StateStream(times, states, np.zeros((len(frames), 9))))
 
 
 def _stopped_at_the_second_pose(stop):

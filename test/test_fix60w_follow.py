@@ -6,8 +6,8 @@ lasted; the same status with new numbers is said again only every ``REMIND_S``.
 """
 
 import pytest
-
 from test_docs60w import _Diagnostics
+
 from vjepa_ros.nodes.status_changes import REMIND_S, StatusChanges, lasted, words
 
 

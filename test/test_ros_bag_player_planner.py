@@ -6,6 +6,7 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 pytest.importorskip("pybullet", reason="the bag is recorded in the simulator")
+from rcl_interfaces.msg import Log  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from std_msgs.msg import Float64MultiArray  # noqa: E402
 
@@ -42,8 +43,8 @@ def recorded(tmp_path_factory):
     return bag, goal, checkpoint
 
 
-def _replay(recorded, use_sim_time: bool, until_an_action: bool) -> list:
-    """Play the bag into the planner; return its actions.
+def _replay(recorded, use_sim_time: bool, until_an_action: bool) -> tuple[list, list]:
+    """Play the bag into the planner; return its actions and its log lines (``/rosout``).
 
     After the bag ends the planner gets 1.5 s more, or with ``until_an_action`` until its
     first action (a first plan on a busy 2-core machine can take longer than 1.5 s).
@@ -51,7 +52,7 @@ def _replay(recorded, use_sim_time: bool, until_an_action: bool) -> list:
     bag, goal, checkpoint = recorded
     context = rclpy.Context()
     rclpy.init(context=context)
-    actions = []
+    actions, said = [], []
     try:
         planner = PlannerNode(
             context=context,
@@ -68,6 +69,8 @@ def _replay(recorded, use_sim_time: bool, until_an_action: bool) -> list:
         listener = rclpy.create_node("listener", context=context)
         listener.create_subscription(Float64MultiArray, "/vjepa_planner/action", actions.append,
                                      10)
+        listener.create_subscription(Log, "/rosout", lambda msg: said.append(msg.msg) if
+                                     msg.name == "vjepa_planner" else None, 100)
         player = BagPlayer(context=context, parameter_overrides=[
             Parameter("bag", value=str(bag)), Parameter("start_delay_s", value=1.0)])
         executor = NodeSpinner(context)  # one thread per node, as vjepa-ros launch spins them
@@ -91,15 +94,18 @@ def _replay(recorded, use_sim_time: bool, until_an_action: bool) -> list:
             node.destroy_node()
     finally:
         context.try_shutdown()
-    return actions
+    return actions, said
 
 
 def test_the_planner_plans_on_replayed_frames_with_use_sim_time(recorded):
-    actions = _replay(recorded, use_sim_time=True, until_an_action=True)
+    actions, said = _replay(recorded, use_sim_time=True, until_an_action=True)
     assert actions, "the planner published no action on the replayed frames"
     assert all(len(a.data) == 7 for a in actions)
+    # record writes the arm's states at 120 Hz, as an arm publishes them: never one a frame
+    # period (0.25 s, the state age limit) old (fix60w: "robot state is stale" at 4 Hz states)
+    assert not [line for line in said if "robot state is stale" in line], said
 
 
 def test_without_sim_time_the_recorded_frames_are_stale_and_nothing_is_planned(recorded):
     # The frames carry the recording's stamps (2023): on the wall clock they are too old.
-    assert _replay(recorded, use_sim_time=False, until_an_action=False) == []
+    assert _replay(recorded, use_sim_time=False, until_an_action=False)[0] == []

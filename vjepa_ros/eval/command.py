@@ -79,6 +79,11 @@ def add_commands(sub) -> None:
                         "bag: 128 is the demo model's (default 128)")
     record.add_argument("--height", type=int, default=128,
                         help="camera height [px], 32..1024 (default 128)")
+    record.add_argument("--state-rate", type=float, default=120.0, metavar="HZ",
+                        help="rate of the pose, gripper and /joint_states [Hz], 4..240 (the "
+                        "frames' rate up to the simulator's physics rate; a lab's arm: 100 Hz-"
+                        "1 kHz), each stamped with its sim time; a rate not dividing 240 comes "
+                        "with up to 1/240 s of jitter (default 120)")
     add_bag_format_arguments(record)
     record.set_defaults(func=cmd_record)
 
@@ -412,16 +417,21 @@ def cmd_record(args: argparse.Namespace) -> int:
     writing = False  # the episode is simulated: writing the bag
     try:
         sim_config, collector_config = checked_sim_options(args, args.frames)
+        if not collector_config.rate_hz <= args.state_rate <= sim_config.physics_hz:
+            raise UsageError(f"--state-rate must lie in [{collector_config.rate_hz:g}, "
+                             f"{sim_config.physics_hz:g}] Hz (the frames' rate up to the "
+                             f"simulator's physics rate), got {args.state_rate:g}")
         bag = new_output_dir(args.out)
         started = True
         if note := training_seeds_note(args.seed, 1, meaning=RECORD_SEED_MEANING):
             print(f"note: {note}")
         from vjepa_ros.eval.record import simulate_episode, write_sim_bag  # after the checks
 
-        episode, joints = simulate_episode(args.seed, sim_config, collector_config)
+        episode, states = simulate_episode(args.seed, sim_config, collector_config,
+                                           args.state_rate)
         writing = True
         with bag_writing(bag):
-            path = write_sim_bag(args.out, episode, joints, args.storage, args.image_format)
+            path = write_sim_bag(args.out, episode, states, args.storage, args.image_format)
     except (KeyboardInterrupt, BagError, OSError, ValueError, ImportError) as exc:
         from vjepa_ros.counts import counted
 
@@ -431,5 +441,6 @@ def cmd_record(args: argparse.Namespace) -> int:
                                "simulated", writing)), status=1 if started else None)
     moved = float(np.linalg.norm(np.diff(episode.states[:, :3], axis=0), axis=1).sum())
     print(f"wrote {path} ({args.storage}): {len(episode)} frames {args.width}x{args.height} at "
-          f"4 Hz, end effector moved {moved:.2f} m")
+          f"4 Hz, {len(states.times_s)} states at {args.state_rate:g} Hz, end effector moved "
+          f"{moved:.2f} m")
     return 0

@@ -19,6 +19,7 @@ from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recorded_hand import hand_custom_data
+from vjepa_ros.recordings.state_stream import StateStream
 from vjepa_ros.recordings.time_precision import timestamp_precision_problem
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.kinematics import FrankaKinematics
@@ -63,6 +64,7 @@ def write_bag(
     camera_frame: str = "camera_color_optical_frame",
     base_frame: str = "base",
     start_time_ns: int = DEFAULT_START_NS,
+    state_stream: StateStream | None = None,
 ) -> Path:
     """Write an episode as a rosbag2 bag with the topics a Franka lab records.
 
@@ -74,7 +76,11 @@ def write_bag(
     file becomes ``.mcap.zstd`` / ``.db3.zstd``), ``message``, or ``storage`` (MCAP's own chunk
     compression; MCAP only). ``metadata.yaml``'s ``custom_data`` records the gripper topic and
     the opening its fingers were written at (``recorded_hand``), so readers take that topic
-    (the fingers are on ``joint_states`` too) without a note. The bag is written whole or not
+    (the fingers are on ``joint_states`` too) without a note. ``state_stream``
+    (``recordings.state_stream.StateStream``, its times on ``times_s``'s clock): the pose, the
+    gripper and ``joint_states`` (its ``joint_positions``, with ``joint_names``) are written at
+    the stream's times instead of once per frame, as a lab's arm publishes them (100 Hz-1 kHz);
+    ``joint_positions`` is then not given. The bag is written whole or not
     at all (``atomic_files.creating_folder``): one failed or stopped mid-write leaves nothing
     at ``path``, never a shorter bag.
     """
@@ -93,10 +99,19 @@ def write_bag(
                        f"got {compression!r} for {storage}")
     if path.exists():
         raise BagError(f"{path} exists already; rosbag2 bags are never overwritten")
-    if joint_positions is not None:
-        joint_positions = np.asarray(joint_positions, dtype=np.float64)
-        if joint_names is None or joint_positions.shape != (len(frames), len(joint_names)):
-            raise BagError("joint_positions must be [T, len(joint_names)] with joint_names given")
+    if state_stream is None:  # the states of the frames, at their times
+        stream_ns, stream_states = times_ns, states
+        if joint_positions is not None:
+            joint_positions = np.asarray(joint_positions, dtype=np.float64)
+            if joint_names is None or joint_positions.shape != (len(frames), len(joint_names)):
+                raise BagError("joint_positions must be [T, len(joint_names)] with joint_names "
+                               "given")
+    else:
+        if joint_positions is not None:
+            raise BagError("give joint positions in the state stream or per frame, not both")
+        stream = state_stream.checked(None if joint_names is None else len(joint_names))
+        stream_ns = _stream_times_ns(stream.times_s, times_s, times_ns)
+        stream_states, joint_positions = stream.states, stream.joint_positions
     plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
     store = m.typestore()
     image_topic = config.image if image_format == "raw" else f"{config.image}/compressed"
@@ -120,29 +135,43 @@ def write_bag(
                 if joint_positions is not None:
                     joints = writer.add_connection(config.joint_states, m.JOINT_STATE,
                                                    typestore=store)
-                for t, (frame, state, time_ns) in enumerate(zip(frames, states, times_ns,
-                                                                strict=True)):
-                    if image_format == "raw":
-                        msg = m.image_message(frame, time_ns, camera_frame)
+                # time order, a frame before the states of its time (as one loop wrote them)
+                order = sorted([(int(t), 0, k) for k, t in enumerate(times_ns)]
+                               + [(int(t), 1, k) for k, t in enumerate(stream_ns)])
+                for time_ns, kind, k in order:
+                    if kind == 0:
+                        out = [(image, _frame_message(frames[k], time_ns, camera_frame,
+                                                      image_format), image_type)]
                     else:
-                        msg = m.compressed_image_message(frame, time_ns, camera_frame,
-                                                         image_format)
-                    fingers = [finger_position(state[6], config.gripper_max_width)] * 2
-                    out = [
-                        (image, msg, image_type),
-                        (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),
-                        (gripper, m.joint_state_message(finger_names, fingers, time_ns),
-                         m.JOINT_STATE),
-                    ]
-                    if joints is not None:
-                        out.append((joints, m.joint_state_message(
-                            joint_names, joint_positions[t], time_ns), m.JOINT_STATE))
+                        state = stream_states[k]
+                        fingers = [finger_position(state[6], config.gripper_max_width)] * 2
+                        out = [
+                            (pose, m.pose_message(state, time_ns, base_frame), m.POSE_STAMPED),
+                            (gripper, m.joint_state_message(finger_names, fingers, time_ns),
+                             m.JOINT_STATE),
+                        ]
+                        if joints is not None:
+                            out.append((joints, m.joint_state_message(
+                                joint_names, joint_positions[k], time_ns),
+                                m.JOINT_STATE))
                     for connection, message, msgtype in out:
-                        writer.write(connection, int(time_ns),
-                                     store.serialize_cdr(message, msgtype))
+                        writer.write(connection, time_ns, store.serialize_cdr(message, msgtype))
     except ImageError as exc:
         raise BagError(f"cannot write {path}: {exc}") from exc
     return path
+
+
+def _frame_message(frame: np.ndarray, time_ns: int, camera_frame: str, image_format: str):
+    """Return the camera message of ``frame`` [H, W, 3] uint8 RGB: Image (raw) or compressed."""
+    if image_format == "raw":
+        return m.image_message(frame, time_ns, camera_frame)
+    return m.compressed_image_message(frame, time_ns, camera_frame, image_format)
+
+
+def _stream_times_ns(stream_s: np.ndarray, times_s, times_ns: np.ndarray) -> np.ndarray:
+    """Return the bag times [ns] of a state stream on the clock of the frames at ``times_s``."""
+    first_s = 0.0 if times_s is None else float(np.asarray(times_s, dtype=np.float64)[0])
+    return int(times_ns[0]) + np.round((stream_s - first_s) * 1e9).astype(np.int64)
 
 
 def write_messages(path: str | Path, entries, storage: str = "mcap") -> Path:
