@@ -44,7 +44,10 @@ def _oracle_for(bag, rpy):
     recording = read_recording(bag)
     oracle = OracleWorldModel(model_frame_rpy_deg=rpy)
     frames = recording.load_frames(np.arange(len(recording.image_times)))
-    for frame, state in zip(frames, recording.states, strict=True):
+    # record writes a state at each frame's time among its 120 Hz ones: the frame's own
+    at = np.searchsorted(recording.state_times, recording.image_times)
+    assert (recording.state_times[at] == recording.image_times).all()
+    for frame, state in zip(frames, recording.states[at], strict=True):
         oracle.remember(frame, state)
     return oracle
 
