@@ -30,7 +30,7 @@ WAIT_S = 60.0
 
 
 def _pair(planner: dict, sim: dict | None = None) -> list[NodeLaunch]:
-    """The planner and simulator ``vjepa-ros launch --node sim`` starts, with ``-p`` items."""
+    """Return the planner and simulator ``vjepa-ros launch --node sim`` starts (``-p`` items)."""
     return [NodeLaunch("planner", parameters=dict(planner)), NodeLaunch("sim",
                                                                          parameters=sim or {})]
 
