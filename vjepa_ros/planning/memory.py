@@ -33,13 +33,23 @@ def available_bytes(device) -> int | None:
     """Memory [bytes] free for new tensors on ``device`` (a torch.device or its name).
 
     CUDA: ``torch.cuda.mem_get_info`` plus what torch's caching allocator holds unused; else the
-    host's ``MemAvailable`` (/proc/meminfo). None when unknown (no /proc/meminfo).
+    host's ``MemAvailable`` (/proc/meminfo), or what the process's memory cgroups leave it where
+    that is less (a container's limit: ``cgroup_memory.cgroup_free_bytes``). None when neither
+    is known (no /proc/meminfo, no cgroup limit).
     """
     if getattr(device, "type", str(device).partition(":")[0]) == "cuda":
         import torch
 
         free, _ = torch.cuda.mem_get_info(device)
         return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+    from vjepa_ros.planning.cgroup_memory import cgroup_free_bytes
+
+    known = [free for free in (host_available_bytes(), cgroup_free_bytes()) if free is not None]
+    return min(known, default=None)
+
+
+def host_available_bytes() -> int | None:
+    """Return the host's ``MemAvailable`` [bytes] (/proc/meminfo), None when unknown."""
     try:
         lines = Path("/proc/meminfo").read_text().splitlines()
     except OSError:

@@ -20,6 +20,7 @@ FRAME_COPIES = 2  # the rendered frames' list and the episode's stacked array, a
 # [7] float64 with their list entries and array headers, a time, the joints [9] (record), the
 # episode's float32 state and action rows
 STATE_BYTES = 1024
+EPISODE_SHARE = 2  # an episode may take 1/2 of the free memory: pybullet, torch, others the rest
 
 
 def episode_bytes(frames: int, height: int, width: int) -> int:
@@ -31,17 +32,19 @@ def frames_memory_problem(frames: int, height: int, width: int,
                           available: int | None = None) -> str:
     """Why an episode of ``frames`` frames at ``width`` x ``height`` px cannot be held ("" fits).
 
-    ``available``: free memory [bytes]; None reads the host's (``planning.memory.available_bytes``:
-    ``MemAvailable``); unknown: "" (nothing to compare with). The text names ``--frames`` and the
-    most frames that fit in half the free memory (room for pybullet, torch and other programs).
+    ``available``: free memory [bytes]; None reads it (``planning.memory.available_bytes``:
+    ``MemAvailable``, or a container's cgroup limit where lower); unknown: "" (nothing to compare
+    with). An episode fits in half the free memory (:data:`EPISODE_SHARE`: the rest is room for
+    pybullet, torch and other programs); beyond it the text names ``--frames`` and the most
+    frames that fit, which the check then accepts.
     """
     free = available_bytes("cpu") if available is None else available
     need = episode_bytes(frames, height, width)
-    if free is None or need <= free:
+    if free is None or need <= free // EPISODE_SHARE:
         return ""
-    fits = free // 2 // episode_bytes(1, height, width)
+    fits = free // EPISODE_SHARE // episode_bytes(1, height, width)
     fix = (f"give at most {round_down(fits)} (half the free memory), or split it into shorter "
            "episodes" if fits >= 2 else "give a smaller --width/--height, or free memory")
     return (f"--frames {frames} at {width}x{height} needs about {memory_size(need)} to hold the "
-            f"episode (its frames are kept in memory until it ends), more than the "
+            f"episode (its frames are kept in memory until it ends), more than half the "
             f"{memory_size(free)} free: {fix}")
