@@ -1,7 +1,7 @@
 """review60c: a review of base60r2..base60r3 (fix60r, fix60d, fix60u, fix60e, fix60v, fix60x).
 
 Defects found in what those merges brought, each failing at base60r3 for the reason its
-docstring gives (strict xfails until fixed):
+docstring gives (strict xfails until fix60z fixed them):
 
 1. fix60e's launch check (``nodes/launch_sim_robot.py``) refuses a planner whose ``tcp_rpy`` is
    the Franka Hand's -pi/4 written to four decimals (-0.7854, 0.001 deg from the simulator's):
@@ -35,8 +35,6 @@ def _pair(planner: dict, sim: dict | None = None) -> list[NodeLaunch]:
                                                                          parameters=sim or {})]
 
 
-@pytest.mark.xfail(strict=True, reason="review60c #1: a tcp_rpy rounded to 4 decimals refused "
-                                       "as another end-effector frame, '0.0 deg apart'")
 def test_a_tcp_rpy_rounded_as_files_write_it_is_the_simulators_tcp():
     """A lab's planner file gives the Franka Hand's TCP rotation to four decimals.
 
@@ -50,8 +48,6 @@ def test_a_tcp_rpy_rounded_as_files_write_it_is_the_simulators_tcp():
     check_sim_robot(_pair({"robot.tcp_rpy": [0.0, 0.0, -0.7854]}))
 
 
-@pytest.mark.xfail(strict=True, reason="review60c #2: the TCP refusal names tcp_xyz's source "
-                                       "for a tcp_rpy given with -p")
 def test_the_tcp_refusal_names_where_the_rotation_came_from():
     """The user gives only the rotation: ``-p planner.robot.tcp_rpy:=[0.0, 0.0, 0.0]``.
 
@@ -69,8 +65,6 @@ def test_the_tcp_refusal_names_where_the_rotation_came_from():
     assert "-p planner.robot.tcp_rpy" in head, line
 
 
-@pytest.mark.xfail(strict=True, reason="review60c #3: a viewer or recorder subscribed to "
-                                       "/target_pose makes reach refuse the domain")
 @pytest.mark.parametrize("name", ["rviz2", "rosbag2_recorder"])
 def test_a_viewer_or_recorder_of_the_target_is_no_arm(name):
     """The user watches the run in rviz2 (a Pose display on /target_pose) or records it.

@@ -25,9 +25,11 @@ from vjepa_ros.nodes.graph_publishers import (
     package_planners,
     package_simulators,
 )
+from vjepa_ros.nodes.graph_viewers import only_watches
 
 DISCOVERY_S = 3.0  # [s] the graph watched for nodes already running before the children start
 POLL_S = 0.05  # [s] between graph readings meanwhile
+NOT_DISCOVERED = full_name(UNKNOWN, "")  # how a node whose name came not yet is listed
 
 
 def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
@@ -37,10 +39,13 @@ def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     ``names``: the full node names the command's children take ("/sim_node", "/vjepa_planner");
     ``published``: topics only its children may publish ("/clock", "/current_pose", the camera);
     ``subscribed``: topics only its children may subscribe to ("/target_pose": an arm's
-    controller). ``own``: the children run (one node of each of ``names`` is theirs; a twin of
-    one, another process's node of that name, is not), else none may be there. Returns sorted
-    one-phrase descriptions ("/sim_node (a simulator)", "/x publishing /clock"); [] when the
-    domain is the command's alone. ``node`` (the command's own client node) is never counted.
+    controller; a viewer or recorder of them, ``graph_viewers.only_watches``: rviz2, ``ros2 bag
+    record``, rqt, ``ros2 topic echo`` that publish no arm state and offer no controller
+    service, moves no arm and is passed over). ``own``: the children run (one node of each of
+    ``names`` is theirs; a twin of one, another process's node of that name, is not), else none
+    may be there. Returns sorted one-phrase descriptions ("/sim_node (a simulator)", "/x
+    publishing /clock"); [] when the domain is the command's alone. ``node`` (the command's own
+    client node) is never counted.
     """
     me = node.get_fully_qualified_name()
     listed = Counter(full_name(name, namespace) if name != UNKNOWN else ""
@@ -57,12 +62,14 @@ def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     found |= sims | planners  # this package's, of any name (-r __node:=...): by their services
     kinds = {**dict.fromkeys(sims, "a simulator"), **dict.fromkeys(planners, "a planner")}
     words = {f"{name} ({kinds[name]})" if name in kinds else name for name in found}
-    for topics, infos_of, verb in ((published, node.get_publishers_info_by_topic, "publishing"),
-                                   (subscribed, node.get_subscriptions_info_by_topic,
-                                    "subscribed to")):
+    for topics, infos_of, verb, listening in (
+            (published, node.get_publishers_info_by_topic, "publishing", False),
+            (subscribed, node.get_subscriptions_info_by_topic, "subscribed to", True)):
         for topic in topics:
             outside = {full_name(info.node_name, info.node_namespace)
                        for info in infos_of(topic)} - mine - found - {me}
+            if listening:  # a viewer or recorder of the commands moves no arm
+                outside = {name for name in outside if not only_watches(node, name)}
             words |= {f"{name} {verb} {topic}" for name in outside}
     return sorted(words)
 
@@ -72,12 +79,15 @@ def wait_for_occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     """:func:`occupants` (none of the children run yet), once discovery had ``window_s`` [s].
 
     Discovery lists nodes already running a moment after ``node`` starts: the graph is read
-    every :data:`POLL_S` until one is found or the window ends (then []).
+    every :data:`POLL_S` until one is found or the window ends (then []). A node whose name is
+    not discovered yet (its topics came first) is read again until its name comes or the window
+    ends: by its name it may be a viewer (``graph_viewers.only_watches``), which is no occupant.
     """
     end = time.monotonic() + window_s
     while True:
         found = occupants(node, names, published, subscribed)
-        if found or time.monotonic() >= end:
+        named = found and not any(NOT_DISCOVERED in word for word in found)
+        if named or time.monotonic() >= end:
             return found
         time.sleep(POLL_S)
 
@@ -96,7 +106,8 @@ def busy_domain_problem(found: list[str], domain: int, command: str, started: bo
     """
     when = "came beside the nodes it started" if started else "already runs"
     return (f"ROS_DOMAIN_ID={domain} {when}: {', '.join(found)}; {command} starts {starts} "
-            "by name, so it would command that arm: stop them, or give "
+            "by name, so it would command that arm: stop them (a viewer or recorder, rviz2, "
+            "rqt, ros2 bag record, ros2 topic echo, may stay), or give "
             f"{command} a domain of its own (ROS_DOMAIN_ID=<n> {command} ..., n in 1..100 "
             f"other than {domain} and unused here)")
 

@@ -21,7 +21,13 @@ import math
 
 from vjepa_ros.config import UsageError
 
-TOLERANCE = 1e-6  # [m], [rad]: closer than this is the same value (a file's rounding)
+# What a person writes rounded is the same value; beyond it, another frame. Both are ten times
+# and more below what the simulator takes for arrived (``Sim.move_to``: 1 mm, 5 mrad = 0.29 deg)
+# and hundreds of times below a planner step (``maxnorm`` 0.05 m), so no command lands elsewhere
+# for them: -0.7854 for franka_description's -pi/4 (0.001 deg off) is the hand's TCP rotation.
+POSITION_TOLERANCE = 1e-4  # [m] 0.1 mm: a length rounded to 4 decimals of a metre
+ANGLE_TOLERANCE_DEG = 0.01  # [deg] between two rotations: rpy rounded to 4 decimals of a radian
+TOLERANCE = POSITION_TOLERANCE  # [m] flange_offset, gripper_max_width: same lengths, same rounding
 
 
 def _numbers(value, count: int) -> list[float] | None:
@@ -46,6 +52,18 @@ def _shown(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _amount(value: float) -> str:
+    """Return a refused distance or angle with digits enough to be non-zero: ``5.0``, ``0.012``."""
+    return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
+
+
+def _degrees_apart(first, second) -> float:
+    """Return the angle [deg] of the rotation between two 3x3 rotation matrices (scipy)."""
+    from scipy.spatial.transform import Rotation
+
+    return float(Rotation.from_matrix(first.T @ second).magnitude() * 180 / math.pi)
+
+
 def _tcp_problem(planner, sim) -> str:
     """Return the refusal of the planner's TCP apart from the simulator's ("" when one)."""
     from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ, transform
@@ -59,28 +77,30 @@ def _tcp_problem(planner, sim) -> str:
         return ""  # a malformed value: its node refuses it, naming its type or range
     planned = transform(xyz, rpy)
     simulated = transform([0.0, 0.0, offset], HAND_TCP_RPY)
-    apart = float(math.dist(planned[:3, 3], simulated[:3, 3]))
-    turned = float(abs(planned[:3, :3] - simulated[:3, :3]).max())
-    if apart <= TOLERANCE and turned <= TOLERANCE:
+    apart = float(math.dist(planned[:3, 3], simulated[:3, 3]))  # tcp_xyz's alone
+    angle = _degrees_apart(planned[:3, :3], simulated[:3, :3])  # tcp_rpy's alone
+    moved, turned = apart > POSITION_TOLERANCE, angle > ANGLE_TOLERANCE_DEG
+    if not moved and not turned:
         return ""
-    cosine = (float((planned[:3, :3] * simulated[:3, :3]).sum()) - 1) / 2  # trace(A^T B)
-    angle = math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
-    gap = " and ".join(part for part, big in ((f"{apart * 100:.1f} cm", apart > TOLERANCE),
-                                              (f"{angle:.1f} deg", turned > TOLERANCE)) if big)
+    gap = " and ".join(part for part, big in ((f"{_amount(apart * 100)} cm", moved),
+                                              (f"{_amount(angle)} deg", turned)) if big)
     sources, sim_sources = planner.sources(), sim.sources()
-    on_axis = abs(xyz[0]) <= TOLERANCE and abs(xyz[1]) <= TOLERANCE and 0 <= xyz[2] <= 0.3
-    hand_rpy = abs(transform([0, 0, 0], rpy)[:3, :3] - simulated[:3, :3]).max() <= TOLERANCE
+    on_axis = max(abs(xyz[0]), abs(xyz[1])) <= POSITION_TOLERANCE and 0 <= xyz[2] <= 0.3
     rpy_text = f"[{', '.join(map(repr, HAND_TCP_RPY))}]"  # every digit: -p takes it as is
-    if on_axis and hand_rpy:  # the simulator can take the planner's TCP
+    if on_axis and not turned:  # the simulator can take the planner's TCP
         fix = (f"-p sim.controller.tcp_offset:={xyz[2]:g} for the planner's, or -p "
                f"planner.robot.tcp_xyz:=[0.0, 0.0, {offset:g}] for the simulator's")
     else:
         fix = (f"the simulator's TCP lies on the hand's z axis only (tcp_rpy {rpy_text}, "
                "tcp_offset 0..0.3 m): give the planner -p planner.robot.tcp_xyz:=[0.0, 0.0, "
                f"{offset:g}] -p planner.robot.tcp_rpy:={rpy_text}")
-    return (f"planner.robot.tcp_xyz {_shown(xyz_value)} / tcp_rpy {_shown(rpy_value)} ("
-            f"{sources.get('robot.tcp_xyz', 'the default')}) and sim.controller.tcp_offset "
-            f"{offset:g} ({sim_sources.get('controller.tcp_offset', 'the default')}) are "
+    planned_text = " / ".join(  # the source of each value that differs (its own -p, a file)
+        f"{label} {_shown(value)}" + (f" ({sources.get(f'robot.{label}', 'the default')})"
+                                      if differs else "")
+        for label, value, differs in (("tcp_xyz", xyz_value, moved),
+                                      ("tcp_rpy", rpy_value, turned)))
+    return (f"planner.robot.{planned_text} and sim.controller.tcp_offset {offset:g} "
+            f"({sim_sources.get('controller.tcp_offset', 'the default')}) are "
             f"different end-effector frames ({gap} apart): the simulator moves "
             "its TCP to each target_pose the planner computes at its own, so every command "
             f"lands elsewhere than planned; make them agree: {fix}")
@@ -126,9 +146,11 @@ def check_sim_robot(nodes: list) -> None:
 
     No ``sim`` or no ``planner`` among them: nothing to compare. Compares the start-up values
     (``NodeLaunch.start_value``: ``-p``, the parameter files, the defaults): the TCP
-    (``planner.robot.tcp_xyz`` / ``tcp_rpy`` against ``sim.controller.tcp_offset``, within
-    :data:`TOLERANCE` m and of a rotation matrix's entries), ``planner.robot.flange_offset`` and
-    ``gripper_max_width`` against the simulated arm's 0.107 m and 0.08 m, and the base frames
+    (``planner.robot.tcp_xyz`` / ``tcp_rpy`` against ``sim.controller.tcp_offset``: the same
+    frame within :data:`POSITION_TOLERANCE` 0.1 mm and :data:`ANGLE_TOLERANCE_DEG` 0.01 deg, what
+    a file's rounding to 4 decimals leaves and no command notices), ``planner.robot.flange_offset``
+    and ``gripper_max_width`` against the simulated arm's 0.107 m and 0.08 m (within
+    :data:`TOLERANCE` 0.1 mm), and the base frames
     (``planner.robot.base_frame``, empty: ``<joint_prefix>link0``, else ``panda_link0``, the
     simulator's joints' arm; against ``sim.base_frame``, franka_description's ``base`` taken as
     link0 as the nodes take it). Raises UsageError (exit status 2) with the first refusal, one
