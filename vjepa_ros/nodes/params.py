@@ -5,10 +5,7 @@ from __future__ import annotations
 import array
 import ast
 import dataclasses
-import functools
-import math
 import re
-import typing
 from collections.abc import Callable, Collection
 
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
@@ -16,9 +13,9 @@ from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from vjepa_ros.config import ValueTypeError, field_at, field_hint, flatten, from_dict, item_type
+from vjepa_ros.config import field_hint, flatten, from_dict, item_type
 from vjepa_ros.name_lists import closest_name  # noqa: F401 - as before, from here too
-from vjepa_ros.nodes.rclpy_own import VALUE_KINDS
+from vjepa_ros.nodes.param_type_errors import _RCLPY_PARAMETERS, _takes, type_error
 from vjepa_ros.nodes.start_only import start_only_message
 from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError
     UnknownParameterError,
@@ -26,7 +23,6 @@ from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterErr
     refuse_undeclared_sets,
     start_up_overrides,
 )
-from vjepa_ros.rcl_readings import string_reason
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,
@@ -35,11 +31,6 @@ _ARRAY_TYPES = {
     bool: Parameter.Type.BOOL_ARRAY,
 }
 _EMPTY_ARRAY_TYPES = {*_ARRAY_TYPES.values(), Parameter.Type.BYTE_ARRAY}
-
-
-def _field(cfg, dotted: str) -> tuple[dataclasses.Field, object]:
-    """Return the (possibly nested) dataclass field ``dotted`` of ``cfg`` and its value."""
-    return field_at(type(cfg), dotted), functools.reduce(getattr, dotted.split("."), cfg)
 
 
 def _untyped_empty(parameter: Parameter) -> bool:
@@ -126,8 +117,6 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = (),
     return from_dict(type(defaults), values)
 
 
-# rclpy's own parameter the nodes take at run time (the node clock), as the type errors say it
-_RCLPY_PARAMETERS = {"use_sim_time": bool}
 # rclpy's InvalidParameterTypeException text (rclpy.exceptions), for its own parameters
 _RCLPY_TYPE_ERROR = re.compile(r"Trying to set parameter '(?P<name>[^']*)' to '(?P<value>.*)' "
                                r"of type '(?P<type>\w+)', expecting type '\w+'", re.DOTALL)
@@ -285,99 +274,6 @@ def on_set_parameters(node: Node, callback) -> None:
     if check is not None:
         node.remove_on_set_parameters_callback(check)
         node.add_on_set_parameters_callback(check)
-
-
-# What a parameter of each type takes (and a list of them holds), as the type errors say it;
-# numbers name an example of the parameter's own (:func:`_number_kind`).
-_KINDS = {bool: "true or false",
-          str: "a string (quote one that reads as a number or true/false: '\"3\"')"}
-_LISTED = {bool: "true/false values", int: "whole numbers", float: "numbers", str: "strings"}
-_WHOLE_EXAMPLES = (-3, 3, 1, 0)  # a float parameter's whole-number example: the first in range
-
-
-def type_error(name: str, value, defaults) -> ValueTypeError:
-    """Return the one-line error for a ``value`` of another type than ``defaults``' ``name``.
-
-    ``parameter 'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)``;
-    ``parameter 'rpy' takes a list of numbers ([a, b]), got ['x'] (a list)`` (:func:`_takes`).
-    A :class:`config.ValueTypeError` naming ``name``: typed as ``-p`` it is a usage error.
-    """
-    return ValueTypeError(f"parameter '{name}' {_takes(name, value, defaults)}", name)
-
-
-def _takes(name: str, value, defaults) -> str:
-    """Return what ``defaults``' ``name`` takes and what ``value`` is: "takes ..., got ...".
-
-    A number's example is its default, and a whole number read as a float one in its range
-    (:func:`_number_kind`).
-    """
-    if name in _RCLPY_PARAMETERS:  # rclpy's own: no field of ours
-        field, default, hint = dataclasses.field(), None, _RCLPY_PARAMETERS[name]
-    else:
-        (field, default), hint = _field(defaults, name), field_hint(type(defaults), name)
-    if typing.get_origin(hint) is list:
-        kind = f"a list of {_LISTED.get(item_type(hint), 'values of one type')} ([a, b])"
-    elif hint in (int, float):
-        kind = _number_kind(hint, default, field.metadata)
-    else:
-        kind = _KINDS.get(hint, "a value of its declared type")
-    if isinstance(value, (array.array, tuple)):  # a run-time array value
-        value = list(value)
-    joined = field.metadata.get("joined")  # a string holding a list (bag_player's topics)
-    if hint is str and joined and isinstance(value, list):  # ros2 bag play --topics A B
-        return (f"takes one string, its items joined by '{joined}', got {_shown(value)} (a "
-                f"list): give them as the one string {joined.join(map(str, value))!r}")
-    got = VALUE_KINDS.get(type(value), f"a {type(value).__name__}")
-    unquote = ("; give it unquoted (true, not 'true')" if hint is bool and isinstance(value, str)
-               and value.strip().lower() in ("true", "false") else "")  # user49u
-    return (f"takes {kind}, got {_shown(value)} ({got})"
-            f"{_string_reason(value, hint, field)}{unquote}")
-
-
-def _string_reason(value, hint, field) -> str:
-    """Return ``; why rcl read a number (in a list: the first) as a string`` ('' none).
-
-    ``rcl_readings.string_reason`` with what to write in the parameter's own range (a whole
-    number for an int): ``1e-320`` for ``planner.samples``: ``write 1 or a larger whole
-    number``.
-    """
-    item = item_type(hint)
-    if item not in (int, float):
-        return ""
-    ranges = {key: field.metadata[key] for key in ("range", "low_open", "high_open")
-              if key in field.metadata}
-    for text in value if isinstance(value, list) else [value]:
-        why = string_reason(text, item is int, **ranges)  # 1e-320: a string to rcl
-        if why:
-            return f"; {why}"
-    return ""
-
-
-def _shown(value, limit: int = 80) -> str:
-    """Return ``repr(value)``, cut in the middle to about ``limit`` characters where longer.
-
-    A 5000-digit number rcl read as a string: ``'1111...1111' (5002 characters)``, one line.
-    """
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit // 2]}...{text[-limit // 4:]} ({len(text)} characters)"
-
-
-def _number_kind(hint, default, metadata) -> str:
-    """Return what a number parameter takes, with examples it accepts (its default, its range).
-
-    ``a whole number (e.g. 100)``; ``a number (e.g. 0.25; a whole number such as 1 is read as
-    1.0)`` for a float in (0, 1]; no whole-number example where none lies in the range.
-    """
-    if hint is int:
-        return f"a whole number (e.g. {default})"
-    low, high = metadata.get("range", (-math.inf, math.inf))
-    low_open, high_open = metadata.get("low_open", False), metadata.get("high_open", False)
-    whole = next((n for n in _WHOLE_EXAMPLES if (low < n if low_open else low <= n)
-                  and (n < high if high_open else n <= high)), None)
-    also = "" if whole is None else f"; a whole number such as {whole} is read as {float(whole)}"
-    return f"a number (e.g. {float(default)!r}{also})"
 
 
 # How ``ros2 param describe`` (and rqt_reconfigure) tells a start-only parameter: its
