@@ -27,20 +27,19 @@ The one reader of ``sensor_msgs/JointState`` contents for the planner node, ``vj
 A message with none of this arm's joints and no finger joint is *foreign* (a head, a mobile base,
 another robot): :attr:`JointReading.foreign`; callers ignore it.
 
-Gripper mapping (Franka Hand, as ``franka_gripper`` reports it): each finger joint is the
-distance [m] of one finger from the centre, 0..0.04 m; closedness = 1 − (finger1 + finger2) /
-max_width clipped to [0, 1] (0 open, 1 closed), max_width 0.08 m.
+The gripper mapping (finger joints <-> closedness) is in ``robot/franka_hand.py``; what one
+message says (:class:`JointReading`) and the errors of an unusable one in
+``robot/joint_reading.py``; a recorded stream's split into arm and finger samples
+(:func:`read_series`) in ``robot/joint_series.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 
 import numpy as np
 
-from vjepa_ros.message_words import message_words
 from vjepa_ros.robot.arm_models import (
     ARM_JOINT_NAME,
     MODEL_PREFIXES,
@@ -48,21 +47,28 @@ from vjepa_ros.robot.arm_models import (
     UNPREFIXED_OTHERS,
     unknown_limits_problem,
 )
+from vjepa_ros.robot.franka_hand import (  # noqa: F401 (FRANKA_HAND_*, ...: re-exported)
+    CONTINUOUS_FORCE_WHY,
+    FRANKA_HAND_MAX_FORCE,
+    FRANKA_HAND_MAX_WIDTH,
+    FRANKA_HAND_PEAK_FORCE,
+    PEAK_FORCE_WHY,
+    closedness_from_fingers,
+    finger_position,
+)
+from vjepa_ros.robot.joint_reading import (  # noqa: F401 (the errors: re-exported)
+    ARM_JOINTS,
+    ArmRangeError,
+    ArmStateError,
+    JointReading,
+    NonFiniteArmError,
+    NonFiniteError,
+    RangeError,
+)
+from vjepa_ros.robot.joint_series import JointSeries, read_series  # noqa: F401 (re-exported)
 from vjepa_ros.robot.kinematics import StateError
-from vjepa_ros.robot.state_ranges import arm_joint_problem, arm_unread, finger_problem
+from vjepa_ros.robot.state_ranges import arm_joint_problem, finger_problem
 
-ARM_JOINTS = 7
-FRANKA_HAND_MAX_WIDTH = 0.08  # m: the Franka Hand's full opening
-# The Franka Hand's grasp force (datasheet): 70 N continuously, 140 N as a short peak
-FRANKA_HAND_MAX_FORCE = 70.0  # N: continuous; the simulator's cap (sim.gripper)
-FRANKA_HAND_PEAK_FORCE = 140.0  # N: a short peak; control.gripper_max_effort's cap
-# Why a force above the continuous one is refused (the range refusal's reason, config.check_range)
-CONTINUOUS_FORCE_WHY = (f"{FRANKA_HAND_MAX_FORCE:g} N is the Franka Hand's continuous grasp "
-                        f"force (datasheet); its {FRANKA_HAND_PEAK_FORCE:g} N short peak is not "
-                        "modelled")
-# Why a force above the peak is refused (control.gripper_max_effort's range refusal)
-PEAK_FORCE_WHY = (f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
-                  "(datasheet)")
 _FINGER_NAME = re.compile(r"^(?P<prefix>.*)finger_joint(?P<index>[12])$")
 # what to set when joint states arrive without the arm's joints (gripper-only, another prefix)
 JOINT_PREFIX_SETTING = ("if the arm's joints are named <prefix>joint1..7, set robot.joint_prefix "
@@ -96,56 +102,6 @@ def hand_of_arm(hand_prefix: str, arm_prefix: str) -> bool:
     planner node (:class:`JointStateReader`, ``finger_choice``) and the recordings' reader.
     """
     return hand_prefix == arm_prefix or (arm_prefix == "" and hand_prefix in PLAIN_PREFIXES)
-
-
-def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -> np.ndarray:
-    """Gripper closedness in [0, 1] (float64 [...]) of finger joint positions [..., 2] in m."""
-    width = np.asarray(fingers, dtype=np.float64).sum(axis=-1)
-    return np.clip(1.0 - width / max_width, 0.0, 1.0)
-
-
-def finger_position(closedness: float, max_width: float = FRANKA_HAND_MAX_WIDTH) -> float:
-    """Per-finger joint position [m] of a closedness in [0, 1] (inverse of the mapping)."""
-    return (1.0 - float(np.clip(closedness, 0.0, 1.0))) * max_width / 2
-
-
-class RangeError(StateError):
-    """Joint positions outside the Franka's range: wrong units (degrees, millimetres)."""
-
-
-class ArmStateError(StateError):
-    """A message whose *arm* joints are unusable (missing, NaN, two arms).
-
-    Its fingers may be fine: the planner node does not mark the hand unknown for it.
-    """
-
-
-class NonFiniteError(StateError):
-    """A message whose arm or finger joint positions hold NaN or inf (a driver's glitch)."""
-
-
-class NonFiniteArmError(NonFiniteError, ArmStateError):
-    """A message whose arm joint positions hold NaN or inf."""
-
-
-class ArmRangeError(RangeError, ArmStateError):
-    """Arm joint positions outside the Franka's range (degrees for radians)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class JointReading:
-    """What one JointState message says about the arm and its hand."""
-
-    arm: np.ndarray | None = None  # [7] float64 rad, joint1..joint7; None: no arm joints
-    fingers: np.ndarray | None = None  # [2] float64 m; None: no finger joints
-    arm_names: tuple[str, ...] = ()  # the message's names of joint1..7 (empty without arm)
-    finger_prefix: str | None = None  # the fingers' name prefix ("left_fr3_"); None: no fingers
-    nan_fingers: bool = False  # its finger joints were NaN or inf: left out (``fingers`` None)
-
-    @property
-    def foreign(self) -> bool:
-        """True when the message holds none of this arm's joints and no finger joint."""
-        return self.arm is None and self.fingers is None and not self.nan_fingers
 
 
 class JointNames(tuple):
@@ -368,83 +324,3 @@ def _conflicting_repeat(names, positions, arms, fingers) -> str:
                     f"({', '.join(f'{v:g}' for v in values)}): its publisher must list each "
                     "joint once")
     return ""
-
-
-@dataclasses.dataclass
-class JointSeries:
-    """A recorded JointState stream split into arm and finger samples (any layout)."""
-
-    arm_times: np.ndarray  # [M] int64 ns of the messages with arm joints
-    arm: np.ndarray  # [M, 7] float64 rad
-    arm_names: tuple[str, ...]  # the recording's names of joint1..7 (empty: no arm)
-    finger_times: np.ndarray  # [K] int64 ns of the messages with finger joints
-    fingers: np.ndarray  # [K, 2] float64 m
-    foreign: int  # messages about neither this arm nor its hand
-    # [M], [K] int64: each sample's message (its index among the rows read)
-    arm_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
-    finger_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
-    unread: tuple[int, ...] = ()  # messages left out: every arm joint 0 (no reading of the arm)
-    nonfinite: tuple[int, ...] = ()  # messages left out: NaN or inf arm or finger positions
-    # messages whose finger positions were NaN or inf: no finger sample (their arm's, if finite,
-    # read); in ``nonfinite`` too when that left nothing of the message
-    nan_fingers: tuple[int, ...] = ()
-
-
-def read_series(times, rows, reader: JointStateReader) -> JointSeries:
-    """Split ``rows`` of (names, positions) at ``times`` [N] ns into arm and finger samples.
-
-    A message whose arm joints are all exactly 0 is no reading of the arm (a driver before its
-    first reading: ``state_ranges.arm_unread``): it gives no arm sample and no finger sample
-    (its fingers' 0 is no closed hand), whatever the stream's rate; ``unread`` lists such
-    messages when the stream has real readings too (when every arm message is zero, they are
-    kept: the caller refuses or reads them as it would). A message whose arm or finger
-    positions hold NaN or inf (:class:`NonFiniteError`: a driver's glitch) gives no sample of
-    them: NaN fingers alone leave its arm read (``nan_fingers`` lists such messages), NaN arm
-    joints leave the whole message out; messages that give nothing are listed in ``nonfinite``
-    for the caller's note (none of them counted ``foreign``); when no message gives a sample,
-    the first one's error is raised. Raises :class:`StateError` prefixed with the index of the
-    first unusable message.
-    """
-    readings, nonfinite, first_nonfinite = [], [], None
-    for index, (names, positions) in enumerate(rows):
-        try:
-            readings.append(reader.read(names, positions, nan_fingers_left_out=True))
-            if readings[-1].nan_fingers and readings[-1].arm is None:  # a finger message
-                nonfinite.append(index)
-                first_nonfinite = first_nonfinite or NonFiniteError(
-                    f"{message_words(index)}: finger joint positions contain NaN or inf")
-        except NonFiniteError as exc:  # one glitch: left out (said by the caller), not the bag
-            readings.append(JointReading())
-            nonfinite.append(index)
-            first_nonfinite = first_nonfinite or type(exc)(f"{message_words(index)}: {exc}")
-        except StateError as exc:
-            raise type(exc)(f"{message_words(index)}: {exc}") from exc  # a RangeError stays one
-    if nonfinite and all(r.arm is None and r.fingers is None for r in readings):
-        raise first_nonfinite  # every message: no reading to keep
-    arms = [i for i, reading in enumerate(readings) if reading.arm is not None]
-    unread = tuple(i for i in arms if arm_unread(readings[i].arm))
-    if len(unread) == len(arms):  # no reading at all: nothing to tell them from
-        unread = ()
-    skip = set(unread)
-    arm_times, arm, arm_index, finger_times, fingers, finger_index = [], [], [], [], [], []
-    foreign, arm_names = 0, ()
-    left_out = set(nonfinite)  # about this arm or hand: not foreign
-    for index, (time, reading) in enumerate(zip(times, readings, strict=True)):
-        foreign += reading.foreign and index not in left_out
-        if index in skip:
-            continue
-        if reading.arm is not None:
-            arm_times.append(time)
-            arm.append(reading.arm)
-            arm_index.append(index)
-            arm_names = reading.arm_names
-        if reading.fingers is not None:
-            finger_times.append(time)
-            fingers.append(reading.fingers)
-            finger_index.append(index)
-    return JointSeries(
-        np.array(arm_times, np.int64), np.array(arm, np.float64).reshape(-1, ARM_JOINTS),
-        arm_names, np.array(finger_times, np.int64), np.array(fingers, np.float64).reshape(-1, 2),
-        foreign, np.array(arm_index, np.int64), np.array(finger_index, np.int64), unread,
-        tuple(nonfinite), tuple(i for i, reading in enumerate(readings) if reading.nan_fingers),
-    )
