@@ -28,9 +28,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import torch
 
-from vjepa_ros.planning.cem import PlanResult, make_generator
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.control_config import ControlConfig
@@ -41,18 +39,20 @@ from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.subgoal import SubGoal
 from vjepa_ros.robot.trained_model import gripper_rule
-from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.frame_clock import FrameClock
 from vjepa_ros.sim.quiet_limit import quiet_limit_s
-from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings
-from vjepa_ros.sim.sim import Sim
-from vjepa_ros.sim.tasks import (
-    Goal,
-    ReachTaskConfig,
-    capture_goal,
-    reach_error,
-    sample_reach_target,
+from vjepa_ros.sim.random_planner import RandomActionPlanner
+from vjepa_ros.sim.reach_config import ReachConfig
+from vjepa_ros.sim.reach_goals import (  # noqa: F401 (REACH_GOAL_STREAM, ...: re-exported)
+    REACH_GOAL_STREAM,
+    check_goal,
+    make_reach_goal,
+    reach_goal_stream,
+    reach_sim_config,
+    reach_target,
 )
+from vjepa_ros.sim.sim import Sim
+from vjepa_ros.sim.tasks import Goal, reach_error
 
 
 class ReachError(RuntimeError):
@@ -101,93 +101,6 @@ class ReachEpisode:
     def frames(self) -> list[np.ndarray]:
         """Frames planned on, one per step, then the final frame."""
         return [s.frame for s in self.steps] + [self.final_frame]
-
-
-class RandomActionPlanner:
-    """Baseline in the planner's place: uniform xyz actions within ±maxnorm per axis.
-
-    Rotation and gripper deltas are 0, as in the CEM's plans. It ignores the representations,
-    so the session still encodes frames (with whatever model it was given) but nothing uses them.
-    """
-
-    def __init__(self, config: CEMConfig, seed: int | None = 0):
-        """Draw from ``seed``'s generator; None: a random seed, as the planners take it."""
-        self.config = config
-        self.generator = make_generator(seed)
-
-    def reset(self) -> None:
-        """Nothing to forget (the CEM planner's interface)."""
-
-    def plan(self, context_reps, context_state, goal_reps, token_weights=None,
-             should_stop=None, context_cache=None, fixed_axes=()) -> PlanResult:
-        """Return uniform random actions (the arguments of ``CEMPlanner.plan``).
-
-        Only ``fixed_axes`` ((index, value), ...) is used, as the planners use it: those axes
-        take their value (a baseline held to the same axes as the planner it stands in for).
-        """
-        del context_reps, context_state, goal_reps, token_weights, should_stop, context_cache
-        started = time.perf_counter()
-        horizon, maxnorm = self.config.horizon, self.config.maxnorm
-        actions = torch.zeros(horizon, 7)
-        actions[:, :3] = (torch.rand(horizon, 3, generator=self.generator) * 2 - 1) * maxnorm
-        for index, value in self.config.with_held_axes(fixed_axes).fixed_axes:
-            actions[:, index] = value
-        nan = torch.full((1,), math.nan)
-        return PlanResult(
-            first_action=actions[0].clone(), actions=actions, elite_energies=nan,
-            best_energies=nan, mean=actions.clone(), std=torch.zeros(horizon, 7),
-            iterations_run=0, stopped_early=False,
-            timings={"total": time.perf_counter() - started},
-        )
-
-
-def reach_sim_config(seed: int, settings: ReachSimSettings | None = None) -> SimConfig:
-    """Return the scene of reach episode ``seed`` (objects), camera as ``settings`` say."""
-    settings = settings or ReachSimSettings()
-    camera = CameraConfig(width=settings.width, height=settings.height, shadows=settings.shadows)
-    return SimConfig(seed=seed, camera=camera)
-
-
-REACH_GOAL_STREAM = 10  # the goal's draws: default_rng([seed, 10]), apart from the scene's
-
-
-def reach_target(start_state, seed: int, task: ReachTaskConfig | None = None) -> np.ndarray:
-    """Return the goal state [7] of episode ``seed``: 8–25 cm from ``start_state``.
-
-    Drawn from a stream of its own (``default_rng([seed, REACH_GOAL_STREAM])``):
-    ``Sim.reset(seed)`` places the coloured objects with ``default_rng(seed)``, and a goal
-    drawn from that stream repeated the first object's (x, y) draws, so 14 of the 20 held-out
-    goals lay within ~5 cm of an object (breaker42e). Goals of a seed differ from those before
-    session 42.
-    """
-    return sample_reach_target(start_state, reach_goal_stream(seed), task)
-
-
-def reach_goal_stream(seed: int) -> np.random.Generator:
-    """Return episode ``seed``'s generator for goal poses: ``default_rng([seed, 10])``.
-
-    Apart from ``default_rng(seed)``, the stream ``Sim.reset(seed)`` places the coloured
-    objects with, so goals do not copy an object's pose (:func:`reach_target`; a run of
-    waypoints, ``bench_subgoal_switching.py``, draws them one after another from it).
-    """
-    return np.random.default_rng([seed, REACH_GOAL_STREAM])
-
-
-def make_reach_goal(sim: Sim, seed: int, task: ReachTaskConfig | None = None) -> Goal:
-    """Reset ``sim`` to scene ``seed``, draw the goal of episode ``seed``, take its image."""
-    sim.reset(seed)
-    return capture_goal(sim, reach_target(sim.ee_state(), seed, task))
-
-
-def check_goal(goal: Goal) -> None:
-    """Raise ValueError when a goal's image or state is unusable."""
-    frame = np.asarray(goal.frame)
-    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or 0 in frame.shape:
-        raise ValueError(f"goal image must be [H, W, 3] uint8, got {frame.dtype} "
-                         f"{list(frame.shape)}")
-    state = np.asarray(goal.state, dtype=np.float64)
-    if state.shape != (7,) or not np.isfinite(state).all():
-        raise ValueError(f"goal state must be 7 finite numbers, got {state.tolist()}")
 
 
 def check_model(model) -> None:
