@@ -1,11 +1,13 @@
-"""Every public name of a module refactor59 split is importable from it (fix59t, review59s #3).
+"""Every public name of a module refactor59 or refactor60 split is importable from it (fix59t).
 
 refactor59 split nine files over 400 lines (``git log --grep=^Split base59j..``): cem, rcl_yaml,
 mcap_salvage, jump_watch, train/config, bags, topic_choice, feature_cache, awaited_goals. A user's
 script or config importing a name from where it was (``vjepa_ros.train.config.NO_ENCODER`` was
 not: review59s #3) must keep working. ``BEFORE`` lists each module's public top-level names as they
 were before its split (read from the file at the split's parent commit); each must still be
-importable from the module, whichever new file now holds it.
+importable from the module, whichever new file now holds it. ``BEFORE_60`` does the same for
+refactor60's splits (read from main at 09cba68a): config, eval/command, nodes/params,
+robot/joint_states, robot/targets, sim/reach, sim/sim.
 """
 
 import importlib
@@ -57,11 +59,51 @@ BEFORE = {  # module: its public top-level names before refactor59 split it
     ],
 }
 
+BEFORE_60 = {  # module: its public top-level names before refactor60 split it (09cba68a)
+    "vjepa_ros.config": [
+        "CHECK_KEYS", "ConfigError", "FLOAT_SPELLING", "FRAME_ID", "FRAME_ID_RULE", "RANGE_KEYS",
+        "UsageError", "ValueTypeError", "check_field", "check_given", "check_range",
+        "check_values", "dotted_fields", "empty_refused", "exit_status", "field_at",
+        "field_hint", "flatten", "format_range", "from_dict", "in_range", "item_type",
+        "merge_deep", "param", "typed_on_command_line", "unflatten", "value_range",
+    ],
+    "vjepa_ros.eval.command": [
+        "EVAL_OPTIONS", "RECORD_SEED_MEANING", "add_bag_format_arguments", "add_commands",
+        "bag_writing", "checked_eval_config", "cmd_bag_from_npz", "cmd_eval", "cmd_record",
+        "several_episodes_message",
+    ],
+    "vjepa_ros.nodes.params": [
+        "START_ONLY", "START_ONLY_CONSTRAINT", "declare_config", "on_set_parameters",
+        "rclpy_type_error", "type_error",
+    ],
+    "vjepa_ros.robot.joint_states": [
+        "ARM_JOINTS", "ArmRangeError", "ArmStateError", "CONTINUOUS_FORCE_WHY",
+        "FRANKA_HAND_MAX_FORCE", "FRANKA_HAND_MAX_WIDTH", "FRANKA_HAND_PEAK_FORCE",
+        "JOINT_PREFIX_SETTING", "JointNames", "JointReading", "JointSeries", "JointStateReader",
+        "NonFiniteArmError", "NonFiniteError", "PEAK_FORCE_WHY", "RangeError", "arm_prefixes",
+        "closedness_from_fingers", "expected_arm_joints", "finger_position", "finger_prefixes",
+        "hand_of_arm", "joint_names", "read_series",
+    ],
+    "vjepa_ros.robot.targets": [
+        "ACTION_LABELS", "MAX_TICK_PERIODS", "SetpointStreamer", "TICK_HISTORY", "poses_apart",
+        "target_from_action",
+    ],
+    "vjepa_ros.sim.reach": [
+        "REACH_GOAL_STREAM", "RandomActionPlanner", "ReachEpisode", "ReachError", "ReachStep",
+        "SIM_OUTSIDE_BOX_ADVICE", "TIME_SPLIT", "check_goal", "check_model", "make_reach_goal",
+        "reach_goal_stream", "reach_sim_config", "reach_target", "run_reach_episode",
+    ],
+    "vjepa_ros.sim.sim": [
+        "GEAR_ERP", "GEAR_MAX_FORCE", "RenderHook", "Sim", "quaternion_to_matrix",
+    ],
+}
 
-@pytest.mark.parametrize("module", sorted(BEFORE))
+
+@pytest.mark.parametrize("module", sorted(BEFORE) + sorted(BEFORE_60))
 def test_every_name_a_split_module_had_is_importable_from_it(module):
     old = importlib.import_module(module)
-    missing = [name for name in BEFORE[module] if not hasattr(old, name)]
+    names = BEFORE[module] if module in BEFORE else BEFORE_60[module]
+    missing = [name for name in names if not hasattr(old, name)]
     assert not missing, f"{module} no longer gives {missing} (re-export them there)"
 
 
@@ -71,3 +113,4 @@ def test_a_name_re_exported_is_the_one_that_moved():
 
     assert config.NO_ENCODER is config_checks.NO_ENCODER
     assert config.NO_ENCODER.startswith("encoder: give the frozen encoder's checkpoint")
+
