@@ -22,6 +22,7 @@ from vjepa_ros.planning.config import CEMConfig
 ACTION_BYTES = 7 * 4  # one action: 7 float32
 SAMPLE_COPIES = 10  # [S, H, 7] float32 tensors alive at once, at most (an over-estimate)
 GIB = 1024 ** 3
+SEARCH_SHARE = 2  # the search may take 1/2 of the free memory: the model, other programs the rest
 
 
 def search_bytes(samples: int, horizon: int) -> int:
@@ -63,20 +64,23 @@ def host_available_bytes() -> int | None:
 def samples_memory_problem(config: CEMConfig, device, available: int | None = None) -> str:
     """Why ``config.samples`` cannot be planned with on ``device`` ("" when it fits or unknown).
 
-    ``available``: free memory [bytes]; None reads it (:func:`available_bytes`). The text names
+    ``available``: free memory [bytes]; None reads it (:func:`available_bytes`). The samples fit
+    in half of it (:data:`SEARCH_SHARE`, as ``sim.frames_memory`` holds an episode): beyond, the
+    text names the most that fit there, which this check then accepts. The text names
     ``CEMConfig.samples``: a command turns it into its option (``cli_options.option_message``:
     ``--samples``), the planner node into its parameter (``planner.samples``).
     """
     free = available_bytes(device) if available is None else available
     need = search_bytes(config.samples, config.horizon)
-    if free is None or need <= free:
+    if free is None or need <= free // SEARCH_SHARE:
         return ""
-    fits = free // (SAMPLE_COPIES * config.horizon * ACTION_BYTES)
+    fits = free // SEARCH_SHARE // search_bytes(1, config.horizon)
+    fix = (f"give at most {round_down(fits)} (half the free memory, leaving room for the model "
+           "and other programs; the paper's robot runs use 800)" if fits >= 1 else
+           f"free memory (not one sample at horizon {config.horizon} fits in half of it)")
     return (f"CEMConfig.samples {config.samples} at horizon {config.horizon} needs about "
-            f"{memory_size(need)} for the planner's action samples, more than the "
-            f"{memory_size(free)} free on {device}: give at most {round_down(fits // 2)} (half "
-            "the free memory, leaving room for the model and other programs; the paper's robot "
-            "runs use 800)")
+            f"{memory_size(need)} for the planner's action samples, more than half the "
+            f"{memory_size(free)} free on {device}: {fix}")
 
 
 def memory_size(size: int) -> str:
