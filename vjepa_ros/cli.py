@@ -198,17 +198,21 @@ def main(argv: list[str] | None = None) -> int:
     (``terminate.sigterm_raises``) stops its nodes as Ctrl-C does, then ends it with one line
     ``vjepa-ros launch: terminated`` and status 143 (128 + 15). A planner sample count that does
     not fit in memory (``planning.memory.SamplesMemoryError``, from any command's planner) ends
-    it with one line naming ``--samples`` and status 1.
+    it with one line naming ``--samples`` and status 1. A planning setting's warning (a mean
+    momentum of 1) is one ``warning:`` line naming the option (``option_warnings``).
     The output folders and files the command claimed (``out_lock``) are released when it
     returns; those it made and left empty are removed.
     """
-    from vjepa_ros.command_errors import run_reporting
+    from vjepa_ros.command_errors import run_reporting, typed_options
+    from vjepa_ros.option_warnings import option_warnings
     from vjepa_ros.out_lock import release_outputs
 
     args = build_parser().parse_args(argv)
+    prog = f"vjepa-ros {args.command}"
     # each command words its own user errors; these end any of them (command_errors)
     try:
-        return run_reporting(f"vjepa-ros {args.command}", lambda: args.func(args))
+        with option_warnings(prog, typed_options(sys.argv[1:] if argv is None else argv)):
+            return run_reporting(prog, lambda: args.func(args))
     finally:
         release_outputs()
 

@@ -305,8 +305,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _settings_error(exc: ValueError, args: argparse.Namespace, overrides: dict) -> int:
     """Print a settings error of ``reach`` (one line, the options named); return its status.
 
-    ``planner.X``, ``episode.max_steps``, ``goal_seed``: as the options the user gave.
+    ``planner.X``, ``episode.max_steps``, ``goal_seed``: as the options the user gave; a
+    ``--config`` file's key its search would not use (``reach_config.UnusedFileSetting``) as the
+    file's, which names it.
     """
+    from vjepa_ros.sim.reach_config import UnusedFileSetting
+
+    if isinstance(exc, UnusedFileSetting):
+        return command_ended(PROG, exc)
     given = {"goal_seed": "--goal-seed", "episode.max_steps": "--max-steps"}
     options = {key: option for key, option in given.items() if overrides[key] is not None}
     return command_ended(PROG, exc, message=planner_option_message(str(exc), args,

@@ -13,6 +13,9 @@ The one rule of every reader of ``.npz`` episodes' states (``Episode.load``: tra
 * ``states`` 9 wide (7 joints + 2 fingers): refused, naming ``joint_positions``.
 * ``states`` 7 wide that read as joint positions (:func:`joint_like_note`): a note, never a
   refusal (a pose can lie inside every joint's range: ``test_npz_pose_states.py``).
+* ``states`` or ``joint_positions`` saved as float16: read as they are, with a note
+  (:func:`float16_note`: the precision float16 keeps), grouped over a run's episodes by
+  ``train.npz_episode.grouped_rate_notes``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ JOINT_LIKE_Z_MAX_M = 0.05
 # this much [1/step] at most steps: a wrist turning, not a hand open, closed or holding.
 CLOSEDNESS_MARGIN = 0.02
 CLOSEDNESS_STEP = 1e-3
+FLOAT16_WORDS = ": float16 "  # what a float16 note says after the path (grouped over episodes)
 
 
 def read_state_arrays(path: str | Path, names) -> dict[str, np.ndarray]:
@@ -58,6 +62,25 @@ def read_state_arrays(path: str | Path, names) -> dict[str, np.ndarray]:
     if "observations" not in data or ("states" not in data and JOINT_POSITIONS not in data):
         read_episode_arrays(path, names=())  # its refusal: missing [...] (has [...])
     return data
+
+
+def float16_note(path: str | Path, data: dict) -> str:
+    """Return a note when the file's ``states`` / ``joint_positions`` are float16 ("" if not).
+
+    float16 keeps 11 significant bits (IEEE 754 half precision): a position near 1 m is rounded
+    to within about 0.5 mm (its spacing in [1, 2) m is 2**-10 m), an angle near 3 rad to about
+    1 mrad (2**-9 rad in [2, 4)). Read as they are: the note says what was lost and how to keep
+    it. Its words after the path are alike for every such episode (:data:`FLOAT16_WORDS`), so a
+    run of many says it once (``train.npz_episode.grouped_rate_notes``).
+    """
+    names = [name for name in ("states", JOINT_POSITIONS)
+             if name in data and np.asarray(data[name]).dtype == np.float16]
+    if not names:
+        return ""
+    return (f"{shown_path(path)}{FLOAT16_WORDS}{' and '.join(names)}: float16 keeps 11 "
+            "significant bits, so positions near 1 m are rounded to about 0.5 mm and angles near "
+            "3 rad to about 1 mrad; read as saved (save them as float32 to keep the recorded "
+            "precision)")
 
 
 def _unbatch(array: np.ndarray, ndim: int) -> np.ndarray:
@@ -78,9 +101,12 @@ def episode_states(path: str | Path, data: dict, notes: list[str] | None = None,
     ranges (radians, metres); joints 7 wide without ``states`` (no closedness); ``states``
     beside them holding NaN or inf; ``states`` and ``joint_positions`` that disagree (naming
     the frame and the distance; with the fingers [T, 9], the closedness too, naming the
-    columns and ``max_width``).
+    columns and ``max_width``). ``notes`` also receives :func:`float16_note`.
     """
     shown = shown_path(path)
+    note = float16_note(path, data)
+    if note and notes is not None and note not in notes:
+        notes.append(note)
     states = _unbatch(np.asarray(data["states"]), 2) if "states" in data else None
     if JOINT_POSITIONS not in data:
         if states is not None and states.ndim == 2 and states.shape[1] == 9:

@@ -12,7 +12,7 @@ import dataclasses
 from importlib import resources
 from pathlib import Path
 
-from vjepa_ros.config import check_given, check_values, from_dict, param
+from vjepa_ros.config import UsageError, check_given, check_values, from_dict, param
 from vjepa_ros.image_limits import camera_shape_refusal
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.package_files import config_path
@@ -142,15 +142,42 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
     (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``; an override the search
     would not use (``planner.icem.*`` while ``planner.method`` is another, ``planner.refine.lr``
     while ``planner.refine.steps`` is 0, ``planner.warm_start`` or ``planner.early_stop_*``
-    while it is not cem) raises ``UsageError`` (``planning.methods.check_given_settings_used``).
+    while it is not cem) raises ``UsageError`` (``planning.methods.check_given_settings_used``);
+    such a key of the file (``planner.momentum_*`` under ``method: mppi`` or a typed ``--method
+    mppi``) :class:`UnusedFileSetting` (:func:`check_file_settings_used`).
     A ``planner`` section starts from the demo's search (H 1, maxnorm 0.05), not the node's
     notebook defaults.
     """
     path = Path(path) if path else default_config_file()
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
-    config = _build({**_dotted(read_yaml_mapping(path)), **given})
+    values = _dotted(read_yaml_mapping(path))
+    config = _build({**values, **given})
     check_given_settings_used(config.planner, list(given))
+    check_file_settings_used(config.planner, values, path)
     return config
+
+
+class UnusedFileSetting(UsageError):
+    """A settings file's ``planner.*`` key the search would not use; its text names the file.
+
+    Its keys are the file's (``planner.momentum_mean``), not options the user did not type: a
+    command prints it as it is (``nodes.reach_demo``), not in its options' words.
+    """
+
+
+def check_file_settings_used(planner: CEMParams, values: dict, path: str | Path) -> None:
+    """Refuse a ``planner.*`` key of the file ``path`` that ``planner``'s search would not use.
+
+    ``values``: the file's dotted settings. The rule of the typed options
+    (``planning.methods.check_given_settings_used``: ``planner.momentum_*`` under ``method:
+    mppi``, ``planner.icem.*`` under another method, ...), for the method the file or an option
+    chose. Raises :class:`UnusedFileSetting` (exit status 2), ``FILE: planner.momentum_mean is
+    for planner.method cem or icem, ...``.
+    """
+    try:
+        check_given_settings_used(planner, [key for key in values if key.startswith("planner.")])
+    except UsageError as exc:
+        raise UnusedFileSetting(f"{shown_path(path)}: {exc}") from None
 
 
 def help_defaults() -> ReachDemoConfig:
@@ -174,14 +201,17 @@ def check_config_file(path: str | Path) -> None:
     ``UsageError`` (a file that cannot be read, :func:`~vjepa_ros.yaml_files.read_yaml_mapping`;
     an unknown key: ``reach.yaml: planner.sampels: unknown setting (closest: samples)``),
     ``ConfigError`` (a wrong type) or ValueError (an impossible value: ``reach.yaml:
-    planner.samples must lie in [1, 100000], got 0``), the planner's settings named as the planner
-    node's parameters (``planner.topk``).
+    planner.samples must lie in [1, 100000], got 0``), :class:`UnusedFileSetting` for a setting
+    its search would not use (``reach.yaml: planner.momentum_mean is for planner.method cem or
+    icem, ...`` under ``method: mppi``, as the typed option is refused), the planner's settings
+    named as the planner node's parameters (``planner.topk``).
     """
     data = _dotted(read_yaml_mapping(path))
     try:
-        _build(data)
+        config = _build(data)
     except ValueError as exc:
         raise type(exc)(f"{shown_path(path)}: {parameter_message(str(exc))}") from None
+    check_file_settings_used(config.planner, data, path)
 
 
 def _build(values: dict) -> ReachDemoConfig:

@@ -24,7 +24,7 @@ from vjepa_ros.recordings.episode import (
     state_count_problem,
 )
 from vjepa_ros.recordings.episode_file import check_episode_frames, read_episode_arrays
-from vjepa_ros.recordings.joint_columns import episode_states, read_state_arrays
+from vjepa_ros.recordings.joint_columns import FLOAT16_WORDS, episode_states, read_state_arrays
 
 
 def read_training_episode(path: Path, notes: list[str], rate_hz: float, tcp=None) -> Episode:
@@ -107,6 +107,8 @@ def rate_note(path: Path, timestamps: np.ndarray, rate_hz: float) -> str:
 RECORDED_AT = ": recorded at "  # what a rate note says after the path
 # The notes on an episode's rate that many episodes share word for word after their path.
 RATE_WORDS = (RECORDED_AT, ": no timestamps: ")
+# ... and the other notes said word for word of many episodes: float16 states (joint_columns)
+GROUPED_WORDS = (*RATE_WORDS, FLOAT16_WORDS)
 SHOWN_NAMES = 3  # the episodes a grouped note names before "..."
 
 
@@ -120,18 +122,20 @@ def grouped_rate_notes(notes: list[str]) -> list[str]:
 
     A dataset of 500 episodes at 10 Hz gave 500 lines ``EP: recorded at 10 Hz ...``; now one,
     ``500 episodes (ep0.npz, ep1.npz, ep2.npz, ...): recorded at 10 Hz ...``, in the place of
-    the first; a rate note of one episode and every other note are kept as they are.
+    the first; a rate note of one episode and every other note are kept as they are. The
+    float16 notes alike (``joint_columns.float16_note``: ``500 episodes (...): float16 states:
+    ...``; :data:`GROUPED_WORDS`).
     """
     groups: dict[str, list[str]] = {}
     for note in notes:
-        for words in RATE_WORDS:
+        for words in GROUPED_WORDS:
             if words in note:
                 path, rest = note.split(words, 1)
                 groups.setdefault(words + rest, []).append(path)
                 break
     out = []
     for note in notes:
-        words = next((w for w in RATE_WORDS if w in note), None)
+        words = next((w for w in GROUPED_WORDS if w in note), None)
         if words is None:
             out.append(note)
             continue
