@@ -127,7 +127,7 @@ def budget_problem(option: str, budgets, base: CEMConfig, methods=METHODS,
                 fits = min(budget * free // (2 * need) for need in needs.values())
                 return (f"{option} {budget}: {method} would plan with {config.samples} samples "
                         f"at horizon {config.horizon}, about {needs[method] / GIB:.1f} GiB for "
-                        f"its action samples, more than the {free / GIB:.1f} GiB free: give "
+                        f"its action samples, more than half the {free / GIB:.1f} GiB free: give "
                         f"budgets of at most {round_down(fits)}")
     return ""
 

@@ -156,8 +156,8 @@ def test_bench_search_names_the_budget_that_does_not_fit_and_one_that_does():
     free = 8 * 1024**3  # 8 GiB
     line = search.budget_problem("--budgets", [100, 10**9], search.DEMO_BASE, available=free)
     assert line.startswith("--budgets 1000000000: cem would plan with 100000000 samples at "
-                           "horizon 1, about 26.1 GiB for its action samples, more than the 8.0 "
-                           "GiB free: give budgets of at most "), line
+                           "horizon 1, about 26.1 GiB for its action samples, more than half the "
+                           "8.0 GiB free: give budgets of at most "), line
     largest = int(line.rsplit(" ", 1)[1])
     assert search.budget_problem("--budgets", [largest], search.DEMO_BASE, available=free) == ""
     assert search.budget_problem("--budgets", [3 * largest], search.DEMO_BASE,  # > all free
