@@ -111,3 +111,78 @@ def test_the_refusal_is_one_line_naming_the_domain_and_how_to_pick_another():
                            "simulator"), line
     assert "ROS_DOMAIN_ID=<n> vjepa-ros reach ..." in line and "other than 20" in line
     assert "\n" not in line
+
+
+class _LaggingGraph:
+    """A client node's graph where the children's topics come before their node names.
+
+    The first ``lag`` readings list /clock's publisher and /target_pose's subscriber with
+    rmw's unknown name (as discovery does under load: CI's test_reach_demo refused reach's own
+    children so); then their names come. ``stranger``: a named node of another launch also
+    publishes /clock.
+    """
+
+    def __init__(self, lag: int, stranger: bool = False):
+        from vjepa_ros.nodes.graph_publishers import UNKNOWN
+
+        self.unknown, self.lag, self.stranger, self.reads = UNKNOWN, lag, stranger, 0
+
+    def get_fully_qualified_name(self):
+        return "/reach_demo"
+
+    def _named(self, name):
+        return name if self.reads > self.lag else self.unknown
+
+    def get_node_names_and_namespaces(self):
+        self.reads += 1
+        nodes = [("reach_demo", "/")] + [(self._named(name), "/")
+                                         for name in ("sim_node", "vjepa_planner")]
+        return nodes + ([("other_sim", "/")] if self.stranger else [])
+
+    def _info(self, name):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(node_name=self._named(name), node_namespace="/")
+
+    def get_publishers_info_by_topic(self, topic):
+        infos = [self._info("sim_node")] if topic == "/clock" else []
+        if self.stranger and topic == "/clock":
+            infos.append(SimpleNamespaceInfo("other_sim"))
+        return infos
+
+    def get_subscriptions_info_by_topic(self, topic):
+        return [self._info("sim_node")] if topic == "/target_pose" else []
+
+    def get_service_names_and_types_by_node(self, name, namespace):
+        return []
+
+    def get_publisher_names_and_types_by_node(self, name, namespace):
+        return []
+
+
+def SimpleNamespaceInfo(name):  # noqa: N802 - a named endpoint of another process
+    from types import SimpleNamespace
+
+    return SimpleNamespace(node_name=name, node_namespace="/")
+
+
+@pytest.mark.parametrize("lag", [0, 5, 10**9])
+def test_once_the_children_run_their_names_coming_late_are_no_stranger(lag):
+    """Reach's second check (its children run) read the children's topics before their names.
+
+    CI (2 loaded cores): "came beside the nodes it started: a node of another process (name
+    not discovered yet) publishing /clock, ...": reach refused its own simulator. Their names
+    are waited for (``NAMES_S``); an endpoint whose name never comes is the children's (the
+    first check found the domain empty), while a named stranger is still refused.
+    """
+    from vjepa_ros.nodes import busy_domain
+
+    graph_node = _LaggingGraph(lag)
+    found = busy_domain.occupants_beside(graph_node, NAMES, PUBLISHED, SUBSCRIBED,
+                                         window_s=0.5)
+    assert found == [], found
+    stranger = _LaggingGraph(lag, stranger=True)
+    with pytest.raises(RuntimeError) as refused:
+        busy_domain.refuse_busy_domain(stranger, NAMES, PUBLISHED, SUBSCRIBED,
+                                       "vjepa-ros reach", True)
+    assert "/other_sim publishing /clock" in str(refused.value)

@@ -29,6 +29,7 @@ from vjepa_ros.nodes.graph_viewers import only_watches
 
 DISCOVERY_S = 3.0  # [s] the graph watched for nodes already running before the children start
 POLL_S = 0.05  # [s] between graph readings meanwhile
+NAMES_S = 10.0  # [s] once the children run: how long their node names may lag their topics
 NOT_DISCOVERED = full_name(UNKNOWN, "")  # how a node whose name came not yet is listed
 
 
@@ -92,6 +93,28 @@ def wait_for_occupants(node, names: tuple[str, ...], published: tuple[str, ...],
         time.sleep(POLL_S)
 
 
+def occupants_beside(node, names: tuple[str, ...], published: tuple[str, ...],
+                     subscribed: tuple[str, ...], window_s: float = NAMES_S) -> list[str]:
+    """:func:`occupants` once the children run (``own``), their names given time to come.
+
+    Discovery may list a child's topics before its node name (under load, seconds later): an
+    endpoint of a node not discovered yet is read again every :data:`POLL_S` until its name
+    comes or ``window_s`` [s] ends (a node known by name that is no child's ends the wait: it
+    is refused). One whose name never came is taken as a child's: the first
+    check (:func:`wait_for_occupants`, before the children started) found the domain empty, and
+    a node whose name is known, another launch's or a twin of a child, is still refused.
+    """
+    end = time.monotonic() + window_s
+    while True:
+        found = occupants(node, names, published, subscribed, own=True)
+        named = [word for word in found if NOT_DISCOVERED not in word]
+        if named or not found:  # a stranger known by name is refused at once
+            return named
+        if time.monotonic() >= end:
+            return []
+        time.sleep(POLL_S)
+
+
 REACH_STARTS = "a second simulator and planner of its own and talks to them"  # reach's
 PLANNER_STARTS = "a planner of its own and talks to it"  # a benchmark's (fix60x)
 
@@ -118,13 +141,14 @@ def refuse_busy_domain(node, names: tuple[str, ...], published: tuple[str, ...],
     """Raise RuntimeError (:func:`busy_domain_problem`) when the domain is not ``command``'s alone.
 
     Before its children start (``started`` False) the graph is watched for
-    :data:`DISCOVERY_S` (:func:`wait_for_occupants`); once they run, read once with one node of
-    each of ``names`` counted as theirs. The arguments are :func:`occupants`' and
+    :data:`DISCOVERY_S` (:func:`wait_for_occupants`); once they run, read with one node of
+    each of ``names`` counted as theirs, their names given :data:`NAMES_S` to come
+    (:func:`occupants_beside`). The arguments are :func:`occupants`' and
     :func:`busy_domain_problem`'s.
     """
     from vjepa_ros.nodes.ros_environment import rcl_domain_id
 
-    found = occupants(node, names, published, subscribed, own=True) if started else \
+    found = occupants_beside(node, names, published, subscribed) if started else \
         wait_for_occupants(node, names, published, subscribed)
     if found:
         domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
@@ -182,7 +206,7 @@ def script_refuses_before(names: tuple[str, ...], published: tuple[str, ...],
 
 def script_refuses_after(node, names: tuple[str, ...], published: tuple[str, ...],
                          subscribed: tuple[str, ...], starts: str = PLANNER_STARTS) -> None:
-    """:func:`script_refuses_before` once its nodes run: the graph read once from ``node``.
+    """:func:`script_refuses_before` once its nodes run: the graph read from ``node``.
 
     One node of each of ``names`` is the script's; a second of a name, or any other node
     :func:`occupants` finds, came meanwhile. Call it before the first command.

@@ -14,6 +14,7 @@ import os
 import time
 
 from vjepa_ros.nodes.graph_publishers import full_name, package_planners
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_environment import discovery_range, init_failure, rcl_domain_id
 
 # A process on the domain that this command's participant missed in its first exchange is
@@ -148,7 +149,7 @@ class PlannerClient:
                 f"{twins} nodes are named {self.target} on ROS domain {domain} (a second "
                 "launch, a stale process?): a call would reach either one, so none was sent; "
                 "stop all but one, or start each planner in a namespace of its own "
-                "(--node /arm1/vjepa_planner)")
+                f"(--node /arm1/{PLANNER_NODE})")
 
     def _twins(self, service: str) -> int:
         """Return how many nodes are ``NODE`` now: by name, or by servers of ``service``."""
