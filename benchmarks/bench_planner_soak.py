@@ -60,11 +60,6 @@ TINY = (dict(img_size=64, embed_dim=64, depth=1, num_heads=2),
         dict(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2))
 WINDOW_S = 10.0
 SENSORS_STOP_S = 10.0  # [s] after SIGTERM, then SIGKILL (Processes.stop)
-# what a run starts and the topics only it may use: another arm's there is refused (fix60x,
-# busy_domain): the planner is /vjepa_planner, its services reach any node of that name
-NODES = (f"/{PLANNER_NODE}", "/soak_sensors")
-PUBLISHED = ("/soak/image", "/soak/image/compressed", "/soak/joint_states")  # the sensors'
-SUBSCRIBED = ("/soak/target_pose", "/soak/gripper_command")  # the planner's commands
 NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
 
 
@@ -369,9 +364,6 @@ def main() -> int | None:
             if status.name.endswith(": mpc"):
                 diagnostics.append((time.monotonic(), {kv.key: kv.value for kv in status.values}))
 
-    from vjepa_ros.nodes.busy_domain import script_refuses_after, script_refuses_before
-
-    script_refuses_before(NODES, PUBLISHED, SUBSCRIBED)  # never another launch's planner or arm
     processes = start_processes(args, {"control.mode": "continuous"})
     # rclpy's setup made whole: a stop (KeyboardInterrupt) raised after it, never inside a
     # call that calls back into Python (thrown through C++: std::terminate, rc 134; terminate)
@@ -393,7 +385,6 @@ def main() -> int | None:
     try:
         if not node_ready((capture, enable)):
             raise processes.keep_log(f"planner node did not start in {NODE_START_S:g} s")
-        script_refuses_after(watcher, NODES, PUBLISHED, SUBSCRIBED)  # came meanwhile
         trigger_until_done(executor, capture)
         call(executor, enable, SetBool.Request(data=True))
         spin_for(executor, 3.0)

@@ -15,7 +15,6 @@ rclpy calls on a node the caller spins; the words are :func:`busy_domain_problem
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import Counter
 
@@ -116,7 +115,6 @@ def occupants_beside(node, names: tuple[str, ...], published: tuple[str, ...],
 
 
 REACH_STARTS = "a second simulator and planner of its own and talks to them"  # reach's
-PLANNER_STARTS = "a planner of its own and talks to it"  # a benchmark's (fix60x)
 
 
 def busy_domain_problem(found: list[str], domain: int, command: str, started: bool,
@@ -153,72 +151,3 @@ def refuse_busy_domain(node, names: tuple[str, ...], published: tuple[str, ...],
     if found:
         domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
         raise RuntimeError(busy_domain_problem(found, domain, command, started, starts))
-
-
-def refuse_busy_domain_first(names: tuple[str, ...], published: tuple[str, ...],
-                             subscribed: tuple[str, ...], command: str,
-                             starts: str = REACH_STARTS) -> None:
-    """:func:`refuse_busy_domain` before the children start, from a node of its own.
-
-    For a script that has no node yet (a benchmark starting its planner): a node on a private
-    rclpy context of this process's ``ROS_DOMAIN_ID`` watches the graph for
-    :data:`DISCOVERY_S` and is gone before this returns. RuntimeError when refused, and for a
-    ``ROS_DOMAIN_ID`` rcl cannot use (``ros_environment.domain_id_problem``'s line).
-    """
-    import rclpy
-    from rclpy.signals import SignalHandlerOptions
-
-    from vjepa_ros.nodes.ros_environment import domain_id_problem
-    from vjepa_ros.terminate import stop_signals_held
-
-    problem = domain_id_problem()
-    if problem:  # else rcl's words and its C source path
-        raise RuntimeError(problem)
-
-    with stop_signals_held():  # made whole; a stop raised after, never inside rclpy
-        context = rclpy.Context()
-        rclpy.init(context=context, signal_handler_options=SignalHandlerOptions.NO)
-    try:
-        with stop_signals_held():
-            node = rclpy.create_node("busy_domain_check", context=context)
-        try:
-            refuse_busy_domain(node, names, published, subscribed, command, False, starts)
-        finally:
-            node.destroy_node()
-    finally:
-        context.try_shutdown()
-
-
-def script_refuses_before(names: tuple[str, ...], published: tuple[str, ...],
-                          subscribed: tuple[str, ...], starts: str = PLANNER_STARTS) -> None:
-    """Exit 1 (SystemExit, one line) when :func:`refuse_busy_domain_first` refuses the domain.
-
-    For a benchmark that starts its own planner (or simulator) and talks to it by name on the
-    ``ROS_DOMAIN_ID`` the user exported (fix60x): beside a running launch it would enable, feed
-    and command that arm. Call it before the script starts any node. ``names``: the full names
-    of the nodes it starts; ``published`` / ``subscribed``: the topics only they may publish /
-    subscribe to (:func:`occupants`). The line is ``NAME: `` (the script's file name) and
-    :func:`busy_domain_problem`'s, naming ``python ARGV0`` as the command to run elsewhere.
-    """
-    _ended(lambda command: refuse_busy_domain_first(names, published, subscribed, command,
-                                                    starts))
-
-
-def script_refuses_after(node, names: tuple[str, ...], published: tuple[str, ...],
-                         subscribed: tuple[str, ...], starts: str = PLANNER_STARTS) -> None:
-    """:func:`script_refuses_before` once its nodes run: the graph read from ``node``.
-
-    One node of each of ``names`` is the script's; a second of a name, or any other node
-    :func:`occupants` finds, came meanwhile. Call it before the first command.
-    """
-    _ended(lambda command: refuse_busy_domain(node, names, published, subscribed, command, True,
-                                              starts))
-
-
-def _ended(check) -> None:
-    """Run ``check(command)``; its RuntimeError ends the script: ``NAME: line``, status 1."""
-    name = os.path.basename(sys.argv[0])
-    try:
-        check(f"python {sys.argv[0]}")  # how it is run again, on another domain
-    except RuntimeError as exc:
-        raise SystemExit(f"{name}: {exc}") from None
