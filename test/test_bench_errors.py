@@ -40,7 +40,7 @@ USER_ERRORS = [
     ("bench_search.py", ["open-loop", "--models", "mid", "--mid-budgets", "100000000000",
                          "--mid-problems", "1", "--methods", "cem"],
      "bench_search.py: --mid-budgets 100000000000: cem would plan with 10000000000 samples at "
-     "horizon 2, about 5215.4 GiB for its action samples, more than the ", 1),
+     "horizon 2, about 5215.4 GiB for its action samples, more than half the ", 1),
     ("bench_search.py", ["open-loop", "--models", "demo", "--budgets", "100", "100000000000",
                          "--methods", "icem"],
      "bench_search.py: --budgets 100000000000: icem would plan with ", 1),
