@@ -24,6 +24,7 @@ from vjepa_ros.nodes.param_text import (
     STRING_ARRAY,
     parameter_value,
 )
+from vjepa_ros.robot.goal_files import check_goal_gripper, check_goal_steps
 
 
 @pytest.mark.parametrize("text, type_code, value", [
@@ -253,8 +254,14 @@ def test_a_topic_ros_takes_passes(topic):
 @pytest.mark.parametrize("argv, said", [
     (["goal-image", "a.png", "b.png", "--gripper", "1"], "--gripper gives 1 closedness value(s) "
      "for 2 files"),
-    (["goal-image", "a.png", "--gripper", "1.5"], "--gripper 1.5: a closedness lies in [0, 1]"),
-    (["goal-image", "a.png", "--gripper", "nan"], "--gripper nan: a closedness lies in [0, 1]"),
+    (["goal-image", "a.png", "--gripper", "1.5"], "--gripper 1.5: goal_gripper entries must be "
+     "closedness values in [0, 1] (0 open, 1 closed), got 1.5"),
+    (["goal-image", "a.png", "--gripper", "nan"], "--gripper nan: goal_gripper entries must be "
+     "closedness values in [0, 1] (0 open, 1 closed), got nan"),
+    (["goal-image", "a.png", "b.png", "--steps", "0", "3"], "--steps 0 3: goal_steps entry 1 of 2 "
+     "is 0 (no limit) but not the last: the sub-goals after it would never be reached"),
+    (["goal-image", "a.png", "--steps", "-1"], "--steps -1: goal_steps entry 1 of 1 is -1: give "
+     "executed-step counts >= 0"),
     (["goal-image", "a.png", "--steps", str(2**63)], f"--steps {2**63}: a count ROS holds is "
      f"at most {2**63 - 1}"),
 ])
@@ -262,6 +269,25 @@ def test_goal_image_counts_and_closedness_are_checked_before_ros(argv, said):
     with pytest.raises(UsageError, match=None) as refused:
         planner_cli.check_arguments(_parsed(*argv))
     assert str(refused.value).startswith(said), str(refused.value)
+
+
+@pytest.mark.parametrize("option, values, check", [
+    ("--steps", [0, 3], check_goal_steps), ("--steps", [2, 0, 0], check_goal_steps),
+    ("--steps", [-2, 1], check_goal_steps), ("--gripper", [0.5, -0.1], check_goal_gripper),
+])
+def test_goal_image_refusals_say_what_the_node_says_of_the_parameter(option, values, check):
+    """The command refuses what setting goal_steps/goal_gripper on the node would, in its words."""
+    with pytest.raises(ValueError) as node:
+        check(values)
+    files = [f"{i}.png" for i in range(len(values))]
+    with pytest.raises(UsageError) as refused:
+        planner_cli.check_arguments(_parsed("goal-image", *files, option,
+                                            *map(str, values)))
+    assert str(refused.value) == f"{option} {' '.join(map(str, values))}: {node.value}"
+
+
+def test_goal_image_steps_with_one_0_last_pass():
+    planner_cli.check_arguments(_parsed("goal-image", "a.png", "b.png", "--steps", "3", "0"))
 
 
 @pytest.mark.parametrize("argv, what", [

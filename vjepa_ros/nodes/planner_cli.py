@@ -209,21 +209,33 @@ def check_arguments(args: argparse.Namespace) -> None:
         if len(args.gripper) != len(args.files):
             raise UsageError(f"--gripper gives {len(args.gripper)} closedness value(s) for "
                              f"{len(args.files)} files: give one per file")
-        if not all(0.0 <= value <= 1.0 for value in args.gripper):
-            raise UsageError(f"--gripper {' '.join(map(str, args.gripper))}: a closedness lies "
-                             "in [0, 1] (0 open .. 1 closed)")
+        _goal_check("--gripper", args.gripper, "check_goal_gripper")
     if args.verb == "goal-image" and args.steps:
         if len(args.steps) != len(args.files):
             raise UsageError(f"--steps gives {len(args.steps)} counts for {len(args.files)} "
                              "files: give one per file")
-        if min(args.steps) < 0:
-            raise UsageError("--steps: a count must be >= 0 (0: no limit)")
+        _goal_check("--steps", args.steps, "check_goal_steps")
         if max(args.steps) > INT64_MAX:
             raise UsageError(f"--steps {max(args.steps)}: a count ROS holds is at most "
                              f"{INT64_MAX} (0: no limit)")
     if args.verb == "param" and args.action == "set" and len(args.items) % 2:
         raise UsageError(f"param set takes NAME VALUE pairs, got {len(args.items)} word(s) "
                          f"({' '.join(args.items)}): quote a value that holds spaces")
+
+
+def _goal_check(option: str, values: list, check: str) -> None:
+    """Run ``robot.goal_files``' ``check`` of the goal parameter ``option`` sets, as a usage error.
+
+    The node checks the parameter with the same function, so the command refuses what the node
+    would, in its words (``--steps 0 3``: a 0, no limit, before the last sub-goal). Imported
+    here: goal_files loads numpy and PIL, which the parser's start-up does without.
+    """
+    from vjepa_ros.robot import goal_files
+
+    try:
+        getattr(goal_files, check)(values)
+    except ValueError as exc:
+        raise UsageError(f"{option} {' '.join(map(str, values))}: {exc}") from None
 
 
 def goal_files_missing(args: argparse.Namespace) -> str:
