@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from vjepa_ros.nodes.graph_publishers import UNKNOWN, bag_players
+from vjepa_ros.nodes.graph_publishers import UNKNOWN, PlayerNodes, bag_players
 from vjepa_ros.robot.recorded_inputs import (
     BAG_PLAYER_SERVICE,
     IMAGE_TYPES,
@@ -209,18 +209,73 @@ def test_a_goal_image_is_decided_on_one_listing_of_its_topics_publishers():
 def test_clock_players_are_kept_after_the_player_exits_and_cleared_by_a_simulator():
     """fix60u: a frozen /clock names the bag player that gave it, also once it has exited."""
     pytest.importorskip("rclpy", reason="the planner's graph side imports ROS messages")
-    from vjepa_ros.nodes.input_sources import InputSources
+    from vjepa_ros.nodes.clock_sources import ClockSources
 
     graph = Graph({"/clock": [("replay", "/lab")]},
                   services={("replay", "/lab"): rosbag2_services("/lab/replay")})
     graph.get_parameter = lambda name: SimpleNamespace(value=True)  # use_sim_time
-    sources = InputSources.__new__(InputSources)  # the graph side alone: no planner node
-    sources.node = graph
-    sources._query_clock_publishers()
-    assert (sources.clock_players, sources.clock_published) == (["/lab/replay"], True)
+    graph.config = SimpleNamespace(safety=SimpleNamespace(not_relays=[]))
+    clock = ClockSources(graph)  # the graph side alone: no planner node
+    assert clock.note_now() == "" and (clock.players, clock.published) == (["/lab/replay"], True)
     graph.publishers = {}  # the bag ended: the player exited
-    sources._query_clock_publishers()
-    assert (sources.clock_players, sources.clock_published) == (["/lab/replay"], False)
+    clock.check(PlayerNodes(graph))
+    assert (clock.players, clock.published) == (["/lab/replay"], False)
     graph.publishers = {"/clock": [("sim_node", "/")]}  # a simulator's clock now
-    sources._query_clock_publishers()
-    assert (sources.clock_players, sources.clock_published) == ([], True)
+    clock.check(PlayerNodes(graph))
+    assert (clock.players, clock.published) == ([], True)
+
+
+class _LateServices(Graph):
+    """A graph where a renamed player's services are discovered between two asks of them."""
+
+    def __init__(self, *args, late, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.late = late  # node: its services, listed from its second ask on
+
+    def get_service_names_and_types_by_node(self, name, namespace):
+        first = (name, namespace) not in self.asked
+        listed = super().get_service_names_and_types_by_node(name, namespace)
+        return PARAMS if first and (name, namespace) == self.late[0] else (
+            self.late[1] if (name, namespace) == self.late[0] else listed)
+
+
+def _graph_check_planner(graph):
+    """Dress ``graph`` as the planner node ``InputSources.check_graph`` reads (fingers set)."""
+    graph.config = SimpleNamespace(safety=SimpleNamespace(not_relays=[]),
+                                   robot=SimpleNamespace(state_source="joint_states"))
+    graph.image_subscription = SimpleNamespace(topic_name="/cam")
+    graph.joint_states_sub = SimpleNamespace(topic_name="/joint_states")
+    graph.fingers = SimpleNamespace(topic="", configured_topic="/hand", may_take=lambda t: False)
+    graph.session = SimpleNamespace(recorded_inputs="")
+    graph.session.set_recorded_inputs = lambda problem, kinds: setattr(
+        graph.session, "recorded_inputs", problem)
+    graph.get_parameter = lambda name: SimpleNamespace(value=True)  # use_sim_time
+    graph.count_publishers = lambda topic: len(graph.publishers.get(topic, []))
+    graph.get_topic_names_and_types = lambda: []
+    graph.get_name, graph.get_namespace = lambda: "vjepa_planner", lambda: "/"
+    graph._log_once = lambda message, level="info": None
+    return graph
+
+
+def test_one_graph_check_judges_a_node_alike_for_clock_and_for_the_inputs():
+    """mend61d: a player renamed ('replay') plays the camera and /clock; its services come late.
+
+    Before, the /clock check asked the graph for the node's services apart from the inputs'
+    check, so on one tick the camera could be a recording while /clock named no player (or the
+    other way round). One check now asks each node once and judges it alike for both.
+    """
+    pytest.importorskip("rclpy", reason="the planner's graph side imports ROS messages")
+    from vjepa_ros.nodes.input_sources import InputSources
+
+    graph = _graph_check_planner(_LateServices(
+        {"/clock": [("replay", "/")], "/cam": [("replay", "/")]},
+        late=(("replay", "/"), rosbag2_services("/replay"))))
+    sources = InputSources(graph)
+    sources.ids_given = False  # no publisher windows to fill here
+    for tick in range(2):
+        sources.check_graph()
+        recorded = "/replay" in graph.session.recorded_inputs
+        assert recorded == ("/replay" in sources.clock.players), (tick, sources.clock.players,
+                                                                  graph.session.recorded_inputs)
+        assert graph.asked.count(("replay", "/")) == tick + 1, "one ask per node per check"
+    assert recorded, "the second check knows the player by its services"

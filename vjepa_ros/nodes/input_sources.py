@@ -4,25 +4,24 @@
 the ROS graph about the publishers of its camera, robot state and finger topics: which are bag
 players (the session refuses their inputs while enabled: ``robot/recorded_inputs.py``), which
 messages to drop (a stopped player's queued ones, an unnamed publisher's), which nodes crowd a
-topic, how many publish ``/clock``, whether the camera is this package's simulator on wall time,
-and which JointState topics may carry this arm's fingers (the automatic search). The rules are
-ROS-free (``robot/recorded_inputs.py``, ``robot/publisher_window.py``); this is the rclpy side.
-Executor callbacks only (not thread-safe).
+topic, who publishes ``/clock`` (``nodes/clock_sources.py``), whether the camera is this
+package's simulator on wall time, and which JointState topics may carry this arm's fingers (the
+automatic search). The rules are ROS-free (``robot/recorded_inputs.py``,
+``robot/publisher_window.py``); this is the rclpy side. Executor callbacks only (not thread-safe).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 
 from sensor_msgs.msg import JointState
 
 from vjepa_ros.nodes import publisher_ids
+from vjepa_ros.nodes.clock_sources import ClockSources
 from vjepa_ros.nodes.graph_publishers import (
     UNKNOWN,
     PlayerNodes,
     bag_players,
-    full_name,
     other_publishers,
     package_simulators,
     publisher_named,
@@ -49,7 +48,6 @@ from vjepa_ros.robot.recorded_inputs import (
 from vjepa_ros.robot.upstream_watch import UpstreamWatch
 
 UNNAMED_WARN_S = 2.0  # [s] input messages dropped this long for an unnamed publisher: say so
-CLOCK_RECHECK_S = 0.1  # [s] a stale-input refusal asks /clock's publishers again after this
 
 
 class InputSources:
@@ -73,11 +71,7 @@ class InputSources:
         self.upstream = UpstreamWatch()  # the relays' upstream topics: a player behind one
         self.stream_kinds = StreamKinds()  # JointState kinds per topic (Humble/Iron's count)
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
-        self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
-        self.clock_published = False  # /clock has a publisher, on sim time or not (the same)
-        self.clock_players: list[str] = []  # bag players among its publishers when last seen
-        self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
-        self.clock_lock = threading.Lock()  # one graph query at a time; callers wait for it
+        self.clock = ClockSources(node)  # /clock's publishers: two clocks, bag players
         self.camera_advice = ""  # the frames come from a simulator on wall time (check_camera_...)
 
     # -- per message ----------------------------------------------------------------------------
@@ -223,15 +217,23 @@ class InputSources:
 
     # -- the 2 Hz graph check -------------------------------------------------------------------
     def check_graph(self) -> None:
-        """Look at the inputs' publishers, as the diagnostics timer does (each method below)."""
-        self.check_clock_publishers()
+        """Look at the inputs' publishers, as the diagnostics timer does (each method below).
+
+        One :class:`PlayerNodes` for the check: each node is asked for its services once, and
+        judged a bag player or not alike for /clock and for the inputs.
+        """
+        ask = PlayerNodes(self.node, self.node.config.safety.not_relays)
+        self.clock.check(ask)
         self.check_camera_source()
         self.find_gripper_topics()
-        self.check_recorded_inputs()
+        self.check_recorded_inputs(ask)
         self.check_input_publishers()  # after the players' check: it uses its answer
 
-    def check_recorded_inputs(self) -> None:
+    def check_recorded_inputs(self, ask: PlayerNodes | None = None) -> None:
         """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``).
+
+        ``ask``: the graph check's :class:`PlayerNodes`; None: one of its own (a check out of
+        the 2 Hz turn: enable, a new hand topic). Both told of ``safety.not_relays``.
 
         The players' publisher ids are kept (:meth:`from_stopped_player`). When a player of an
         input that carries finger joints (joint states, a finger topic) stops, the closedness
@@ -245,7 +247,7 @@ class InputSources:
                                   topic for topic in self.gripper_probes
                                   if fingers.may_take(topic)])
         gids: set[bytes] = set()
-        ask = PlayerNodes(node, node.config.safety.not_relays)  # each node asked once
+        ask = ask or PlayerNodes(node, node.config.safety.not_relays)  # each node asked once
         players = {words: bag_players(node, topic, types, gids, ask)
                    for words, (topic, types) in inputs.items()}
         self.upstream.reset({topic: node.count_publishers(topic) for topic in ask.upstream},
@@ -271,49 +273,6 @@ class InputSources:
             for topic in gone:
                 node._log_note(fingers.forget_topic(topic))
             node._tell_hand_change()
-
-    def clock_note_now(self) -> str:
-        """Return the /clock note for a stale-input refusal, asking the graph if 0.1 s old.
-
-        A second /clock (a bag played with ``--clock`` beside a simulator) makes stamps look
-        stale at once; the refusal is logged once, when it starts, so the note must not wait
-        for the 2 Hz check. Called under the session's lock, from any thread (rclpy's graph
-        queries take the node's handle).
-        """
-        with self.clock_lock:  # a query in flight on another thread: wait for its answer
-            if time.monotonic() - self.clock_checked >= CLOCK_RECHECK_S:
-                self._query_clock_publishers()
-            return self.clock_note
-
-    def check_clock_publishers(self) -> None:
-        """Note more than one publisher of /clock (two simulators?) for stale-input refusals."""
-        with self.clock_lock:
-            self._query_clock_publishers()
-
-    def _query_clock_publishers(self) -> None:
-        """Ask the graph for /clock's publishers; the caller holds ``clock_lock``.
-
-        ``clock_checked`` is set when the answer is in, so a caller on another thread never
-        takes the note from before a query still in flight (it waits on the lock instead).
-        """
-        node = self.node
-        infos = node.get_publishers_info_by_topic("/clock")
-        # on the wall clock too: a publisher means a simulator (or a bag's --clock) runs
-        self.clock_published = bool(infos)
-        if infos:  # kept once they are gone: a frozen clock names the player that exited
-            ask = PlayerNodes(node)
-            self.clock_players = sorted(
-                full_name(info.node_name, info.node_namespace) for info in infos
-                if info.node_name != UNKNOWN and ask.check(info.node_name, info.node_namespace))
-        if not node.get_parameter("use_sim_time").value:
-            note = ""
-        else:
-            names = [full_name(info.node_name, info.node_namespace) for info in infos]
-            note = "" if len(names) < 2 else (
-                f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks "
-                "interleave, stop all but one")
-        self.clock_note = note
-        self.clock_checked = time.monotonic()
 
     def check_input_publishers(self) -> None:
         """Tell the camera's and the arm state's publisher windows who the graph lists now.

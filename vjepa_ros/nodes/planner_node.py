@@ -130,13 +130,13 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 log=self._log, seed=cfg.planner.seed, wake=lambda: self.worker.wake(),
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_topic,
                 state_topic=lambda: self.state_watch.topic,
-                clock_note=lambda: self.sources.clock_note_now(),
+                clock_note=lambda: self.sources.clock.note_now(),
                 gripper_topics=lambda: self.sources.gripper_topics(),
                 camera_advice=lambda: self.sources.camera_advice, wall_clock=time.monotonic,
                 stream_clock=self._stream_clock,
                 on_sim_time=lambda: self.get_clock().ros_time_is_active,  # cheap: per input
-                clock_published=lambda: self.sources.clock_published,
-                clock_players=lambda: (self.sources.clock_players, self.sources.clock_published),
+                clock_published=lambda: self.sources.clock.published,
+                clock_players=lambda: (self.sources.clock.players, self.sources.clock.published),
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
