@@ -157,14 +157,15 @@ def test_an_out_folder_holding_another_bags_report_is_refused(capsys, tmp_path, 
 def test_steps_whose_representations_outgrow_the_memory_are_refused_naming_the_options(
         capsys, tmp_path, checkpoint, monkeypatch):
     from vjepa_ros.eval import rep_memory
+    from vjepa_ros.planning import memory
 
     bag = str(write_test_bag(tmp_path / "bag", frames=8, seed=0, moving=True))
     # 8 frames of 16 x 32 float32 (2 KiB each) against 8 KiB free: one step and its goal fit
-    monkeypatch.setattr(rep_memory, "available_bytes", lambda device: 8 * 1024)
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 8 * 1024)
     code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",
                            str(tmp_path / "out"), *FAST)
     assert code == 1 and not (tmp_path / "out").exists()
-    assert "the frame representations of 7 steps (8 frames x 2.0 KiB) need about 16.0 KiB, " \
-           "more than half the 8.0 KiB free: evaluate at most 1 steps (--max-steps), or give a " \
-           "lower --rate" in err, err
+    assert "the frame representations of 7 steps (8 frames x 2 KiB) need about 16 KiB, " \
+           "more than half the 8 KiB free on cpu: evaluate at most 1 steps (--max-steps), or " \
+           "give a lower --rate" in err, err
     assert rep_memory.representations_problem(_tiny_model(), 8, 7, 1 << 30) == ""

@@ -137,7 +137,7 @@ def test_an_episode_fits_in_the_half_of_the_free_memory_that_the_refusal_advises
     assert frames_memory_problem(half, 128, 128, available=free) == ""
     line = frames_memory_problem(half + 1, 128, 128, available=free)  # all of it would fit
     assert episode_bytes(half + 1, 128, 128) <= free
-    assert "more than half the 1.0 GiB free: give at most " in line, line
+    assert "more than half the 1.0 GiB free on cpu: give at most " in line, line
     most = int(line.split("give at most ")[1].split(" ")[0])
     assert frames_memory_problem(most, 128, 128, available=free) == ""  # the advice is taken
 

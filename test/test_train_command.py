@@ -348,8 +348,8 @@ def test_a_batch_size_beyond_the_free_memory_is_refused_before_the_data_is_read(
     assert main(_args(data, out, "--batch-size", "64")) == 1
     err = capsys.readouterr().err
     assert err.startswith("vjepa-ros train: --batch-size 64: a step on 64 clips needs at least "
-                          "0.0 GiB ("), err
-    assert "MiB per clip: its features and the predictor blocks' inputs), more than the 0.0 GiB " \
+                          ), err
+    assert "MiB per clip: its features and the predictor blocks' inputs), more than the 1 MiB " \
         "free on cpu; give at most " in err and ", and --accumulate N to step on N times as " \
         "many clips\n" in err and err.count("\n") == 1
     assert not out.exists()

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from vjepa_ros.planning.config import CEMConfig
 
 ACTION_BYTES = 7 * 4  # one action: 7 float32
 SAMPLE_COPIES = 10  # [S, H, 7] float32 tensors alive at once, at most (an over-estimate)
 GIB = 1024 ** 3
-SEARCH_SHARE = 2  # the search may take 1/2 of the free memory: the model, other programs the rest
+HALF = 2  # what a check holds may take 1/2 of the free memory: the model, other programs the rest
 
 
 def search_bytes(samples: int, horizon: int) -> int:
@@ -61,35 +62,73 @@ def host_available_bytes() -> int | None:
     return None
 
 
+class FreeMemory(NamedTuple):
+    """The memory free on a device, read once for one check, and the words of its refusal.
+
+    The project's rule for what a command holds at once (a planner's action samples, a
+    simulated episode's frames, an evaluation's frame representations, a training batch): it
+    fits in half the free memory (:data:`HALF`), leaving the rest to the model and other
+    programs. ``free``: [bytes]; ``device``: where, as the refusal names it ("cpu", "cuda:0").
+    """
+
+    free: int
+    device: str
+
+    def holds(self, need: int, share: int = HALF) -> bool:
+        """Whether ``need`` [bytes] fits in 1/``share`` of the free memory (default: half)."""
+        return need <= self.free // share
+
+    def fits(self, each: int) -> int:
+        """How many items of ``each`` bytes half the free memory holds (0: not one)."""
+        return self.free // HALF // each
+
+    def beyond(self, share: int = HALF) -> str:
+        """Return the refusal's words: "more than half the 2.0 GiB free on cpu" (share 1: the)."""
+        part = "half the" if share == HALF else "the"
+        return f"more than {part} {memory_size(self.free)} free on {self.device}"
+
+
+def free_memory(device, available: int | None = None) -> FreeMemory | None:
+    """Read the memory free on ``device`` once (:func:`available_bytes`; cgroup-aware on the host).
+
+    ``device``: a torch.device or its name (or, with ``available``, the words naming it);
+    ``available``: free memory [bytes] already known (a caller's share, a test). None when the
+    free memory is not known: nothing to compare with, no check.
+    """
+    free = available_bytes(device) if available is None else available
+    return None if free is None else FreeMemory(free, str(device))
+
+
 def samples_memory_problem(config: CEMConfig, device, available: int | None = None) -> str:
     """Why ``config.samples`` cannot be planned with on ``device`` ("" when it fits or unknown).
 
-    ``available``: free memory [bytes]; None reads it (:func:`available_bytes`). The samples fit
-    in half of it (:data:`SEARCH_SHARE`, as ``sim.frames_memory`` holds an episode): beyond, the
-    text names the most that fit there, which this check then accepts. The text names
-    ``CEMConfig.samples``: a command turns it into its option (``cli_options.option_message``:
-    ``--samples``), the planner node into its parameter (``planner.samples``).
+    ``available``: free memory [bytes]; None reads it (:func:`free_memory`). The samples fit
+    in half of it (:class:`FreeMemory`): beyond, the text names the most that fit there, which
+    this check then accepts. The text names ``CEMConfig.samples``: a command turns it into its
+    option (``cli_options.option_message``: ``--samples``), the planner node into its parameter
+    (``planner.samples``).
     """
-    free = available_bytes(device) if available is None else available
+    memory = free_memory(device, available)
     need = search_bytes(config.samples, config.horizon)
-    if free is None or need <= free // SEARCH_SHARE:
+    if memory is None or memory.holds(need):
         return ""
-    fits = free // SEARCH_SHARE // search_bytes(1, config.horizon)
+    fits = memory.fits(search_bytes(1, config.horizon))
     fix = (f"give at most {round_down(fits)} (half the free memory, leaving room for the model "
            "and other programs; the paper's robot runs use 800)" if fits >= 1 else
            f"free memory (not one sample at horizon {config.horizon} fits in half of it)")
     return (f"CEMConfig.samples {config.samples} at horizon {config.horizon} needs about "
-            f"{memory_size(need)} for the planner's action samples, more than half the "
-            f"{memory_size(free)} free on {device}: {fix}")
+            f"{memory_size(need)} for the planner's action samples, {memory.beyond()}: {fix}")
 
 
 def memory_size(size: int) -> str:
-    """Return ``size`` [bytes] as a message says it: ``26.1 GiB``, below 1 GiB ``27 MiB``.
+    """Return ``size`` [bytes] as a message says it: ``26.1 GiB``, ``27 MiB``, ``8 KiB``.
 
     (``planner.samples`` is at most 100000: its action samples fit in well under a GiB, and a
     message in tenths of a GiB would say ``0.0 GiB`` of them.)
     """
-    return f"{size / GIB:.1f} GiB" if size >= GIB else f"{size / 1024 ** 2:.0f} MiB"
+    if size >= GIB:
+        return f"{size / GIB:.1f} GiB"
+    return f"{size / 1024 ** 2:.0f} MiB" if size >= 1024 ** 2 else f"{size / 1024:.0f} KiB"
 
 
 def round_down(count: int) -> int:

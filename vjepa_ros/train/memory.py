@@ -161,19 +161,19 @@ def batch_memory_problem(batch: int, per_clip: int, device, option: str = "--bat
                          available: int | None = None, accumulate: bool = True) -> str:
     """Why ``batch`` clips of ``per_clip`` bytes cannot be trained on ``device`` ("" if they may).
 
-    ``available``: free memory [bytes]; None reads it (``planning.memory.available_bytes``;
-    unknown: ""). The line names ``option``, ``what`` a clip's bytes hold and the largest batch
-    that half the free memory holds by this floor (and ``--accumulate`` where the command has
-    it).
+    ``available``: free memory [bytes]; None reads it (``planning.memory.free_memory``;
+    unknown: ""). The clips are refused beyond all of it: their bytes are a floor, a step needs
+    more. The line names ``option``, ``what`` a clip's bytes hold and the largest batch that half
+    the free memory holds by this floor (the rule of ``planning.memory.FreeMemory``; and
+    ``--accumulate`` where the command has it).
     """
-    from vjepa_ros.planning.memory import GIB, available_bytes, round_down
+    from vjepa_ros.planning.memory import free_memory, memory_size, round_down
 
-    free = available_bytes(device) if available is None else available
+    memory = free_memory(device, available)
     need = batch * per_clip
-    if free is None or need <= free:
+    if memory is None or memory.holds(need, share=1):
         return ""
-    fits = round_down(free // 2 // per_clip)
-    return (f"{option} {batch}: a step on {batch} clips needs at least "
-            f"{need / GIB:.1f} GiB ({per_clip / 2**20:.2f} MiB per clip: {what}), more than the "
-            f"{free / GIB:.1f} GiB free on {device}; give at most {fits} (half the free memory)"
+    return (f"{option} {batch}: a step on {batch} clips needs at least {memory_size(need)} "
+            f"({per_clip / 2**20:.2f} MiB per clip: {what}), {memory.beyond(share=1)}; give at "
+            f"most {round_down(memory.fits(per_clip))} (half the free memory)"
             + (", and --accumulate N to step on N times as many clips" if accumulate else ""))
