@@ -239,6 +239,12 @@ def check_bag(bag: str | Path, model, cem, thresholds: CheckThresholds | None = 
               topics: BagTopics | None = None, rate_hz: float = 4.0, max_steps: int = 0,
               seed: int = 0, progress: bool = False,
               joints_to_pose: JointsToPose | None = None) -> tuple[CameraCheckResult, dict]:
-    """Read a rosbag2 bag (MCAP or SQLite3) and run the camera check on it (see the module)."""
-    recording = read_recording(bag, topics, joints_to_pose)
+    """Read a rosbag2 bag (MCAP or SQLite3) and run the camera check on it (see the module).
+
+    ``topics`` None: the default topics, the fingers read at the opening the bag's hand record
+    gives when the reading follows it (``recorded_hand.opening_read``), as the command not given
+    ``--gripper-max-width``; given: at its ``gripper_max_width``.
+    """
+    recording = read_recording(bag, topics, joints_to_pose,
+                               recorded_opening=topics is None)
     return check_recording(recording, model, cem, thresholds, rate_hz, max_steps, seed, progress)

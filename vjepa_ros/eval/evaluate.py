@@ -321,6 +321,12 @@ def evaluate_bag(
     progress: bool = False,
     joints_to_pose: JointsToPose | None = None,
 ) -> dict:
-    """Read a rosbag2 bag (MCAP or SQLite3) and evaluate the planner on it (the report dict)."""
-    recording = read_recording(bag, topics, joints_to_pose)
+    """Read a rosbag2 bag (MCAP or SQLite3) and evaluate the planner on it (the report dict).
+
+    ``topics`` None: the default topics, the fingers read at the opening the bag's hand record
+    gives when the reading follows it (``recorded_hand.opening_read``), as the command not given
+    ``--gripper-max-width``; given: at its ``gripper_max_width``.
+    """
+    recording = read_recording(bag, topics, joints_to_pose,
+                               recorded_opening=topics is None)
     return evaluate_recording(recording, model, cem, config, goal_image, progress)

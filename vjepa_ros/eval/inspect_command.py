@@ -14,6 +14,7 @@ an option refused.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -57,11 +58,16 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.bag_options import topics_from_args
 
         # the topic options' own checks (--no-gripper with --gripper-topic): before any path
-        topics_from_args(argparse.Namespace(**{**vars(args), "bag": None}))
+        topics = topics_from_args(argparse.Namespace(**{**vars(args), "bag": None}))
         horizon = preset("paper").horizon  # eval's default planner
-        entries, found_notes, status = [], [], 0
+        train_width, said = _train_opening(args, topics)
+        entries, found_notes, status = [], [said] if said else [], 0
+        if said and not args.json:
+            from vjepa_ros.eval.report import note_lines
+
+            print("\n".join(note_lines([said])), flush=True)
         for path in args.path:
-            for entry in _path_entries(path, args, config, horizon, found_notes):
+            for entry in _path_entries(path, args, config, horizon, found_notes, train_width):
                 status = 1 if entry.get("error") else status
                 entries.append(entry)
                 if args.json:
@@ -94,9 +100,25 @@ def _checked_config(args: argparse.Namespace, options: dict):
         raise UsageError(option_message(str(exc), options)) from None
 
 
+def _train_opening(args: argparse.Namespace, topics) -> tuple[float, str]:
+    """Return (the opening [m] ``train --data PATH...`` reads the paths at, its line or "").
+
+    ``--gripper-max-width`` given: it (train's option wins). Else train's own decision over
+    every path given (``recorded_width.run_opening``: the opening all the bags record).
+    """
+    if args.gripper_max_width is not None:
+        return topics.gripper_max_width, ""
+    from vjepa_ros.train.recorded_width import run_opening
+
+    return run_opening(args.path, topics)
+
+
 def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
-                  found_notes: list[str]):
+                  found_notes: list[str], train_width: float):
     """Yield one entry per source under ``path`` (an ``error`` entry when it cannot be read).
+
+    ``train_width``: the opening [m] train's part reads at (:func:`_train_opening`); eval's
+    part takes the bag's own (``bag_options.read_bag``).
 
     What finding the sources notes (files skipped, files read as recordings of their own) is
     printed as ``note`` lines, or with ``--json`` added to ``found_notes``.
@@ -122,22 +144,26 @@ def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
         print("\n".join(note_lines(notes)))
     for source in sources:
         shown = shown_path(source.path)
-        topics = topics_from_args(argparse.Namespace(**{**vars(args), "bag": str(source.path)}))
+        bag = argparse.Namespace(**{**vars(args), "bag": str(source.path)})
+        topics = topics_from_args(bag)
         entry = {"path": shown, "kind": source.kind}
         copies = TempCopies()  # eval's reading and train's: a .db3's pending log merged once
         try:
             if source.kind == "bag":
                 try:
-                    entry["eval"] = eval_part(source.path, topics, config, horizon, copies)
+                    entry["eval"] = eval_part(bag, topics, config, horizon, copies)
                 except (BagError, ValueError) as exc:
                     from vjepa_ros.recordings.topic_choice import without_train_keys
 
                     yield {**entry, "error": without_train_keys(str(exc))}
                     continue
-                entry["hand"] = hand_words(source.path, topics)
             data = DataConfig(rate_hz=config.rate_hz, max_state_gap_s=config.max_state_gap_s,
-                              frames_per_clip=args.frames_per_clip, topics=topics)
+                              frames_per_clip=args.frames_per_clip,
+                              topics=dataclasses.replace(topics, gripper_max_width=train_width))
             entry["train"] = train_part(source, data, copies)
+            if source.kind == "bag":
+                entry["hand"] = hand_words(source.path, entry["eval"]["gripper_max_width"],
+                                           train_width)
         finally:
             copies.close()
         yield entry

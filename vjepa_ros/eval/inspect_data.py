@@ -1,11 +1,13 @@
 """What ``vjepa-ros inspect`` finds in one recording: eval's view and train's, without a model.
 
 Each part is read by the code the commands use (one code path): eval's by
-``recordings.bags.read_recording``, ``step_choice.choose_steps`` and ``step_notes.step_notes``
-(the lines eval prints before its model loads), train's by ``train.episodes.load_segments``
-(the segments, what is left out and why). torch is never imported: the actions of train's
-segments are computed when first read (``episodes.Segment.actions``), and nothing here reads
-them. Every function returns a JSON-able dict; :func:`text_lines` words it as eval does.
+``eval.bag_options.read_bag`` (the bag's recorded hand opening too),
+``step_choice.choose_steps`` and ``step_notes.step_notes`` (the lines eval prints before its
+model loads), train's by ``train.episodes.load_segments`` (the segments, what is left out and
+why) at the opening train's run takes (``train.recorded_width.run_opening``). torch is never
+imported: the actions of train's segments are computed when first read
+(``episodes.Segment.actions``), and nothing here reads them. Every function returns a
+JSON-able dict; :func:`text_lines` words it as eval does.
 """
 
 from __future__ import annotations
@@ -46,8 +48,13 @@ def encoding_words(encoding: str) -> str:
     return f"{encoding}: the reader decodes it, or refuses it naming the topic"
 
 
-def eval_part(path: Path, topics, config: EvalConfig, horizon: int, copies) -> dict:
-    """Return eval's view of the bag ``path``: its ``recording`` part, steps, notes, refusal.
+def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
+    """Return eval's view of the bag ``args.bag``: its ``recording`` part, steps, notes, refusal.
+
+    ``args``: the options (``bag_options.add_topic_arguments``') with ``bag`` set;
+    ``topics``: their ``BagTopics``; read as eval reads it (``bag_options.read_bag``: not given
+    ``--gripper-max-width``, at the opening the bag's hand record gives when the reading
+    follows it). ``gripper_max_width``: the opening [m] its fingers were read at.
 
     ``recording``: ``recording_summary.describe_recording`` (eval's report); ``frames``: the
     first frame's size and encoding; ``refuses``: why eval would plan no step (the message
@@ -57,14 +64,14 @@ def eval_part(path: Path, topics, config: EvalConfig, horizon: int, copies) -> d
     Raises BagError / ValueError when the bag cannot be read at all (eval's status 1).
     """
     from vjepa_ros.cli_options import option_message
+    from vjepa_ros.eval.bag_options import read_bag
     from vjepa_ros.eval.command import EVAL_OPTIONS
     from vjepa_ros.eval.plan_reports import plan_report_note
     from vjepa_ros.eval.recording_summary import describe_recording
     from vjepa_ros.eval.step_choice import choose_steps
     from vjepa_ros.eval.step_notes import step_notes
-    from vjepa_ros.recordings.bags import read_recording
 
-    recording = read_recording(path, topics, copies=copies)
+    recording, _ = read_bag(args, topics, copies)
     steps, refuses, said, planned = None, "", [], 0
     try:
         steps, _, chosen = choose_steps(recording, config, horizon, False)
@@ -85,7 +92,8 @@ def eval_part(path: Path, topics, config: EvalConfig, horizon: int, copies) -> d
     described = describe_recording(recording, steps, said)
     described["notes"] = [*notes, *said]
     return {"recording": described, "frames": frames, "planned_steps": planned,
-            "horizon": horizon, "rate_hz": config.rate_hz, "refuses": refuses}
+            "horizon": horizon, "rate_hz": config.rate_hz, "refuses": refuses,
+            "gripper_max_width": recording.gripper_max_width}
 
 
 def train_part(source, data, copies=None) -> dict:
@@ -101,7 +109,8 @@ def train_part(source, data, copies=None) -> dict:
     from vjepa_ros.train.left_out import left_out_notes
 
     part = {"rate_hz": data.rate_hz, "frames_per_clip": data.frames_per_clip, "segments": [],
-            "steps": 0, "demonstrations": 0, "notes": [], "left_out": "", "refuses": ""}
+            "steps": 0, "demonstrations": 0, "notes": [], "left_out": "", "refuses": "",
+            "gripper_max_width": data.topics.gripper_max_width}
     try:
         segments, notes = load_segments(source, data, copies=copies)
     except ShortSourceError as exc:
@@ -162,16 +171,24 @@ def text_lines(entry: dict) -> list[str]:
     return lines
 
 
-def hand_words(path: Path, topics) -> str:
-    """Say what ``path``'s ``metadata.yaml`` records of its hand (``custom_data``), else ""."""
+def hand_words(path: Path, eval_width: float, train_width: float) -> str:
+    """Say what ``path``'s ``metadata.yaml`` records of its hand (``custom_data``), and the read.
+
+    ``eval_width`` / ``train_width``: the openings [m] eval's and train's readings took
+    (:func:`eval_part`'s and :func:`train_part`'s ``gripper_max_width``), said once when equal.
+    """
     from vjepa_ros.recordings.recorded_hand import recorded_hand
 
+    read = (f"read at {eval_width:g} m" if eval_width == train_width else
+            f"eval reads it at {eval_width:g} m, train at {train_width:g} m")
     record = recorded_hand(path)
     if record is None:
-        return (f"the fingers' full opening read as {topics.gripper_max_width:g} m (no hand "
-                "recorded in metadata.yaml's custom_data; --gripper-max-width sets it)")
+        return (f"the fingers' full opening {read.replace('read at', 'read as', 1)} (no hand "
+                "recorded in metadata.yaml's "
+                "custom_data; --gripper-max-width sets it)")
     said = [f"fingers on {record.topic}" if record.topic else "",
             f"full opening {record.width:g} m" if record.width is not None else "",
             record.problem]
+    writer = f" written by {record.recorder}" if record.recorder else ""
     return (f"{'; '.join(filter(None, said)) or 'nothing usable'} (custom_data of "
-            f"{shown_path(record.where)}; read at {topics.gripper_max_width:g} m)")
+            f"{shown_path(record.where)}{writer}; {read})")

@@ -41,13 +41,16 @@ class HandRecord(NamedTuple):
 
     ``topic``: the finger JointState topic ('' none recorded); ``width``: the full opening [m]
     the fingers were written at (None: none recorded); ``problem``: a recorded width that is no
-    number in (0, 0.08] m, in words ('' none); ``where``: the metadata file, as shown.
+    number in (0, 0.08] m, in words ('' none); ``where``: the metadata file, as shown;
+    ``recorder``: what wrote the record (:data:`RECORDER_KEY`: "vjepa-ros" for this package's
+    writer; '' none said: ``ros2 bag record --custom-data``), said by ``vjepa-ros inspect``.
     """
 
     topic: str
     width: float | None
     problem: str
     where: str
+    recorder: str = ""
 
 
 def hand_custom_data(topic: str, width: float) -> dict[str, str]:
@@ -103,7 +106,8 @@ def _metadata_record(path: str | Path) -> tuple[HandRecord | None, dict[str, str
             problem = (f"{where} records {WIDTH_KEY} {str(width)!r}, not an opening in "
                        "(0, 0.08] m: the record is ignored")
             value = None
-    return HandRecord(str(topic or "").strip(), value, problem, where), listed
+    recorder = str(custom.get(RECORDER_KEY) or "").strip()
+    return HandRecord(str(topic or "").strip(), value, problem, where, recorder), listed
 
 
 def _listed_types(info) -> dict[str, str]:

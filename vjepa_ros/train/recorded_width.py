@@ -26,33 +26,50 @@ def with_recorded_width(config, given) -> tuple[object, str]:
     """Return (``config`` with the bags' recorded opening, the line saying so) or (config, "").
 
     ``config``: a checked ``TrainConfig``; ``given``: the dotted settings given (options,
-    ``--set``, the ``--config`` file's). Unchanged, with "", when :data:`FIELD` is given, the
-    gripper is not read (``no_gripper``) or a topic is named, a source is not a bag of this
-    package's writer (an ``.npz`` episode, a foreign bag), the bags record different openings,
-    or the data cannot be found (the run's own check names that).
+    ``--set``, the ``--config`` file's). Unchanged, with "", when :data:`FIELD` is given, or
+    :func:`run_opening` of its ``data.train`` and ``data.val`` keeps the setting.
+    """
+    if FIELD in given:
+        return config, ""
+    topics = config.data.topics
+    width, said = run_opening([*config.data.train, *config.data.val], topics)
+    if not said:
+        return config, ""
+    data = dataclasses.replace(config.data, topics=dataclasses.replace(
+        topics, gripper_max_width=width))
+    return dataclasses.replace(config, data=data), said
+
+
+def run_opening(paths, topics) -> tuple[float, str]:
+    """Return (the opening [m] train reads ``paths``' recordings at, the line saying so).
+
+    The one decision of train (and of ``vjepa-ros inspect``'s train part), for
+    ``data.topics.gripper_max_width`` not given: ``paths``: the data paths (``--data``,
+    ``--val``); ``topics``: the run's ``BagTopics``. (``topics.gripper_max_width``, "") when
+    the gripper is not read (``no_gripper``) or a topic is named, a source is not a bag of this
+    package's writer (an ``.npz`` episode, a foreign bag), the bags record different openings
+    or the same one as the setting, or the data cannot be found (the run's own check names
+    that); else the opening all record, with its line.
     """
     from vjepa_ros.recordings.recorded_hand import recorded_width
     from vjepa_ros.train.episodes import EpisodeError, find_sources
 
-    topics = config.data.topics
-    if FIELD in given or topics.no_gripper or topics.gripper:
-        return config, ""
+    if topics.no_gripper or topics.gripper:
+        return topics.gripper_max_width, ""
     try:
-        sources = find_sources([*config.data.train, *config.data.val])
+        sources = find_sources(list(paths))
     except EpisodeError:
-        return config, ""
+        return topics.gripper_max_width, ""
     if not sources or any(source.kind != "bag" for source in sources):
-        return config, ""
+        return topics.gripper_max_width, ""
     widths = {recorded_width(source.path, topics) for source in sources}
     if len(widths) != 1 or None in widths:
-        return config, ""
+        return topics.gripper_max_width, ""
     width = widths.pop()
     if math.isclose(width, topics.gripper_max_width, abs_tol=1e-9):
-        return config, ""
-    data = dataclasses.replace(config.data, topics=dataclasses.replace(
-        topics, gripper_max_width=width))
+        return topics.gripper_max_width, ""
     many = f"all {len(sources)} bags record" if len(sources) > 1 else "the bag records"
-    return dataclasses.replace(config, data=data), (
+    return width, (
         f"{FIELD} not given: {many} the hand's full opening {width:g} m (metadata.yaml "
         "vjepa_ros.gripper_max_width): their fingers are read at it and world_model.pt records "
         "it (--gripper-max-width gives another)")
