@@ -17,8 +17,9 @@ import pytest
 from vjepa_ros.cli import build_parser, main
 from vjepa_ros.recordings import BagTopics, read_recording
 from vjepa_ros.recordings.bag_writing import write_bag
-from vjepa_ros.recordings.recorded_hand import WIDTH_KEY
+from vjepa_ros.recordings.recorded_hand import GRIPPER_KEY, WIDTH_KEY
 
+POSE = "/franka_robot_state_broadcaster/current_pose"
 CLOSEDNESS = np.linspace(0.0, 0.9, 12)  # what the hand did: written at the bag's opening
 
 
@@ -50,7 +51,7 @@ def _inspected(capsys, *argv):
 
 
 def _eval_width(bag, options):
-    """The opening ``vjepa-ros eval BAG OPTIONS`` reads ``bag`` at, and its closedness."""
+    """Return the opening ``vjepa-ros eval BAG OPTIONS`` reads ``bag`` at, and its closedness."""
     from vjepa_ros.eval.bag_options import read_bag, topics_from_args
 
     args = build_parser().parse_args(["eval", str(bag), *options])
@@ -60,7 +61,7 @@ def _eval_width(bag, options):
 
 
 def _train_width(bags, out, options):
-    """The opening ``vjepa-ros train --data BAGS OPTIONS`` reads its bags at."""
+    """Return the opening ``vjepa-ros train --data BAGS OPTIONS`` reads its bags at."""
     from vjepa_ros.train.command import config_from_args
 
     args = build_parser().parse_args(["train", "--data", *map(str, bags), "--out", str(out),
@@ -84,7 +85,7 @@ def test_inspect_says_the_opening_eval_and_train_read_a_recorded_bag_at(narrow, 
     assert "written by vjepa-ros" in entry["hand"], entry["hand"]  # RECORDER_KEY, read
     if not options:  # the hand's own closedness, not the 0.08 m scale's (0.1125 at the end)
         np.testing.assert_allclose(closedness, CLOSEDNESS, atol=1e-6)
-        assert notes == [f"data.topics.gripper_max_width not given: the bag records the hand's "
+        assert notes == ["data.topics.gripper_max_width not given: the bag records the hand's "
                          "full opening 0.07 m (metadata.yaml vjepa_ros.gripper_max_width): "
                          "their fingers are read at it and world_model.pt records it "
                          "(--gripper-max-width gives another)"], notes
@@ -95,7 +96,7 @@ def test_inspect_says_the_opening_eval_and_train_read_a_recorded_bag_at(narrow, 
 
 def test_inspect_of_bags_recording_two_openings_says_each_reader_s_choice(narrow, franka, tmp_path,
                                                                           capsys):
-    """eval reads each bag at its own opening; train's one run, at the default, as train does."""
+    """Eval reads each bag at its own opening; train's one run at the default, as train does."""
     entries, notes = _inspected(capsys, narrow, franka)
     train_width = _train_width([narrow, franka], tmp_path / "out", [])
     assert train_width == 0.08 and not notes, notes
@@ -129,3 +130,50 @@ def test_the_bag_apis_without_topics_read_the_recorded_opening(narrow, monkeypat
     given = getattr(module, api)(narrow, None, None, topics=BagTopics())  # given: as given
     assert given.gripper_max_width == 0.08
     np.testing.assert_array_equal(given.states[:, 6], read_recording(narrow).states[:, 6])
+
+
+def _edited(bag, target, **custom):
+    from test_recordings_recorded_hand import edit_custom
+
+    return edit_custom(bag, target, **custom)
+
+
+@pytest.mark.parametrize("custom, width", [
+    ({}, 0.07),  # the writer's own record: followed
+    ({GRIPPER_KEY: POSE}, 0.08),  # a topic of another type
+    ({GRIPPER_KEY: "/fr3/franka_gripper/joint_states"}, 0.08),  # a topic not in the bag
+    ({GRIPPER_KEY: ""}, 0.08),  # an opening without a topic
+    ({WIDTH_KEY: "wide"}, 0.08),  # no opening
+])
+def test_eval_and_train_take_one_rule_for_the_recorded_opening(narrow, tmp_path, capsys, custom,
+                                                               width):
+    """``recorded_hand.recorded_opening``: eval's reading and train's metadata agree (mend61a)."""
+    bag = _edited(narrow, tmp_path / "edited", **custom)
+    entries, _ = _inspected(capsys, bag)
+    assert _eval_width(bag, [])[0] == _train_width([bag], tmp_path / "out", []) == width
+    assert entries[str(bag)]["eval"]["gripper_max_width"] == width
+    assert entries[str(bag)]["train"]["gripper_max_width"] == width
+
+
+def test_a_recorded_joint_state_topic_without_fingers_is_said_by_inspect(tmp_path, capsys):
+    """The one case the two readers' evidence splits: train takes 0.07 from metadata.yaml.
+
+    The record names /joint_states (listed as JointState, without the fingers): eval's reading
+    finds no fingers there and reads the hand's own topic at 0.08; train, deciding before any
+    bag is read, takes 0.07 and says so as it reads. inspect says both openings.
+    """
+    states = np.zeros((12, 7))
+    states[:, 0], states[:, 2], states[:, 6] = 0.4 + 0.01 * np.arange(12), 0.3, CLOSEDNESS
+    frames = np.random.default_rng(8).integers(0, 255, (12, 32, 32, 3), dtype=np.uint8)
+    joints = np.tile([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785], (12, 1))
+    bag = write_bag(tmp_path / "bag", frames, states, topics=BagTopics(gripper_max_width=0.07),
+                    joint_positions=joints, joint_names=[f"panda_joint{i}" for i in range(1, 8)])
+    bag = _edited(bag, tmp_path / "edited", **{GRIPPER_KEY: "/joint_states"})
+    entries, _ = _inspected(capsys, bag)
+    eval_width, train_width = _eval_width(bag, [])[0], _train_width([bag], tmp_path / "out", [])
+    assert (eval_width, train_width) == (0.08, 0.07)
+    entry = entries[str(bag)]
+    assert (entry["eval"]["gripper_max_width"], entry["train"]["gripper_max_width"]) == (0.08,
+                                                                                         0.07)
+    assert "eval reads it at 0.08 m, train at 0.07 m" in entry["hand"], entry["hand"]
+    assert [n for n in entry["train"]["notes"] if "not the topic read" in n], entry["train"]

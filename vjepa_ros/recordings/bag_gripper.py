@@ -184,7 +184,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                 config.gripper_max_width)
     series = found[ranked[0]]
     # the record's opening where its topic is read and none was given (review59t #3)
-    width = opening_read(record, mine, config.gripper_max_width, recorded)
+    width = opening_read(record, found, types or collected, state_topic,
+                         config.gripper_max_width, recorded and not named)
     if series.nonfinite and ranked[0] != state_topic:  # the state topic's: said with the arm's
         notes.append(nonfinite_note(ranked[0], series.nonfinite))
     arm_read = sorted(set(series.nan_fingers) - set(series.nonfinite))  # NaN fingers, arm read

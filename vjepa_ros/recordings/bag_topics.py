@@ -11,6 +11,7 @@ import dataclasses
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ, RobotConfig
 
 STATE_SOURCES = ("auto", "pose", "joint_states", "none")  # none: camera only (pretraining)
@@ -80,10 +81,11 @@ class BagTopics:
     # the planner's robot.gripper_max_width (same range): closedness on another scale than the
     # planner's reads an open hand as partly closed (breaker58e: 0.07 trained, 0.08 planned)
     gripper_max_width: float = param(
-        0.08, "Finger opening [m] that counts as fully open (closedness 0), at most the Franka "
-        "Hand's full opening, 0.08 (as the planner's robot.gripper_max_width); give the "
+        FRANKA_HAND_MAX_WIDTH, "Finger opening [m] that counts as fully open (closedness 0), "
+        f"at most the Franka Hand's full opening, {FRANKA_HAND_MAX_WIDTH:g} (as the planner's "
+        "robot.gripper_max_width); give the "
         "planner's. Train records it in world_model.pt; a planner at another "
-        "robot.gripper_max_width warns.", range=(0, 0.08), low_open=True)
+        "robot.gripper_max_width warns.", range=(0, FRANKA_HAND_MAX_WIDTH), low_open=True)
     stamps: str = param(
         "header", "Clock of the messages: header (header.stamp, the sensor's time; a topic whose "
         "stamps are all 0 falls back to receive) or receive (when the recorder received them: "

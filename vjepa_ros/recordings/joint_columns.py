@@ -120,9 +120,8 @@ def episode_states(path: str | Path, data: dict, notes: list[str] | None = None,
             notes += [note] if note and note not in notes else []
         return states
     joints = _checked_joints(shown, _unbatch(np.asarray(data[JOINT_POSITIONS]), 2))
-    from vjepa_ros.robot.joint_states import closedness_from_fingers
+    from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH, closedness_from_fingers
     from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
-    from vjepa_ros.robot.state_ranges import FINGER_MAX_M
 
     robot = RobotConfig() if tcp_xyz is None else RobotConfig(tcp_xyz=list(tcp_xyz),
                                                               tcp_rpy=list(tcp_rpy))
@@ -137,7 +136,7 @@ def episode_states(path: str | Path, data: dict, notes: list[str] | None = None,
         frame = int(np.flatnonzero(~np.isfinite(states).all(axis=1))[0])
         raise ValueError(f"episode {shown}: its states beside {JOINT_POSITIONS} hold NaN or inf "
                          f"(frame {frame}): save finite states, or leave them out")
-    width = max_width or 2 * FINGER_MAX_M
+    width = max_width or FRANKA_HAND_MAX_WIDTH
     fingers = closedness_from_fingers(joints[:, 7:], width) if joints.shape[1] == 9 else None
     if fingers is not None:
         closedness = fingers

@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from vjepa_ros.path_text import shown_path
-
-DEFAULT_WIDTH = 0.08  # [m] BagTopics.gripper_max_width's default, the Franka Hand's full opening
+from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 
 GRIPPER_KEY = "vjepa_ros.gripper_topic"  # custom_data: the JointState topic of the hand's fingers
 WIDTH_KEY = "vjepa_ros.gripper_max_width"  # custom_data: the hand's full opening [m], as text
@@ -102,9 +101,9 @@ def _metadata_record(path: str | Path) -> tuple[HandRecord | None, dict[str, str
             value = float(str(width))
         except ValueError:
             value = math.nan
-        if not 0 < value <= 0.08:  # BagTopics.gripper_max_width's range (NaN fails too)
-            problem = (f"{where} records {WIDTH_KEY} {str(width)!r}, not an opening in "
-                       "(0, 0.08] m: the record is ignored")
+        if not 0 < value <= FRANKA_HAND_MAX_WIDTH:  # BagTopics.gripper_max_width's range
+            problem = (f"{where} records {WIDTH_KEY} {str(width)!r}, not an opening in "  # NaN too
+                       f"(0, {FRANKA_HAND_MAX_WIDTH:g}] m: the record is ignored")
             value = None
     recorder = str(custom.get(RECORDER_KEY) or "").strip()
     return HandRecord(str(topic or "").strip(), value, problem, where, recorder), listed
@@ -166,21 +165,42 @@ def record_refused(record: HandRecord, fingers, topics, state_topic: str = "") -
             f"which {why}: the record is ignored")
 
 
-def opening_read(record: HandRecord | None, followed: str, width: float,
+def recorded_opening(record: HandRecord | None, fingers, topics,
+                     state_topic: str = "") -> float | None:
+    """Return the full opening [m] ``record`` gives the fingers read, or None: the one rule.
+
+    The record applies when it holds an opening in (0, 0.08] m and a topic, and the reader
+    follows that topic (:func:`record_refused`: among ``fingers``, in the arm's namespace).
+    ``fingers``: the JointState topics that hold this arm's finger joints, as the caller knows
+    them; ``topics``: all the bag's; ``state_topic``: the arm's ('' none known). eval's reading
+    passes the topics it found holding fingers (:func:`opening_read`); train, which fixes one
+    opening for its run before any bag is read, every JointState topic ``metadata.yaml`` lists
+    (:func:`recorded_width`): a listed JointState topic without the fingers is followed there
+    and ignored by the reading, which then says so (:func:`width_note`).
+    """
+    if not _names_an_opening(record):
+        return None
+    return None if record_refused(record, fingers, topics, state_topic) else record.width
+
+
+def _names_an_opening(record: HandRecord | None) -> bool:
+    """Whether ``record`` holds both an opening in (0, 0.08] m and a finger topic."""
+    return record is not None and record.width is not None and bool(record.topic)
+
+
+def opening_read(record: HandRecord | None, fingers, topics, state_topic: str, width: float,
                  recorded: bool) -> float:
     """Return the full opening [m] the fingers on the topic read are read at.
 
-    ``followed``: the topic :func:`recorded_topic` gave ('' the record is not followed: none,
-    ignored, a topic named, an opening alone); ``width``: ``BagTopics.gripper_max_width``;
-    ``recorded``: that width was not given (eval's and camera-check's
-    ``--gripper-max-width`` left out): the record's opening when the reader follows it, else
-    ``width`` (the default). Decided by the reading itself, on the topics it found holding
-    fingers: a record it ignores sets no opening (review59t #3).
+    ``fingers``, ``topics``, ``state_topic``: as the reading found them (:func:`recorded_opening`);
+    ``width``: ``BagTopics.gripper_max_width``; ``recorded``: that width was not given (eval's
+    and camera-check's ``--gripper-max-width`` left out) and no gripper topic was named: the
+    record's opening when it applies (:func:`recorded_opening`), else ``width`` (the default).
+    Decided by the reading itself, on the topics it found holding fingers: a record it ignores
+    sets no opening (review59t #3).
     """
-    if recorded and record is not None and followed and followed == record.topic \
-            and record.width is not None:
-        return record.width
-    return width
+    opening = recorded_opening(record, fingers, topics, state_topic) if recorded else None
+    return width if opening is None else opening
 
 
 def recorded_width(path: str | Path, topics) -> float | None:
@@ -189,13 +209,12 @@ def recorded_width(path: str | Path, topics) -> float | None:
     For train, which fixes one opening for the run (and its feature cache, and world_model.pt)
     before any bag is read (``train.recorded_width``). ``topics``: the reader's ``BagTopics``.
     None with ``no_gripper``, a gripper topic named (the record applies to its own topic
-    only), no record, a record with a problem, without a width or without a topic, or one
-    :func:`record_refused` refuses on what ``metadata.yaml`` lists (a topic not listed, or
-    listed as no ``sensor_msgs/msg/JointState``, or another arm's hand: the state topic
-    chosen as the reading chooses it, ``topic_choice.resolve_state_topic``, gives the arm's
-    namespace, as for eval: review60a #3). ``metadata.yaml`` read once (milliseconds), the bag
-    never opened, so every listed JointState topic stands for one holding fingers: one found
-    without this arm's fingers as the bag is read is said then (:func:`width_note`).
+    only), no record, or one :func:`recorded_opening` does not apply on what ``metadata.yaml``
+    lists (every topic listed as ``sensor_msgs/msg/JointState`` standing for one holding
+    fingers; the state topic chosen as the reading chooses it,
+    ``topic_choice.resolve_state_topic``, gives the arm's namespace, as for eval: review60a #3).
+    ``metadata.yaml`` read once (milliseconds), the bag never opened: one found without this
+    arm's fingers as the bag is read is said then (:func:`width_note`).
     """
     if topics.no_gripper or topics.gripper:
         return None
@@ -203,7 +222,7 @@ def recorded_width(path: str | Path, topics) -> float | None:
         record, listed = _metadata_record(path)
     except OSError:  # the bag's own reading names the problem
         return None
-    if record is None or record.problem or record.width is None or not record.topic:
+    if not _names_an_opening(record):  # nothing to apply: no state topic to choose
         return None
     from vjepa_ros.recordings.bag_files import BagError
     from vjepa_ros.recordings.messages import JOINT_STATE
@@ -214,8 +233,7 @@ def recorded_width(path: str | Path, topics) -> float | None:
     except BagError:  # the bag's own reading names the problem
         return None
     joint_states = {topic for topic, kind in listed.items() if kind == JOINT_STATE}
-    return None if record_refused(record, joint_states, listed, state_topic or "") \
-        else record.width
+    return recorded_opening(record, joint_states, listed, state_topic or "")
 
 
 def width_note(record: HandRecord | None, topic: str, width: float) -> str:
@@ -223,8 +241,9 @@ def width_note(record: HandRecord | None, topic: str, width: float) -> str:
 
     ``topic``: the finger topic read; only the recorded topic's record applies. A recorded
     width that is no opening (``record.problem``) is said instead. A recorded opening other
-    than :data:`DEFAULT_WIDTH` read as recorded (:func:`opening_read`, or the option given
-    at it) is said once too: the closedness is not on the default's scale. Another topic read
+    than the Franka Hand's (``franka_hand.FRANKA_HAND_MAX_WIDTH``) read as recorded
+    (:func:`opening_read`, or the option given at it) is said once too: the closedness is not
+    on the default's scale. Another topic read
     (the record ignored: :func:`record_refused`) at the record's opening other than the default
     (train's run takes the opening all its bags' ``metadata.yaml`` record before any is read:
     :func:`recorded_width`) is said, and so is an opening recorded with no topic, not applied.
@@ -236,7 +255,7 @@ def width_note(record: HandRecord | None, topic: str, width: float) -> str:
     if record.width is None:
         return ""
     same = math.isclose(record.width, width, abs_tol=1e-9)
-    default = math.isclose(width, DEFAULT_WIDTH, abs_tol=1e-9)
+    default = math.isclose(width, FRANKA_HAND_MAX_WIDTH, abs_tol=1e-9)
     if not record.topic:  # an opening alone: it names no hand to apply to
         return "" if same else (
             f"{record.where} records the hand's full opening {record.width:g} m ({WIDTH_KEY}) "
@@ -247,13 +266,13 @@ def width_note(record: HandRecord | None, topic: str, width: float) -> str:
         return "" if not same or default else (
             f"{record.where} records the hand's full opening {record.width:g} m for "
             f"{record.topic} ({WIDTH_KEY}), not the topic read, yet the fingers on {topic} are "
-            f"read at gripper_max_width {width:g} m, not at {DEFAULT_WIDTH:g} m: give "
+            f"read at gripper_max_width {width:g} m, not at {FRANKA_HAND_MAX_WIDTH:g} m: give "
             "--gripper-max-width (train: data.topics.gripper_max_width) the opening of the hand "
             "on that topic")
     if same:
         return "" if default else (
             f"{record.where} records the hand's full opening {record.width:g} m ({WIDTH_KEY}): "
-            f"its fingers on {topic} are read at it, not at {DEFAULT_WIDTH:g} m "
+            f"its fingers on {topic} are read at it, not at {FRANKA_HAND_MAX_WIDTH:g} m "
             "(--gripper-max-width gives another)")
     return (f"{record.where} records the hand's full opening {record.width:g} m ({WIDTH_KEY}), "
             f"but its fingers on {topic} are read at gripper_max_width {width:g} m: its "

@@ -32,10 +32,10 @@ from vjepa_ros.recordings.bag_files import (
     message_words,
     open_reader,
 )
-from vjepa_ros.recordings.recorded_hand import DEFAULT_WIDTH
 from vjepa_ros.recordings.state_jumps import jump_intervals
 from vjepa_ros.recordings.topic_choice import camera_topics
 from vjepa_ros.recordings.topic_types import topic_types
+from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 
 COLOUR_FRAMES = 5  # frames spread over a bag that tell whether it is grey (Recording.colour_notes)
 
@@ -77,7 +77,7 @@ class Recording:
         default_factory=lambda: np.zeros((0, 2), np.int64))
     # [m] the hand's full opening the closedness was read at: BagTopics.gripper_max_width, or
     # the bag's recorded one (read_recording's recorded_opening, recorded_hand.opening_read)
-    gripper_max_width: float = DEFAULT_WIDTH
+    gripper_max_width: float = FRANKA_HAND_MAX_WIDTH
     # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames
     copies: object = dataclasses.field(default=None, repr=False, compare=False)
     _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)

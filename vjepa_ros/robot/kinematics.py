@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 from vjepa_ros.robot.rotvec import matrix_to_euler_xyz
 from vjepa_ros.robot.state_ranges import (
     FINGER_MAX_M,
@@ -84,9 +85,9 @@ class RobotConfig:
         "[-2π, 2π]."
     )
     gripper_max_width: float = param(
-        0.08, "Finger opening [m] that counts as fully open (closedness 0); at most the Franka "
-        "Hand's full opening, 0.08 (0.04 per finger).",
-        range=(0, 0.08), low_open=True
+        FRANKA_HAND_MAX_WIDTH, "Finger opening [m] that counts as fully open (closedness 0); "
+        f"at most the Franka Hand's full opening, {FRANKA_HAND_MAX_WIDTH:g} (0.04 per finger).",
+        range=(0, FRANKA_HAND_MAX_WIDTH), low_open=True
     )
     gripper_state_topic: str = param(
         "", "JointState topic with the gripper's finger joints (<prefix>finger_joint1/2), e.g. "
@@ -113,7 +114,7 @@ class RobotConfig:
             if not usable:
                 raise ValueError(f"robot.{name} must be 3 numbers in [-{bound:.4g}, {bound:.4g}] "
                                  f"[{unit}], got {values!r}")
-        hand = 2 * FINGER_MAX_M  # the Franka Hand's full opening, the only hand read (fingers)
+        hand = FRANKA_HAND_MAX_WIDTH  # the only hand read (fingers)
         width = self.gripper_max_width
         if isinstance(width, (int, float)) and math.isfinite(width) and width > hand:
             # measured fingers beyond 0.04 m each are refused (state_ranges): a wider "fully
