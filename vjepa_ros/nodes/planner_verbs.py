@@ -4,7 +4,7 @@ Services (``std_srvs``): ``~/enable`` (SetBool), ``~/capture_goal``, ``~/add_sub
 ``~/clear_goals``, ``~/camera_check`` (Trigger); parameters through rcl's
 ``~/describe_parameters``, ``~/get_parameters``, ``~/set_parameters``(``_atomically``) and
 ``~/list_parameters``; ``goal-pose`` publishes a ``geometry_msgs/PoseStamped`` on the
-simulator's ``goal_pose`` (README Interface). Each returns the exit status: 0 the node did it,
+simulator's ``goal_pose`` (docs/planner_node.md). Each returns the exit status: 0 the node did it,
 1 it refused or did not answer (:class:`~vjepa_ros.nodes.planner_client.ClientError`); a
 value the command line cannot give is a :class:`~vjepa_ros.config.UsageError` (2). rclpy and
 the message packages are imported inside the functions.
@@ -22,7 +22,7 @@ from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
 WARN = 30  # rcl_interfaces/msg/Log.WARN
 MAX_LINES = 4  # the planner's lines on a goal printed
-CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (README Interface)
+CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (docs/planner_node.md)
 TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
             "clear-goals": "clear_goals", "camera-check": "camera_check"}
 
