@@ -64,17 +64,7 @@ def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
     count = len(offsets)
     if count < 2 * STEP_MIN:
         return None
-    full = np.median(np.lib.stride_tricks.sliding_window_view(offsets, window), axis=1) \
-        if count >= 2 * window else np.zeros(0)  # full[j]: the median of offsets[j:j + window]
-    best, where = 0.0, -1
-    for i in range(STEP_MIN, count - STEP_MIN + 1):
-        if window <= i <= count - window and len(full):
-            before, after = full[i - window], full[i]
-        else:  # a short side at either end
-            before = np.median(offsets[max(0, i - window):i])
-            after = np.median(offsets[i:i + window])
-        if abs(after - before) > abs(best):
-            best, where = float(after - before), i
+    where, best = _largest_change(offsets, window)
     if abs(best) <= STEP_S:
         return None
     # the first message of the new level: the median windows blur it by a few messages
@@ -87,6 +77,44 @@ def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
     if not abs(np.median(offsets[first:]) - np.median(offsets[:first])) > STEP_S:
         return None
     return first, best
+
+
+def _largest_change(offsets: np.ndarray, window: int) -> tuple[int, float]:
+    """Return (the first message i, STEP_MIN..N-STEP_MIN, of the largest change, the change [s]).
+
+    The change at i: the median of ``offsets[i:i + window]`` less that of
+    ``offsets[max(0, i - window):i]`` (shorter sides at either end); ``offsets`` [N >= 2 *
+    STEP_MIN] s. Full windows are read from one sliding median, the few short ones at the ends
+    one by one; ties: the first (``np.argmax``).
+    """
+    count = len(offsets)
+    change = np.empty(count - 2 * STEP_MIN + 1)  # change[i - STEP_MIN]: at message i
+    # both sides full (window <= i <= count - window): read from one sliding median
+    low, high = max(window, STEP_MIN), min(count - window, count - STEP_MIN)
+    if count >= 2 * window and low <= high:
+        full = _sliding_median(offsets, window)  # full[j]: the median of offsets[j:j + window]
+        change[low - STEP_MIN:high - STEP_MIN + 1] = full[low:high + 1] - full[low - window:
+                                                                               high - window + 1]
+    else:
+        low, high = count, count - 1  # none full
+    for i in (*range(STEP_MIN, min(low, count - STEP_MIN + 1)),
+              *range(max(high + 1, STEP_MIN), count - STEP_MIN + 1)):  # a short side at an end
+        change[i - STEP_MIN] = (np.median(offsets[i:i + window])
+                                - np.median(offsets[max(0, i - window):i]))
+    k = int(np.argmax(np.abs(change)))
+    return k + STEP_MIN, float(change[k])
+
+
+def _sliding_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Return [N - window + 1]: the median of each ``values[j:j + window]``, as ``np.median``.
+
+    One partition of every window at its middle (two middles for an even ``window``, their
+    mean), not ``np.median``'s sort-free but checked route: a tenth of its time at 600k values.
+    """
+    half = window // 2
+    kth = [half] if window % 2 else [half - 1, half]
+    part = np.partition(np.lib.stride_tricks.sliding_window_view(values, window), kth, axis=1)
+    return part[:, half] if window % 2 else (part[:, half - 1] + part[:, half]) / 2
 
 
 def clock_step(topic: str, clock: tuple, state_topic: str, state_clock: tuple) \
