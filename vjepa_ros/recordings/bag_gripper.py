@@ -8,6 +8,8 @@ and the topic.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from vjepa_ros.recordings.bag_arm_states import (
@@ -41,6 +43,7 @@ from vjepa_ros.recordings.topic_clocks import (
     REFUSE_S,
     check_clock,
     latched_messages,
+    receive_order,
     relative_offsets,
     states_clock_at,
 )
@@ -208,14 +211,13 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
             arm_clock = times[series.arm_index], received[series.arm_index]
             clock_topic = f"{state_topic} [finger messages: a gripper driver's]"
             state_words = f"{state_topic} [arm messages]"
-        finger_times, fingers, offsets = latched_held(ranked[0], series, state_topic, clock_of,
-                                                      notes, config.max_clock_offset_s,
-                                                      arm_clock)
-        times, received = clock_of(ranked[0])  # its clock stepping mid-bag: refused
-        said = refuse_own_step(path, clock_topic, (times[series.finger_index],
-                                                   received[series.finger_index]),
+        held = latched_held(ranked[0], series, state_topic, clock_of, notes,
+                            config.max_clock_offset_s, arm_clock)
+        finger_times, fingers, offsets = held.times, held.fingers, held.offsets[held.live]
+        # its clock stepping mid-bag: refused (the offsets and latched messages above, once)
+        said = refuse_own_step(path, clock_topic, held.clock, held.offsets, held.live,
                                state_words, arm_clock or clock_of(state_topic),
-                               config.no_gripper_fix(), limit_s=config.max_clock_offset_s)
+                               config.no_gripper_fix())
         notes += [said] if said else []
     order = np.argsort(finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
@@ -298,36 +300,56 @@ def no_joint_state_fix(types: dict[str, str], no_gripper: str) -> str:
             f"/franka_gripper/joint_states) to read the gripper, or {no_gripper}")
 
 
+class HeldFingers(NamedTuple):
+    """:func:`latched_held`'s result: the fingers read, and their clock as judged once."""
+
+    times: np.ndarray  # [K'] int64 ns: the finger times (a latched message at its receipt)
+    fingers: np.ndarray  # [K', 2] float64 m
+    clock: tuple  # (times, receive times) [K] int64 ns of every finger message, receive order
+    offsets: np.ndarray  # [K] s: their topic_clocks.relative_offsets against the states'
+    live: np.ndarray  # [K] bool: not latched (the messages of its clock's run)
+
+
 def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, notes: list[str],
-                 limit_s: float = REFUSE_S, state_clock: tuple | None = None):
-    """Return the gripper's (finger times [K'], fingers [K', 2], the others' clock offsets [s]).
+                 limit_s: float = REFUSE_S, state_clock: tuple | None = None) -> HeldFingers:
+    """Return the gripper's fingers, a latched message held from its receipt (``HeldFingers``).
 
     A latched message (transient local, published on change: ``topic_clocks.latched_messages``)
     is received when the recorder subscribed (or when its publisher matched, later), stamped when
     the hand last changed, perhaps minutes before: the newest one is the hand's state then, so
     it is timed by its receipt (on the states' clock: ``topic_clocks.states_clock_at``), the
-    older ones left out, with a note. The offsets of the
-    other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock),
-    judged alone; ``limit_s``: its limit behind (``max_clock_offset_s``). ``state_clock``:
-    the states' (stamps, receive times) [M] int64 ns when not all of ``state_topic``'s (its arm
-    messages, the fingers sent apart on it); None: ``clock_of(state_topic)``.
+    older ones left out, with a note. The offsets of the other messages (``live``) are for
+    ``topic_clocks.check_clock`` (a gripper on another clock), judged alone, and for
+    ``clock_steps.refuse_own_step``; ``limit_s``: its limit behind (``max_clock_offset_s``).
+    The finger messages are taken in receive order (``topic_clocks.receive_order``: as
+    read, unless a salvaged file's topic came in file order), fingers and times with them.
+    ``state_clock``: the states' (stamps, receive times) [M] int64 ns when not all of
+    ``state_topic``'s (its arm messages, the fingers sent apart on it); None:
+    ``clock_of(state_topic)``.
     """
     times, received = clock_of(topic)
     state_times, state_received = state_clock or clock_of(state_topic)
     index = series.finger_index
-    offsets = relative_offsets(times[index], received[index], state_times, state_received)
-    latched = latched_messages(times[index], received[index], offsets, state_received, limit_s)
+    times, received = times[index], received[index]
+    finger_times, fingers = series.finger_times, series.fingers
+    order = receive_order(received)
+    if order is not None:
+        times, received = times[order], received[order]
+        finger_times, fingers = finger_times[order], fingers[order]
+    offsets = relative_offsets(times, received, state_times, state_received)
+    latched = latched_messages(times, received, offsets, state_received, limit_s)
+    clock = (times, received)
     if not latched.any():
-        return series.finger_times, series.fingers, offsets
+        return HeldFingers(finger_times, fingers, clock, offsets, ~latched)
     held = np.flatnonzero(latched)
-    newest = held[np.argmax(series.finger_times[held])]
+    newest = held[np.argmax(finger_times[held])]
     keep = ~latched
     keep[newest] = True
-    finger_times = series.finger_times.copy()
-    finger_times[newest] = states_clock_at(received[index][newest:newest + 1], state_times,
+    finger_times = finger_times.copy()
+    finger_times[newest] = states_clock_at(received[newest:newest + 1], state_times,
                                            state_received)[0]  # its receipt, the states' clock
     older = len(held) - 1
-    after = (received[index][newest] - np.min(state_received)) / 1e9
+    after = (received[newest] - np.min(state_received)) / 1e9
     alone = ("; its later messages' clock is checked on their own" if not latched.all() else
              "; its only message: a clock that far behind looks the same, and its value is the "
              "hand's as received either way" if len(held) == 1 else "")
@@ -336,7 +358,7 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
         f"recorder subscribed) received {max(after, 0.0):.1f} s after the states' first, stamped "
         f"{-offsets[newest]:.1f} s before it: held from its receipt{alone}"
         + (f"; {older} older latched message(s) left out" if older else ""))
-    return finger_times[keep], series.fingers[keep], offsets[~latched]
+    return HeldFingers(finger_times[keep], fingers[keep], clock, offsets, ~latched)
 
 
 HOLD_GAP_S = 0.5  # [s] gripper messages further apart than this: published on change, held

@@ -335,18 +335,17 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     stray = check_sources(path, state_topic, state_times, states, other)  # two: BagError
     notes += [stray_note(state_topic, state_times, stray)] if stray.any() else []
     state_times, states = state_times[~stray], states[~stray]
-    image_clock = state_clock = None  # the messages the clock check judges (a step: one side)
+    offsets = None  # [s] the camera's against the states', for check_clock (None: not yet)
     if config.stamps == "header" and image_topic not in receive_timed and \
             state_topic not in receive_timed:  # a clock stepping mid-bag: one side kept
-        image_clock, state_clock = clock_of(image_topic), clock_of(state_topic)
-        cut = step_cut(image_topic, image_clock, state_topic, state_clock,
-                       image_times[order], state_times)
-        if cut is not None:
-            (frames_kept, states_kept, note), image_clock, state_clock = cut
-            notes.append(note)
-            image_times, ordinals = image_times[order][frames_kept], ordinals[frames_kept]
+        read = step_cut(image_topic, clock_of(image_topic), state_topic, clock_of(state_topic),
+                        image_times[order], state_times)
+        offsets = read.offsets  # of the part read
+        notes += [read.note] if read.note else []
+        if read.frames is not None:
+            image_times, ordinals = image_times[order][read.frames], ordinals[read.frames]
             order = np.arange(len(image_times))
-            state_times, states = state_times[states_kept], states[states_kept]
+            state_times, states = state_times[read.states], states[read.states]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
     # the note, and the steps resample drops, on the states the steps are made of
     jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep], other)
@@ -358,9 +357,10 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         "or started late?)")
     notes += [camera_note] if camera_note else []
     if config.stamps == "header":  # overlapping, yet seconds apart: a camera on another clock
-        check_clock(path, image_topic, relative_offsets(*(image_clock or clock_of(image_topic)),
-                                                        *(state_clock or clock_of(state_topic))),
-                    state_topic, notes, limit_s=config.max_clock_offset_s)
+        if offsets is None:
+            offsets = relative_offsets(*clock_of(image_topic), *clock_of(state_topic))
+        check_clock(path, image_topic, offsets, state_topic, notes,
+                    limit_s=config.max_clock_offset_s)
     return Recording(
         path=path, storage=storage, compression=compression, topic_types=types,
         image_topic=image_topic,

@@ -30,8 +30,7 @@ import numpy as np
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.topic_clocks import (
     RECEIVE_HINT,
-    REFUSE_S,
-    latched_messages,
+    in_receive_order,
     relative_offsets,
     stamp_rate,
 )
@@ -117,23 +116,28 @@ def _sliding_median(values: np.ndarray, window: int) -> np.ndarray:
     return part[:, half] if window % 2 else (part[:, half - 1] + part[:, half]) / 2
 
 
-def clock_step(topic: str, clock: tuple, state_topic: str, state_clock: tuple) \
-        -> ClockStep | None:
+def clock_step(topic: str, clock: tuple, state_topic: str, state_clock: tuple,
+               offsets=None) -> ClockStep | None:
     """Return the largest clock step of ``topic`` against the states (None: none).
 
     ``clock``, ``state_clock``: (times, receive times) [N] / [M] int64 ns of each topic's
-    messages (``TopicTimes.clock_of``). A step of the offsets (:func:`find_step`) is a clock
-    step only where one stream's own stamps jump by it (:func:`own_jump`) near that moment:
-    ``topic``'s by the step, or the states' the opposite way (``stepped`` names it). Where
+    messages (``TopicTimes.clock_of``); ``offsets`` [N] s: ``clock``'s
+    ``topic_clocks.relative_offsets`` when the caller has them, ``clock`` then in receive order
+    (``topic_clocks.in_receive_order``); None: worked out here. A step of the offsets
+    (:func:`find_step`) is a clock step only where one stream's own stamps jump by it
+    (:func:`own_jump`) near that moment: ``topic``'s by the step, or the states' the opposite
+    way (``stepped`` names it). Where
     neither's do, the receive times moved, not a clock (frames that arrive later or sooner
     from then on: a link or a queue whose latency changed, a camera stalled and then caught
     up, stamps right): None, for pairing by stamp is right there. ``sure`` False: a stream
     whose stamps come unevenly (published on change) jumped by about the step, which a change
     of its latency can make too (its stamps' pace tells nothing): to be noted, not cut.
     """
-    times, received = _in_receive_order(clock)
-    state_times, state_received = _in_receive_order(state_clock)
-    found = find_step(relative_offsets(times, received, state_times, state_received))
+    times, received = in_receive_order(*clock)
+    state_times, state_received = in_receive_order(*state_clock)
+    if offsets is None:
+        offsets = relative_offsets(times, received, state_times, state_received)
+    found = find_step(offsets)
     if found is None:
         return None
     index, size = found
@@ -193,11 +197,18 @@ def own_jump(times, received, size: float, rate: float, pairs) -> tuple[int, flo
     return int(pairs[k]), float(miss[k]), even
 
 
-def _in_receive_order(clock: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Return a clock's (times, receive times) int64 ns, sorted by receive time (stable)."""
-    times, received = (np.asarray(a, np.int64) for a in clock)
-    order = np.argsort(received, kind="stable")
-    return times[order], received[order]
+def stepped_words(step: ClockStep, topic: str, state_topic: str, origin_ns: int) -> str:
+    """Return the words of a clock step: which clock, which way, how far, when, against whose.
+
+    Ends "paired by stamp" for the caller's consequence; ``origin_ns``: the bag's start on the
+    recorder's clock, for the moment said.
+    """
+    way = "forward" if (step.size_s > 0) == (step.stepped == topic) else "back"
+    other = state_topic if step.stepped == topic else topic
+    return (f"{step.stepped}'s clock stepped {way} by {abs(step.size_s):.2f} s "
+            f"{(step.received_ns - origin_ns) / 1e9:.2f} s after the bag's start, against "
+            f"{other}'s (header stamps set against when the recorder received each: an "
+            "NTP/chrony clock step?): paired by stamp")
 
 
 def cut_at_step(step: ClockStep, topic: str, clock: tuple, state_topic: str,
@@ -229,42 +240,54 @@ def cut_at_step(step: ClockStep, topic: str, clock: tuple, state_topic: str,
         frames = image_times >= cut
         if states.any():
             frames &= image_times >= int(state_times[states].min())
-    moment = (at - origin_ns) / 1e9
-    way = "forward" if (step.size_s > 0) == (step.stepped == topic) else "back"
-    other = state_topic if step.stepped == topic else topic
     part = "before" if keep_before else "after"
     left = "after" if keep_before else "before"
-    note = (f"{step.stepped}'s clock stepped {way} by {abs(step.size_s):.2f} s {moment:.2f} s "
-            f"after the bag's start, against {other}'s (header stamps set against when the "
-            f"recorder received each: an NTP/chrony clock step?): paired by stamp, each {what} "
-            f"{left} it would get the state {abs(step.size_s):.2f} s away, so the {what}s and "
-            f"states {left} it are left out ({int((~frames).sum())} {what}(s), "
-            f"{int((~states).sum())} state(s)), the part {part} it read; to read the whole bag, "
-            f"{RECEIVE_HINT}; --start/--end then choose within it")
+    note = (f"{stepped_words(step, topic, state_topic, origin_ns)}, each {what} {left} it would "
+            f"get the state {abs(step.size_s):.2f} s away, so the {what}s and states {left} it "
+            f"are left out ({int((~frames).sum())} {what}(s), {int((~states).sum())} state(s)), "
+            f"the part {part} it read; to read the whole bag, {RECEIVE_HINT}; --start/--end then "
+            "choose within it")
     return frames, states, note
 
 
+@dataclass(frozen=True)
+class StepRead:
+    """What :func:`step_cut` keeps of a topic and the states, and the topic's offsets."""
+
+    offsets: np.ndarray  # [N'] s: the kept messages' relative_offsets, for check_clock
+    frames: np.ndarray | None = None  # [F] bool: the frames kept; None: every one
+    states: np.ndarray | None = None  # [M] bool: the states kept; None: every one
+    note: str = ""  # the cut's note, or doubt_note; '': no step
+
+
 def step_cut(topic: str, clock: tuple, state_topic: str, state_clock: tuple, image_times,
-             state_times, what: str = "frame"):
-    """Return None (no step), or (:func:`cut_at_step`'s result, both clocks' kept messages).
+             state_times, what: str = "frame") -> StepRead:
+    """Return what is read of ``topic`` and the states across a clock step (:func:`clock_step`).
 
-    A step not ``sure`` (:func:`clock_step`): everything kept, :func:`doubt_note` said.
-
-    The clocks: (times, receive times) of ``topic``'s and ``state_topic``'s messages within the
-    kept stamps, for ``topic_clocks.check_clock`` to judge the part read alone.
+    ``clock``, ``state_clock``: (times, receive times) [N] / [M] int64 ns of every message of
+    ``topic`` and ``state_topic``; ``image_times`` [F], ``state_times`` [M'] int64 ns: the
+    recording's stamps. No step: everything kept, no note. A step not ``sure``: everything kept,
+    :func:`doubt_note` said. Else :func:`cut_at_step`'s frames, states and note. The offsets:
+    ``topic_clocks.relative_offsets`` of ``topic``'s messages (worked out once), of those stamped
+    within the kept frames against the states within the kept states after a cut, for
+    ``topic_clocks.check_clock`` to judge the part read alone.
     """
-    step = clock_step(topic, clock, state_topic, state_clock)
+    times, received = in_receive_order(*clock)
+    state_times_ns, state_received = in_receive_order(*state_clock)
+    offsets = relative_offsets(times, received, state_times_ns, state_received)
+    step = clock_step(topic, (times, received), state_topic, (state_times_ns, state_received),
+                      offsets)
     if step is None:
-        return None
-    origin = min(int(np.min(clock[1])), int(np.min(state_clock[1])))
+        return StepRead(offsets)
+    origin = min(int(np.min(received)), int(np.min(state_received)))
     if not step.sure:  # noted, nothing cut
-        return ((np.ones(len(image_times), bool), np.ones(len(state_times), bool),
-                 doubt_note(step, topic, state_topic, origin, what)), clock, state_clock)
-    cut = cut_at_step(step, topic, clock, state_topic, state_clock, image_times, state_times,
-                      origin, what)
-    frames, states = cut[0], cut[1]
+        return StepRead(offsets, note=doubt_note(step, topic, state_topic, origin, what))
+    frames, states, note = cut_at_step(step, topic, clock, state_topic, state_clock,
+                                       image_times, state_times, origin, what)
     image_times, state_times = np.asarray(image_times), np.asarray(state_times)
-    return cut, _within(clock, image_times[frames]), _within(state_clock, state_times[states])
+    kept = relative_offsets(*_within(clock, image_times[frames]),
+                            *_within(state_clock, state_times[states]))
+    return StepRead(kept, frames, states, note)
 
 
 def _within(clock: tuple, kept) -> tuple:
@@ -276,37 +299,35 @@ def _within(clock: tuple, kept) -> tuple:
     return times[inside], received[inside]
 
 
-def refuse_own_step(path, topic: str, clock: tuple, state_topic: str, state_clock: tuple,
-                    fix: str, what: str = "finger message", limit_s: float = REFUSE_S) -> str:
+def refuse_own_step(path, topic: str, clock: tuple, offsets, live, state_topic: str,
+                    state_clock: tuple, fix: str, what: str = "finger message") -> str:
     """Refuse ``topic`` (a gripper's) when its own clock steps mid-bag against the states'.
 
-    ``clock``, ``state_clock``: (times, receive times) [N] / [M] int64 ns of its messages and
-    the states'. Its latched history (``topic_clocks.latched_messages``, ``limit_s`` as there:
-    received at once when the recorder subscribed, each stamped when the hand changed, held
-    from its receipt) is no part of its clock's run and is not judged. A step of the states'
-    own clock is left to the camera's cut (``bags``); the gripper's closedness is read onto
-    the states, so no part of it can be left out alone. Returns '' or, for a step not ``sure``
-    (:func:`clock_step`), :func:`doubt_note`. Raises BagError naming the bag, the topic, the
-    moment, the size, ``--stamps receive`` and ``fix`` (``--no-gripper``).
+    ``clock``: (times, receive times) [N] int64 ns of its messages in receive order
+    (``topic_clocks.in_receive_order``), ``offsets`` [N] s their ``relative_offsets``, ``live``
+    [N] bool those judged: not its latched history (``topic_clocks.latched_messages``: received
+    at once when the recorder subscribed, each stamped when the hand changed, held from its
+    receipt), no part of its clock's run; ``state_clock``: the states' (times, receive times)
+    [M]. A step of the states' own clock is left to the camera's cut (``bags``); the gripper's
+    closedness is read onto the states, so no part of it can be left out alone. Returns '' or,
+    for a step not ``sure`` (:func:`clock_step`), :func:`doubt_note`. Raises BagError naming
+    the bag, the topic, the moment, the size, ``--stamps receive`` and ``fix``
+    (``--no-gripper``).
     """
-    times, received = _in_receive_order(clock)
-    offsets = relative_offsets(times, received, *state_clock)
-    live = ~latched_messages(times, received, offsets, np.asarray(state_clock[1]), limit_s)
+    live = np.asarray(live, bool)
     if not live.any():
         return ""
-    step = clock_step(topic, (times[live], received[live]), state_topic, state_clock)
+    times, received = clock
+    step = clock_step(topic, (times[live], received[live]), state_topic, state_clock,
+                      np.asarray(offsets)[live])
     if step is None or step.stepped != topic:
         return ""
-    origin = min(int(np.min(clock[1])), int(np.min(state_clock[1])))
+    origin = min(int(np.min(received)), int(np.min(state_clock[1])))
     if not step.sure:
         return doubt_note(step, topic, state_topic, origin, what)
-    way = "forward" if step.size_s > 0 else "back"
     raise BagError(
-        f"{path}: {topic}'s clock stepped {way} by {abs(step.size_s):.2f} s "
-        f"{(step.received_ns - origin) / 1e9:.2f} s after the bag's start, against "
-        f"{state_topic}'s (header stamps set against when the recorder received each: an "
-        f"NTP/chrony clock step?): paired by stamp, each {what} after it would give the hand's "
-        f"state {abs(step.size_s):.2f} s off; {RECEIVE_HINT}, or {fix}")
+        f"{path}: {stepped_words(step, topic, state_topic, origin)}, each {what} after it would "
+        f"give the hand's state {abs(step.size_s):.2f} s off; {RECEIVE_HINT}, or {fix}")
 
 
 def doubt_note(step: ClockStep, topic: str, state_topic: str, origin_ns: int,

@@ -48,6 +48,26 @@ LIMIT_OPTION = "--max-clock-offset"
 LIMIT_SETTING = "data.topics.max_clock_offset_s"
 
 
+def receive_order(received) -> np.ndarray | None:
+    """Return the stable order [N] int64 that sorts ``received`` [N] ns, or None: in order.
+
+    A bag's reader hands each topic's messages on in receive (log-time) order, except a
+    salvaged MCAP's topic beyond the sort windows (``mcap_order``: "in file order"): times
+    already in order are told by one pass, not sorted again.
+    """
+    received = np.asarray(received, np.int64)
+    if len(received) < 2 or bool((received[1:] >= received[:-1]).all()):
+        return None
+    return np.argsort(received, kind="stable")
+
+
+def in_receive_order(times, received) -> tuple[np.ndarray, np.ndarray]:
+    """Return (times, receive times) [N] int64 ns by receive time (:func:`receive_order`)."""
+    times, received = np.asarray(times, np.int64), np.asarray(received, np.int64)
+    order = receive_order(received)
+    return (times, received) if order is None else (times[order], received[order])
+
+
 def stamp_rate(state_times, state_received) -> float:
     """Return the states' d stamp / d receive time: 1 on one clock, a sim's real-time factor.
 
@@ -56,12 +76,9 @@ def stamp_rate(state_times, state_received) -> float:
     message moves it little; a rate within :data:`RATE_SAME` of 1, unmeasurable or not
     positive: 1.
     """
-    times = np.asarray(state_times, np.int64)
-    received = np.asarray(state_received, np.int64)
+    times, received = in_receive_order(state_times, state_received)
     if len(times) < 3:
         return 1.0
-    order = np.argsort(received, kind="stable")
-    times, received = times[order], received[order]
     base_t, base_r = times[0], received[0]
     t = (times - base_t).astype(np.float64)
     r = (received - base_r).astype(np.float64)
@@ -80,13 +97,11 @@ def stamp_rate(state_times, state_received) -> float:
 def _state_offset_at(received, state_times, state_received) -> np.ndarray:
     """Return [N] float64 ns: the states' (stamp - receive time) at ``received`` (ends held)."""
     received = np.asarray(received, np.int64)
-    state_times = np.asarray(state_times, np.int64)
-    state_received = np.asarray(state_received, np.int64)
-    order = np.argsort(state_received, kind="stable")
-    base = state_received[order][0]  # a float64 of epoch ns loses 256 ns: fine, but keep small
-    state_offset = (state_times - state_received)[order].astype(np.float64)
+    state_times, state_received = in_receive_order(state_times, state_received)
+    base = state_received[0]  # a float64 of epoch ns loses 256 ns: fine, but keep small
+    state_offset = (state_times - state_received).astype(np.float64)
     return np.interp((received - base).astype(np.float64),
-                     (state_received[order] - base).astype(np.float64), state_offset)
+                     (state_received - base).astype(np.float64), state_offset)
 
 
 def states_clock_at(received, state_times, state_received) -> np.ndarray:
