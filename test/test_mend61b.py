@@ -58,3 +58,38 @@ def test_the_largest_of_two_steps_and_the_first_of_equal_ones():
     equal[60:] += 1.0
     equal[140:] += 1.0
     assert find_step(equal)[0] == 60
+
+
+def test_nan_fingers_are_one_error_class_the_arm_another():
+    """NaN fingers: NonFiniteFingersError (no arm error); NaN arm joints: NonFiniteArmError.
+
+    The bag's gripper search tells a hand it cannot read (every finger message NaN: refused
+    naming ``--no-gripper``) from an arm's glitch by this class alone (``bag_gripper``).
+    """
+    from test_breaker60a import ARM, FINGERS
+
+    from vjepa_ros.robot.joint_states import (
+        ArmStateError,
+        JointStateReader,
+        NonFiniteArmError,
+        NonFiniteError,
+        NonFiniteFingersError,
+        read_series,
+    )
+
+    arm = [0.0, -0.3, 0.0, -2.0, 0.0, 1.8, 0.8]
+    with pytest.raises(NonFiniteFingersError) as caught:
+        JointStateReader().read(ARM + FINGERS, [*arm, np.nan, 0.03])
+    assert isinstance(caught.value, NonFiniteError)
+    assert not isinstance(caught.value, ArmStateError)  # the planner keeps the arm's state
+    with pytest.raises(NonFiniteArmError) as caught:
+        JointStateReader().read(ARM + FINGERS, [np.nan, *arm[1:], 0.03, 0.03])
+    assert not isinstance(caught.value, NonFiniteFingersError)
+    with pytest.raises(NonFiniteFingersError, match="message 1 "):  # fingers alone, all NaN
+        read_series([1, 2], [(FINGERS, [np.nan, np.nan]), (FINGERS, [np.inf, 0.01])],
+                    JointStateReader())
+    with pytest.raises(NonFiniteArmError):  # arm joints NaN on every message
+        read_series([1, 2], [(ARM, [np.nan, *arm[1:]])] * 2, JointStateReader())
+    series = read_series([1, 2], [(ARM + FINGERS, [*arm, np.nan, np.nan]),
+                                  (ARM + FINGERS, [*arm, 0.03, 0.03])], JointStateReader())
+    assert series.nan_fingers == (0,) and len(series.arm) == 2 and len(series.fingers) == 1

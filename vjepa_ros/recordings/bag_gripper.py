@@ -51,8 +51,7 @@ from vjepa_ros.recordings.topic_kinds import candidates
 from vjepa_ros.robot.joint_states import (
     JointSeries,
     JointStateReader,
-    NonFiniteArmError,
-    NonFiniteError,
+    NonFiniteFingersError,
     RangeError,
     closedness_from_fingers,
     read_series,
@@ -121,10 +120,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         try:
             series = read.get(topic) or read_series(times_of(topic, False), collected[topic][2],
                                                     JointStateReader(joints.prefix or ""))
+        except NonFiniteFingersError:  # finger messages alone, every one NaN
+            nan_hands.append(topic)
+            continue
         except StateError as exc:
-            if isinstance(exc, NonFiniteError) and not isinstance(exc, NonFiniteArmError):
-                nan_hands.append(topic)  # finger messages alone, every one NaN
-                continue
             if topic == named or (not named and isinstance(exc, RangeError)):
                 fix = positions_fix(collected[topic][2], topic, types or {})
                 raise BagError(f"{path}: gripper topic {topic} {exc}{fix}") from exc
@@ -269,9 +268,9 @@ def other_hand(path, arm_prefix: str, named: str, topics, collected, times_of,
     try:
         series = read_series(times_of(topic, False), collected[topic][2],
                              JointStateReader(arm_prefix, hand_prefix=prefix))
+    except NonFiniteFingersError as exc:  # fingers NaN throughout
+        raise nan_hands_error(path, [topic], no_gripper) from exc
     except StateError as exc:
-        if isinstance(exc, NonFiniteError) and not isinstance(exc, NonFiniteArmError):
-            raise nan_hands_error(path, [topic], no_gripper) from exc  # fingers NaN throughout
         fix = positions_fix(collected[topic][2], topic, types)
         raise BagError(f"{path}: gripper topic {topic} {exc}{fix}") from exc
     arm = f"the arm's {arm_prefix}joint1..7" if arm_prefix else "the arm's joints"

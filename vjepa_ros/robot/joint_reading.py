@@ -35,6 +35,14 @@ class NonFiniteArmError(NonFiniteError, ArmStateError):
     """A message whose arm joint positions hold NaN or inf."""
 
 
+class NonFiniteFingersError(NonFiniteError):
+    """A message whose finger joint positions hold NaN or inf, its arm's (if any) finite.
+
+    From ``read_series``: every message of a stream is such (or has only NaN or inf joints of
+    its hand): no finger sample at all, a hand the recording cannot read.
+    """
+
+
 class ArmRangeError(RangeError, ArmStateError):
     """Arm joint positions outside the Franka's range (degrees for radians)."""
 

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vjepa_ros.message_words import message_words
-from vjepa_ros.robot.joint_reading import ARM_JOINTS, JointReading, NonFiniteError
+from vjepa_ros.robot.joint_reading import (
+    ARM_JOINTS,
+    JointReading,
+    NonFiniteError,
+    NonFiniteFingersError,
+)
 from vjepa_ros.robot.kinematics import StateError
 from vjepa_ros.robot.state_ranges import arm_unread
 
@@ -53,8 +58,9 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
     them: NaN fingers alone leave its arm read (``nan_fingers`` lists such messages), NaN arm
     joints leave the whole message out; messages that give nothing are listed in ``nonfinite``
     for the caller's note (none of them counted ``foreign``); when no message gives a sample,
-    the first one's error is raised. Raises :class:`StateError` prefixed with the index of the
-    first unusable message.
+    the first one's error is raised (:class:`NonFiniteFingersError` when that one's arm, if
+    any, was finite: only the hand unreadable). Raises :class:`StateError` prefixed with the
+    index of the first unusable message.
     """
     readings, nonfinite, first_nonfinite = [], [], None
     for index, (names, positions) in enumerate(rows):
@@ -62,7 +68,7 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
             readings.append(reader.read(names, positions, nan_fingers_left_out=True))
             if readings[-1].nan_fingers and readings[-1].arm is None:  # a finger message
                 nonfinite.append(index)
-                first_nonfinite = first_nonfinite or NonFiniteError(
+                first_nonfinite = first_nonfinite or NonFiniteFingersError(
                     f"{message_words(index)}: finger joint positions contain NaN or inf")
         except NonFiniteError as exc:  # one glitch: left out (said by the caller), not the bag
             readings.append(JointReading())

@@ -63,6 +63,7 @@ from vjepa_ros.robot.joint_reading import (  # noqa: F401 (the errors: re-export
     JointReading,
     NonFiniteArmError,
     NonFiniteError,
+    NonFiniteFingersError,
     RangeError,
 )
 from vjepa_ros.robot.joint_series import JointSeries, read_series  # noqa: F401 (re-exported)
@@ -205,7 +206,7 @@ class JointStateReader:
         """Return what the message (``names`` [N], ``positions`` [N] rad / m) says.
 
         Raises :class:`StateError` (its subclasses: a range, an arm, NaN) for an unusable
-        message; NaN or inf finger positions raise :class:`NonFiniteError`, or with
+        message; NaN or inf finger positions raise :class:`NonFiniteFingersError`, or with
         ``nan_fingers_left_out`` (a recording's reader) give the arm alone, ``nan_fingers`` set.
         """
         names = joint_names(names)
@@ -229,8 +230,8 @@ class JointStateReader:
             if not np.isfinite(finger_values).all():
                 if nan_fingers_left_out:
                     return JointReading(arm, None, arm_names, None, nan_fingers=True)
-                raise NonFiniteError(f"finger joint positions contain NaN or inf: "
-                                 f"{finger_values.tolist()}")
+                raise NonFiniteFingersError(f"finger joint positions contain NaN or inf: "
+                                            f"{finger_values.tolist()}")
             indices = sorted(fingers.values())
             problem = finger_problem([names[i] for i in indices], positions[indices])
             if problem:
