@@ -93,3 +93,76 @@ def test_nan_fingers_are_one_error_class_the_arm_another():
     series = read_series([1, 2], [(ARM + FINGERS, [*arm, np.nan, np.nan]),
                                   (ARM + FINGERS, [*arm, 0.03, 0.03])], JointStateReader())
     assert series.nan_fingers == (0,) and len(series.arm) == 2 and len(series.fingers) == 1
+
+
+def _unstamped(entries, topic):
+    """Return ``entries`` with ``topic``'s header stamps 0 (read by receive times, noted)."""
+    import dataclasses
+
+    from vjepa_ros.recordings import messages as m
+
+    return [(name, ty, t, dataclasses.replace(msg, header=m.make_header(0, msg.header.frame_id))
+             if name == topic else msg) for name, ty, t, msg in entries]
+
+
+@pytest.mark.parametrize("device", ["camera", "joints"])
+def test_a_clock_step_beside_a_topic_timed_by_receipt_is_cut(tmp_path, device):
+    """A camera (or arm) clock stepping 1 s forward 13 s into 20 s, the other topic's stamps 0.
+
+    What the user does: evaluates a bag whose arm driver (or camera driver) left its header
+    stamps 0 (that topic is then read by receive times, noted) while the other device's clock
+    was stepped 1 s forward 13 s in (chrony's makestep).
+    What happened: the step check ran only when both topics were timed by header stamps: no
+    word, each frame after the step paired with the state 1 s away (the median clock check
+    passes: the step lies in the last third).
+    What should happen: the step is found against the receive times as against stamps, the
+    clock that stepped named, the part before it read.
+    """
+    from test_breaker60a import CAMERA, recording
+
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+    from vjepa_ros.recordings.bags import read_recording
+
+    stepped, plain = (CAMERA, "/joint_states") if device == "camera" else ("/joint_states",
+                                                                           CAMERA)
+    entries = _unstamped(recording(20.0, **{f"{device}_step": (13.0, 1.0)}), plain)
+    rec = read_recording(write_messages(tmp_path / "bag", entries))
+    assert any(note.startswith(f"{plain}: header stamps are 0") for note in rec.notes), rec.notes
+    said = [note for note in rec.notes if "clock stepped forward by 1.00 s 13.00 s" in note]
+    assert len(said) == 1 and said[0].startswith(f"{stepped}'s clock"), rec.notes
+    assert "the part before it read" in said[0], said
+    assert (rec.image_times[-1] - DEFAULT_START_NS) / 1e9 < 13.0
+    assert (rec.state_times[-1] - DEFAULT_START_NS) / 1e9 < 13.0
+
+
+def test_a_gripper_clock_step_beside_states_timed_by_receipt_is_refused(tmp_path):
+    """The gripper's step check runs beside arm states timed by receipt, and must (refuted bug).
+
+    Note60's doubt: the gripper's check does not skip a receive-timed *state* topic as the
+    camera's did. It is right not to: its finger stamps are paired with the states' receive
+    times, so a gripper clock step 1 s forward 13 s in reads the hand 1 s off from there on;
+    refused as against stamped states (test_fix60a), naming --stamps receive and --no-gripper.
+    """
+    from test_breaker60a import ARM, FINGERS, recording
+
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+    from vjepa_ros.recordings.bags import read_recording
+
+    entries = []
+    for name, msgtype, t, msg in recording(20.0):
+        if name != "/joint_states":
+            entries.append((name, msgtype, t, msg))
+            continue
+        entries.append((name, msgtype, t, m.joint_state_message(ARM, list(msg.position)[:7], 0)))
+        s = (t - DEFAULT_START_NS) / 1e9
+        if round(s * 50) % 5 == 0:  # fingers at 10 Hz, their clock 1 s ahead from 13 s on
+            entries.append(("/fr3_gripper/joint_states", msgtype, t + 1000,
+                            m.joint_state_message(FINGERS, [0.03, 0.03],
+                                                  t + (1_000_000_000 if s >= 13.0 else 0))))
+    with pytest.raises(BagError) as caught:
+        read_recording(write_messages(tmp_path / "bag", sorted(entries, key=lambda e: e[2])))
+    words = str(caught.value)
+    assert "/fr3_gripper/joint_states's clock stepped forward by 1.00 s 13.00 s" in words, words
+    assert "--stamps receive" in words and "--no-gripper" in words, words

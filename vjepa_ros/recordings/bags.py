@@ -87,7 +87,7 @@ from vjepa_ros.recordings.topic_choice import (
     resolve_image_topic,
     resolve_state_topic,
 )
-from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
+from vjepa_ros.recordings.topic_clocks import check_clock
 from vjepa_ros.recordings.topic_times import TopicTimes
 from vjepa_ros.recordings.topic_types import one_stream, topic_types
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader
@@ -335,9 +335,10 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     stray = check_sources(path, state_topic, state_times, states, other)  # two: BagError
     notes += [stray_note(state_topic, state_times, stray)] if stray.any() else []
     state_times, states = state_times[~stray], states[~stray]
-    offsets = None  # [s] the camera's against the states', for check_clock (None: not yet)
-    if config.stamps == "header" and image_topic not in receive_timed and \
-            state_topic not in receive_timed:  # a clock stepping mid-bag: one side kept
+    offsets = None  # [s] the camera's against the states', for check_clock (--stamps header)
+    # a clock stepping mid-bag: one side kept; beside a topic timed by receipt too (its times
+    # are the receive clock, against which the other's stamps step)
+    if config.stamps == "header":
         read = step_cut(image_topic, clock_of(image_topic), state_topic, clock_of(state_topic),
                         image_times[order], state_times)
         offsets = read.offsets  # of the part read
@@ -356,9 +357,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         "and have no frame: no step there is evaluated or trained (the camera driver stopped, "
         "or started late?)")
     notes += [camera_note] if camera_note else []
-    if config.stamps == "header":  # overlapping, yet seconds apart: a camera on another clock
-        if offsets is None:
-            offsets = relative_offsets(*clock_of(image_topic), *clock_of(state_topic))
+    if offsets is not None:  # overlapping, yet seconds apart: a camera on another clock
         check_clock(path, image_topic, offsets, state_topic, notes,
                     limit_s=config.max_clock_offset_s)
     return Recording(
