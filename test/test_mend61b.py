@@ -166,3 +166,15 @@ def test_a_gripper_clock_step_beside_states_timed_by_receipt_is_refused(tmp_path
     words = str(caught.value)
     assert "/fr3_gripper/joint_states's clock stepped forward by 1.00 s 13.00 s" in words, words
     assert "--stamps receive" in words and "--no-gripper" in words, words
+
+
+def test_the_clock_step_benchmark_finds_its_step():
+    """``benchmarks/bench_clock_steps.py`` at 20 s of 200 Hz: both calls find the planted step."""
+    from conftest import load_benchmark
+
+    bench = load_benchmark("bench_clock_steps", "mend61b")
+    _, _, first = bench.streams(200.0, 1 / 3, 1.0, 0.7)
+    timings = bench.run(200.0, 1 / 3, 1.0, 0.7, repeats=1)
+    assert timings["find_step"][1] == (first, pytest.approx(1.0, abs=0.01))
+    step = timings["clock_step"][1]
+    assert (step.index, step.stepped, step.sure) == (first, "/fingers", True)
