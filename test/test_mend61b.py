@@ -178,3 +178,30 @@ def test_the_clock_step_benchmark_finds_its_step():
     assert timings["find_step"][1] == (first, pytest.approx(1.0, abs=0.01))
     step = timings["clock_step"][1]
     assert (step.index, step.stepped, step.sure) == (first, "/fingers", True)
+
+
+def test_clocks_out_of_receive_order_read_as_in_order():
+    """A topic handed on in file order (a salvaged MCAP's beyond its sort windows): same answer.
+
+    The receive-order sorts are skipped for times already in order (``topic_clocks.
+    receive_order``); shuffled, the step, the stamp rate and each message's offset are those
+    of the sorted streams.
+    """
+    from conftest import load_benchmark
+    from vjepa_ros.recordings.clock_steps import clock_step
+    from vjepa_ros.recordings.topic_clocks import receive_order, relative_offsets, stamp_rate
+
+    bench = load_benchmark("bench_clock_steps", "mend61b_order")
+    clock, state_clock, first = bench.streams(100.0, 0.5, 1.0, 0.6)
+    assert receive_order(clock[1]) is None
+    rng = np.random.default_rng(1)
+    mixed, state_mixed = rng.permutation(len(clock[1])), rng.permutation(len(state_clock[1]))
+    shuffled = tuple(a[mixed] for a in clock)
+    state_shuffled = tuple(a[state_mixed] for a in state_clock)
+    assert (shuffled[1][receive_order(shuffled[1])] == clock[1]).all()
+    assert stamp_rate(*state_shuffled) == stamp_rate(*state_clock)
+    assert np.array_equal(relative_offsets(*shuffled, *state_shuffled),
+                          relative_offsets(*clock, *state_clock)[mixed])
+    assert clock_step("/a", shuffled, "/b", state_shuffled) == \
+        clock_step("/a", clock, "/b", state_clock)
+    assert clock_step("/a", clock, "/b", state_clock).index == first
