@@ -108,7 +108,7 @@ def _sliding_median(values: np.ndarray, window: int) -> np.ndarray:
     """Return [N - window + 1]: the median of each ``values[j:j + window]``, as ``np.median``.
 
     One partition of every window at its middle (two middles for an even ``window``, their
-    mean), not ``np.median``'s sort-free but checked route: a tenth of its time at 600k values.
+    mean): the values ``np.median`` gives, in a tenth of its time at 600k values.
     """
     half = window // 2
     kth = [half] if window % 2 else [half - 1, half]
@@ -126,10 +126,10 @@ def clock_step(topic: str, clock: tuple, state_topic: str, state_clock: tuple,
     (``topic_clocks.in_receive_order``); None: worked out here. A step of the offsets
     (:func:`find_step`) is a clock step only where one stream's own stamps jump by it
     (:func:`own_jump`) near that moment: ``topic``'s by the step, or the states' the opposite
-    way (``stepped`` names it). Where
-    neither's do, the receive times moved, not a clock (frames that arrive later or sooner
-    from then on: a link or a queue whose latency changed, a camera stalled and then caught
-    up, stamps right): None, for pairing by stamp is right there. ``sure`` False: a stream
+    way (``stepped`` names it). Where neither's do, the receive times moved, not a clock
+    (frames that arrive later or sooner from then on: a link or a queue whose latency changed,
+    a camera stalled and then caught up, stamps right): None, for pairing by stamp is right
+    there. ``sure`` False: a stream
     whose stamps come unevenly (published on change) jumped by about the step, which a change
     of its latency can make too (its stamps' pace tells nothing): to be noted, not cut.
     """
