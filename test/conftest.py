@@ -16,7 +16,7 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from vjepa_ros.nodes.ros_environment import rcl_domain_id  # noqa: E402 (no rclpy: before it)
+from vjepa_ros.ros_environment import rcl_domain_id  # noqa: E402 (no rclpy: before it)
 
 
 def worker_domain(value: str, worker: int) -> int:

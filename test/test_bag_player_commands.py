@@ -4,8 +4,9 @@ A bag recorded during a live run (``ros2 bag record -a``) holds the planner's ow
 (``/target_pose`` set-points, ``/gripper_command``...) and other controllers' commands (a
 teleop's ``JointTrajectory``, a forward command controller's ``.../commands``). Replayed in
 shadow mode beside the robot, a controller listening there would follow them (breaker60d #4).
-The rule (``nodes.replayed_commands.recorded_commands``) is checked over the family of names and
-types, the planner's publishers against the list it is taken from, and the node over real rclpy:
+The rule (``recordings.replayed_commands.recorded_commands``) is checked over the family of names
+and types, the planner's publishers against the list it is taken from, and the node over real
+rclpy:
 no publisher for a command, one warning naming them and the ``topics`` value that plays them,
 a named command played, and a bag left with nothing to play refused naming what it holds.
 """
@@ -18,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vjepa_ros.nodes.planner_topics import PLANNER_OUTPUTS
-from vjepa_ros.nodes.replayed_commands import left_out_warning, recorded_commands
+from vjepa_ros.recordings.replayed_commands import left_out_warning, recorded_commands
+from vjepa_ros.robot.planner_topics import PLANNER_OUTPUTS
 
 T0 = 1_700_000_000 * 10**9
 CAMERA = "/camera/camera/color/image_raw"
@@ -77,7 +78,7 @@ def test_the_planners_publishers_are_the_outputs_the_rule_is_taken_from():
     A publisher added or renamed there is then left out of replays too.
     """
     import vjepa_ros.nodes.planner_node as planner_node
-    from vjepa_ros.nodes import planner_topics
+    from vjepa_ros.robot import planner_topics
 
     tree = ast.parse(Path(planner_node.__file__).read_text())
     made = {}

@@ -2,7 +2,7 @@
 
 Attacked at 33af8d11 (README.md "Demo", "One planning step", "Running a manipulation task",
 "Offline evaluation", "Every command"; ``vjepa_ros/nodes/reach_demo.py``,
-``vjepa_ros/sim/run_command.py``, ``vjepa_ros/out_paths.py``, ``nodes/ros_environment.py``,
+``vjepa_ros/sim/run_command.py``, ``vjepa_ros/out_paths.py``, ``vjepa_ros/ros_environment.py``,
 ``config/reach_demo.yaml``), run for real with one torch thread on 2 shared cores:
 ``vjepa-ros --help`` and the sub-commands' help, ``check``, ``reach --max-steps 3`` (and Ctrl-C
 after step 1), ``run`` without ``--task``, the README's oracle pick-and-place (``--subgoals

@@ -3,7 +3,7 @@
 Attacked at a287ee15 (branch breaker60e = main): are the recorded bags and episodes true to what
 the simulator did, and does ``sim_node`` hold at its edges? Each defect was a strict xfail;
 fix60e fixed all three (#1: refused at start-up, ``sim.node_config.scaled_on_wall_clock``; #2:
-refused by the launch, ``nodes.launch_sim_robot``; #3: refused up front,
+refused by the launch, ``sim.same_robot``; #3: refused up front,
 ``sim.frames_memory``), and the tests now pass.
 
 Defects (ranked: silent wrong data first):

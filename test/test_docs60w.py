@@ -112,7 +112,7 @@ def test_follow_does_not_repeat_a_warning_whose_only_change_is_its_count(capsys)
     second: 20 lines in 20 s, burying the plan reports it is there to show (``--help``: "print
     changes"). What should happen: a line when the level, state, goal or what is missing changes,
     not when only the count of seconds went up (here: none after the first status shown).
-    Fixed (fix60w): ``nodes/status_changes.py`` compares the message without its numbers.
+    Fixed (fix60w): ``robot/status_changes.py`` compares the message without its numbers.
     """
     from vjepa_ros.nodes import planner_watch
 

@@ -1,6 +1,6 @@
 """``planner status --follow``: a status whose numbers alone change is the same status (fix60w).
 
-``nodes/status_changes.py``: numbers standing alone (seconds, ages, counts) are not the status's
+``robot/status_changes.py``: numbers standing alone (seconds, ages, counts) are not the status's
 words; a change of words, level or watched value is a line saying how long the one before
 lasted; the same status with new numbers is said again only every ``REMIND_S``.
 """
@@ -8,7 +8,7 @@ lasted; the same status with new numbers is said again only every ``REMIND_S``.
 import pytest
 from test_docs60w import _Diagnostics
 
-from vjepa_ros.nodes.status_changes import REMIND_S, StatusChanges, lasted, words
+from vjepa_ros.robot.status_changes import REMIND_S, StatusChanges, lasted, words
 
 
 @pytest.mark.parametrize("first, second", [

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.launch_sim_robot import check_sim_robot
 from vjepa_ros.nodes.node_launch import NodeLaunch
+from vjepa_ros.sim.same_robot import check_sim_robot
 
 WAIT_S = 60.0
 QUARTER = -math.pi / 4  # franka_description's Franka Hand TCP yaw [rad]

@@ -7,10 +7,10 @@ words that the CLI no longer recognises fails here (fix60r, review60a #1).
 
 import pytest
 
-from vjepa_ros.nodes.goal_words import KEPT, REFUSED, TAKEN, file_word, image_word
 from vjepa_ros.robot.goal_files import goal_files_problem
 from vjepa_ros.robot.goal_session import replaced_list
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
+from vjepa_ros.robot.goal_words import KEPT, REFUSED, TAKEN, file_word, image_word
 from vjepa_ros.robot.recorded_inputs import recorded_goal_problem
 from vjepa_ros.robot.resent_goals import resent_after_clear, resent_copy_refused
 
@@ -75,7 +75,7 @@ def test_goal_lines_leave_out_the_planner_s_hold_lines():
     ``vjepa-ros planner goal-pose`` within a second of the launch printed ``not commanding: no
     goal: ...`` (any line with "goal") though the goal was taken 0.5 s later (docs60q).
     """
-    from vjepa_ros.nodes.goal_words import goal_lines
+    from vjepa_ros.robot.goal_words import goal_lines
 
     logs = [(30, "vjepa_planner: not commanding: no goal: give a goal image"),
             (20, "vjepa_planner: new goal: goal 1/1 (~/goal_image)"),

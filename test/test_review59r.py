@@ -12,7 +12,7 @@
    finish and be applied unless ``cancel()`` (a goal set another way) came, and decode the
    newest waiting request after it; or skip a request whose message_key digest equals the one
    decoding.
-2. mend59a's ROS network line (``nodes/ros_environment.discovery_range``) upper-cases
+2. mend59a's ROS network line (``ros_environment.discovery_range``) upper-cases
    ``ROS_AUTOMATIC_DISCOVERY_RANGE`` and says any other value as it is, where rcl compares the
    value exactly (``strcmp`` with "OFF", "LOCALHOST", "SUBNET", "SYSTEM_DEFAULT") and takes any
    other one, lower case included, as LOCALHOST ("Invalid value 'subnet' specified for
@@ -43,7 +43,7 @@ import time
 import pytest
 from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
 
-from vjepa_ros.nodes.ros_environment import discovery_range, ros_network_line
+from vjepa_ros.ros_environment import discovery_range, ros_network_line
 
 
 def test_a_goal_image_republished_faster_than_it_decodes_becomes_the_goal(

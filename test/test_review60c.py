@@ -3,7 +3,7 @@
 Defects found in what those merges brought, each failing at base60r3 for the reason its
 docstring gives (strict xfails until fix60z fixed them):
 
-1. fix60e's launch check (``nodes/launch_sim_robot.py``) refuses a planner whose ``tcp_rpy`` is
+1. fix60e's launch check (``sim/same_robot.py``) refuses a planner whose ``tcp_rpy`` is
    the Franka Hand's -pi/4 written to four decimals (-0.7854, 0.001 deg from the simulator's):
    ``TOLERANCE`` (1e-6 of a rotation matrix's entries) is tighter than a file's rounding, and the
    refusal says the frames are "0.0 deg apart";
@@ -23,8 +23,8 @@ import time
 import pytest
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.launch_sim_robot import check_sim_robot
 from vjepa_ros.nodes.node_launch import NodeLaunch
+from vjepa_ros.sim.same_robot import check_sim_robot
 
 WAIT_S = 60.0
 

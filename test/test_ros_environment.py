@@ -3,7 +3,7 @@
 import pytest
 
 from vjepa_ros.nodes import node_runner
-from vjepa_ros.nodes.ros_environment import domain_id_problem
+from vjepa_ros.ros_environment import domain_id_problem
 
 NOT_A_NUMBER = "in the environment is not a whole number; set it to a whole number in 0..101"
 
@@ -140,7 +140,7 @@ def test_check_warns_of_a_domain_id_outside_its_advice(value, warned, monkeypatc
     advice names both safe ranges; 999 is unusable (status 1), not warned.
     """
     from vjepa_ros.cli import main
-    from vjepa_ros.nodes.ros_environment import domain_id_risk
+    from vjepa_ros.ros_environment import domain_id_risk
 
     monkeypatch.setenv("ROS_DOMAIN_ID", value)
     status = main(["check"])
@@ -158,7 +158,7 @@ def test_the_domain_read_is_the_one_rcl_reads(value, monkeypatch):
     """``rcl_domain_id`` against rcl itself: the same domain, None where rcl refuses."""
     import rclpy
 
-    from vjepa_ros.nodes.ros_environment import rcl_domain_id
+    from vjepa_ros.ros_environment import rcl_domain_id
 
     monkeypatch.setenv("ROS_DOMAIN_ID", value)
     context = rclpy.Context()

@@ -3,7 +3,7 @@
 import pytest
 
 from vjepa_ros.nodes import node_runner
-from vjepa_ros.nodes.ros_environment import discovery_range, ros_network_line
+from vjepa_ros.ros_environment import discovery_range, ros_network_line
 
 
 @pytest.mark.parametrize("environ, rcl, domain, scope", [
@@ -82,7 +82,7 @@ def test_the_range_is_the_one_this_environment_s_rcl_takes(monkeypatch):
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     import rclpy._rclpy_pybind11  # noqa: F401  (loads librcl)
 
-    from vjepa_ros.nodes.ros_environment import FIRST_RCL_WITHOUT_LOCALHOST_ONLY, rcl_major
+    from vjepa_ros.ros_environment import FIRST_RCL_WITHOUT_LOCALHOST_ONLY, rcl_major
 
     lib = ctypes.CDLL("librcl.so")
     rcl = rcl_major()
@@ -137,7 +137,7 @@ def test_rcl_s_version_is_read_where_rclpy_finds_rcl(tmp_path, monkeypatch):
     """A sourced install's rcl/package.xml wins over the wheel; ROS_DISTRO when neither says."""
     from importlib import metadata
 
-    from vjepa_ros.nodes.ros_environment import rcl_major
+    from vjepa_ros.ros_environment import rcl_major
 
     share = tmp_path / "jazzy" / "share" / "rcl"
     share.mkdir(parents=True)

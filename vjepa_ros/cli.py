@@ -39,7 +39,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Print the environment the package will run in; exit 1 if something required is missing.
 
     Required: torch, the package's config/ folder, and a ``ROS_DOMAIN_ID`` ROS can start in
-    (``nodes.ros_environment.domain_id_problem``: unset, or 0..232). A usable domain in
+    (``vjepa_ros.ros_environment.domain_id_problem``: unset, or 0..232). A usable domain in
     102..214, whose DDS ports lie in Linux's ephemeral port range, gets a ``WARNING`` line
     (``domain_id_risk``) and status 0: the advice, 0..101 or 215..232, is what passes silently.
 
@@ -82,7 +82,7 @@ def _check_environment() -> int:
         ok = False
     ros_vars = ("ROS_DISTRO", "ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
                 "ROS_LOCALHOST_ONLY")
-    from vjepa_ros.nodes.ros_environment import domain_id_problem, domain_id_risk  # no rclpy
+    from vjepa_ros.ros_environment import domain_id_problem, domain_id_risk  # no rclpy
 
     for name in ros_vars:
         print(f"{name:<30}{os.environ.get(name, '(unset)')}")

@@ -15,9 +15,10 @@ notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit 
 ``clock`` (the default) the player's ``/clock`` is the recorder's receive times: a ``/clock``
 the bag recorded (a simulator's) is not replayed beside it (``/clock`` would jump back and
 forth), with a warning; ``clock:=false`` replays the recorded one.
-With ``topics`` empty, a bag's recorded commands are not replayed (``nodes.replayed_commands``:
-the planner's ``target_pose``, ``gripper_command``... and other controllers' command topics, a
-live run's ``ros2 bag record -a`` holds them): a controller beside the replay would follow them.
+With ``topics`` empty, a bag's recorded commands are not replayed
+(``recordings.replayed_commands``: the planner's ``target_pose``, ``gripper_command``... and
+other controllers' command topics, a live run's ``ros2 bag record -a`` holds them): a controller
+beside the replay would follow them.
 One warning names them and the ``topics`` value that plays them anyway. A bag left with nothing
 to play is refused naming each topic it holds and why it is not played.
 Besides the ``clock_hz`` ticks, ``/clock`` gets a message's time just before it when that is
@@ -52,8 +53,8 @@ from vjepa_ros.eval.playback import (
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
-from vjepa_ros.nodes.replayed_commands import left_out_warning, recorded_commands
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.replayed_commands import left_out_warning, recorded_commands
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
 from vjepa_ros.start_forms import start_forms

@@ -144,7 +144,7 @@ def refuse_busy_domain(node, names: tuple[str, ...], published: tuple[str, ...],
     (:func:`occupants_beside`). The arguments are :func:`occupants`' and
     :func:`busy_domain_problem`'s.
     """
-    from vjepa_ros.nodes.ros_environment import rcl_domain_id
+    from vjepa_ros.ros_environment import rcl_domain_id
 
     found = occupants_beside(node, names, published, subscribed) if started else \
         wait_for_occupants(node, names, published, subscribed)

@@ -17,7 +17,7 @@ builds without ROS. This module holds the command (:func:`cmd_launch`); the node
 parameters: :mod:`~vjepa_ros.nodes.node_launch`; starting them:
 :mod:`~vjepa_ros.nodes.nodes_in_process`; the options: :mod:`~vjepa_ros.nodes.launch_arguments`;
 the checks before ROS loads: :mod:`~vjepa_ros.nodes.launch_inputs` (a simulator on the
-planner's robot: :mod:`~vjepa_ros.nodes.launch_sim_robot`).
+planner's robot: :mod:`~vjepa_ros.sim.same_robot`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from vjepa_ros.nodes.launch_inputs import (
     check_required_parameters,
     size_sim_for_model,
 )
-from vjepa_ros.nodes.launch_sim_robot import check_sim_robot
 from vjepa_ros.nodes.log_levels import log_level_args
 from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
@@ -50,8 +49,9 @@ from vjepa_ros.nodes.node_launch import (
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_cli import talk_hint
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.ros_environment import ros_network_line
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
+from vjepa_ros.ros_environment import ros_network_line
+from vjepa_ros.sim.same_robot import check_sim_robot
 
 
 def cmd_launch(args: argparse.Namespace) -> int:

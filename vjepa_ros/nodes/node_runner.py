@@ -16,7 +16,7 @@ from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.node_usage import HELP_FLAGS, stray_arguments, stray_problem, usage_text
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
-from vjepa_ros.nodes.ros_environment import ros_network_line
+from vjepa_ros.ros_environment import ros_network_line
 
 
 def one_line(exc: BaseException) -> str:
@@ -221,7 +221,7 @@ def init_node_args(node_class, args=None) -> int:
         ros_arguments,
         started_name,
     )
-    from vjepa_ros.nodes.ros_environment import (
+    from vjepa_ros.ros_environment import (
         domain_id_problem,
         init_failure,
         is_argument_error,

@@ -16,8 +16,8 @@ from vjepa_ros.nodes.node_launch import NodeLaunch
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.node_runner import one_line
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
-from vjepa_ros.nodes.ros_environment import domain_id_problem, init_failure
 from vjepa_ros.nodes.spinning import NodeSpinner, stop_node_commanding
+from vjepa_ros.ros_environment import domain_id_problem, init_failure
 from vjepa_ros.terminate import stop_signals_held
 
 

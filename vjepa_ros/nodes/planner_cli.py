@@ -59,7 +59,7 @@ def talk_hint(planner: str, environ=None) -> str:
     ``planner``: its fully qualified name (``--node`` is named when it is not the default);
     the domain as rcl reads ``ROS_DOMAIN_ID`` in ``environ`` (``os.environ``).
     """
-    from vjepa_ros.nodes.ros_environment import rcl_domain_id
+    from vjepa_ros.ros_environment import rcl_domain_id
 
     environ = os.environ if environ is None else environ
     domain = rcl_domain_id(environ.get("ROS_DOMAIN_ID", ""))
@@ -256,7 +256,7 @@ def goal_files_missing(args: argparse.Namespace) -> str:
 def cmd_planner(args: argparse.Namespace) -> int:
     """Run one verb against the planner; return the exit status (module doc)."""
     from vjepa_ros.nodes.node_processes import NETWORK_RULE
-    from vjepa_ros.nodes.ros_environment import domain_id_problem, ros_network_line
+    from vjepa_ros.ros_environment import domain_id_problem, ros_network_line
 
     prog = f"{PROG} {args.verb}" + (f" {args.action}" if args.verb == "param" else "")
     try:

@@ -15,7 +15,7 @@ import time
 
 from vjepa_ros.nodes.graph_publishers import full_name, package_planners
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.ros_environment import discovery_range, init_failure, rcl_domain_id
+from vjepa_ros.ros_environment import discovery_range, init_failure, rcl_domain_id
 
 # A process on the domain that this command's participant missed in its first exchange is
 # discovered at its next periodic announcement: Fast DDS's default period is 3 s (measured here:

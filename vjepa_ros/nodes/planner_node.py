@@ -38,7 +38,6 @@ from std_srvs.srv import SetBool
 from vjepa_ros.config import ValueTypeError
 from vjepa_ros.counts import counted
 from vjepa_ros.image_notes import SizeNotes
-from vjepa_ros.nodes import planner_topics as out
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_services import add_goal_list_services
@@ -62,6 +61,7 @@ from vjepa_ros.nodes.queue_drain import subscribe_draining
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
+from vjepa_ros.robot import planner_topics as out
 from vjepa_ros.robot.accepted_joints import AcceptedJoints
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goal_frame_ids import GoalFrameIds

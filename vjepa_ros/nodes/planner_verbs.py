@@ -16,11 +16,10 @@ import difflib
 import sys
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.goal_words import REFUSED, file_word, goal_lines, image_word
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
+from vjepa_ros.robot.goal_words import REFUSED, WARN, file_word, goal_lines, image_word
 
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
-WARN = 30  # rcl_interfaces/msg/Log.WARN
 MAX_LINES = 4  # the planner's lines on a goal printed
 CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (docs/planner_node.md)
 TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
@@ -190,7 +189,7 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
 
     ``logs``: :meth:`PlannerClient.node_logs` of the planner, gathered since before the set;
     ``parameter``: the file parameter set; ``first``: its first file. The planner's lines about
-    these files decide, each told by its form (:func:`~vjepa_ros.nodes.goal_words.file_word`):
+    these files decide, each told by its form (:func:`~vjepa_ros.robot.goal_words.file_word`):
     0 once it took the files (``new goal: goal 1/N (FILE)``) or keeps them (``PARAMETER set to
     its value in force, its files unchanged ...: no goal change``); 1 when it says it did not
     (lists that disagree, ``goal not changed yet: ...``; a file the decode refuses, ``...
@@ -236,7 +235,7 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
     image and the planner's on the goal (their ``/rosout`` logs); exit 0 once the image came on
     the planner's ``~/goal_image`` and the planner took it, 1 when the simulator refused the
     pose (its warning) or the planner did not take the image (its first line on the image, told
-    by its form: :func:`~vjepa_ros.nodes.goal_words.image_word`; another warning, such as the
+    by its form: :func:`~vjepa_ros.robot.goal_words.image_word`; another warning, such as the
     image's size or another input's, decides nothing).
     """
     from geometry_msgs.msg import PoseStamped

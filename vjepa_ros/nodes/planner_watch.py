@@ -17,7 +17,7 @@ import time
 
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 from vjepa_ros.nodes.planner_name import diagnostics_name
-from vjepa_ros.nodes.status_changes import StatusChanges
+from vjepa_ros.robot.status_changes import StatusChanges
 
 LEVELS = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}
 SILENT_S = 5.0  # --follow: a status missing this long is said (the node's come at 2 Hz)

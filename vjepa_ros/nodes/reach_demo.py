@@ -42,9 +42,9 @@ from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.ros_environment import ros_network_line
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.out_paths import fresh_output_dir, output_dir, overwritten_note
+from vjepa_ros.ros_environment import ros_network_line
 
 if TYPE_CHECKING:
     from vjepa_ros.sim.reach import ReachEpisode
@@ -342,7 +342,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     from vjepa_ros.input_paths import world_model_error
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.models.errors import CheckpointError
-    from vjepa_ros.nodes.ros_environment import domain_id_problem
+    from vjepa_ros.ros_environment import domain_id_problem
     from vjepa_ros.sim.reach_config import check_config_file, load_reach_config
 
     overrides = {"checkpoint": args.checkpoint, "goal_seed": args.goal_seed,

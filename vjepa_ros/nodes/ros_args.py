@@ -26,8 +26,8 @@ from vjepa_ros.nodes.params_file import (
     list_kinds,
     nested_kind,
 )
-from vjepa_ros.nodes.ros_environment import rcl_text
 from vjepa_ros.nodes.ros_names import namespace_problem, node_name_problem
+from vjepa_ros.ros_environment import rcl_text
 from vjepa_ros.ros_values import yaml_value
 
 # rcl's flags that take a value (the next argument); the others stand alone

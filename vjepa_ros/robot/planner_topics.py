@@ -2,7 +2,7 @@
 
 ``planner_node`` creates its publishers from these names, so that a tool which must know what
 the planner sends (the bag player, which leaves a recorded run's commands out of a replay:
-``nodes.replayed_commands``) reads the same list. Names as the node creates them: ``~/x`` is
+``recordings.replayed_commands``) reads the same list. Names as the node creates them: ``~/x`` is
 the node's own (``/vjepa_planner/x``), a relative one lies in its namespace (``/target_pose``).
 """
 

@@ -1,7 +1,7 @@
 """Which of a bag's topics are commands to a robot: left out of a replay unless named (no rclpy).
 
 A bag recorded during a live run (``ros2 bag record -a``) holds what was commanded besides what
-was seen: the planner's own outputs (``nodes.planner_topics.PLANNER_OUTPUTS``: its
+was seen: the planner's own outputs (``robot.planner_topics.PLANNER_OUTPUTS``: its
 ``target_pose`` set-points, ``gripper_command``, ``servo_twist``, ``~/action``, and its reports)
 and other controllers' command topics (a teleop's ``JointTrajectory``, a forward command
 controller's ``Float64MultiArray`` on ``.../commands``). Replayed beside the robot (shadow mode)
@@ -21,7 +21,7 @@ commands.
 
 from __future__ import annotations
 
-from vjepa_ros.nodes.planner_topics import PLANNER_COMMANDS, PLANNER_OUTPUTS
+from vjepa_ros.robot.planner_topics import PLANNER_COMMANDS, PLANNER_OUTPUTS
 from vjepa_ros.ros_values import shell_arg_value
 from vjepa_ros.start_forms import start_forms
 
@@ -55,7 +55,7 @@ def recorded_commands(topics: dict[str, str]) -> dict[str, str]:
 
     ``topics``: ``{topic: message type}`` (``geometry_msgs/msg/PoseStamped``), fully qualified
     names as recorded. The words say whose it is: ``the planner's command`` (its
-    :data:`~vjepa_ros.nodes.planner_topics.PLANNER_COMMANDS`), ``the planner's output`` (its
+    :data:`~vjepa_ros.robot.planner_topics.PLANNER_COMMANDS`), ``the planner's output`` (its
     reports), ``a controller's command, JointTrajectory``.
     """
     planner = {(_last(name), msgtype): name for name, msgtype in PLANNER_OUTPUTS.items()}
