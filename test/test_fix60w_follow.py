@@ -1,80 +1,11 @@
-"""``planner status --follow``: a status whose numbers alone change is the same status (fix60w).
+"""``planner status --follow`` prints one line for a waiting status that only counts (fix60w).
 
-``robot/status_changes.py``: numbers standing alone (seconds, ages, counts) are not the status's
-words; a change of words, level or watched value is a line saying how long the one before
-lasted; the same status with new numbers is said again only every ``REMIND_S``.
+The rule (``robot/status_changes.py``) is ``test_status_changes.py``'s; here the follow of
+``nodes/planner_watch.py`` is fed the planner's real ``diagnostic_msgs`` statuses.
 """
 
 import pytest
 from test_docs60w import _Diagnostics
-
-from vjepa_ros.robot.status_changes import REMIND_S, StatusChanges, lasted, words
-
-
-@pytest.mark.parametrize("first, second", [
-    ("no camera image on /camera/camera/color/image_raw in 9 s", "no camera image on "
-     "/camera/camera/color/image_raw in 10 s"),  # a count of seconds
-    ("not commanding: robot state is stale: 0.31 s old (limit 0.25 s)",
-     "not commanding: robot state is stale: 1.5 s old (limit 0.25 s)"),  # an age
-    ("3 of 5 frames dropped", "4 of 5 frames dropped"),  # counts
-    ("offset -2 mm", "offset +3 mm"), ("error 1e-3", "error 2.5e-4"), ("goal 1/4", "goal 2/4"),
-])
-def test_a_message_changing_only_in_its_numbers_has_the_same_words(first, second):
-    assert first != second and words(first) == words(second)
-
-
-@pytest.mark.parametrize("first, second", [
-    ("no camera image on /cam1/image in 9 s", "no camera image on /cam2/image in 9 s"),  # a name
-    ("frames 128x128 px", "frames 256x256 px"),  # a size is part of a word
-    ("no camera image in 9 s", "no robot state in 9 s"),  # what is missing
-])
-def test_a_message_changing_in_a_name_or_a_word_is_another_status(first, second):
-    assert words(first) != words(second)
-
-
-class _Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
-def _status(message, level="WARN", state="shadow"):
-    return (level, message, state, "False", "goal 1/1", "")
-
-
-def test_same_words_are_silent_then_reminded_and_a_change_says_how_long_the_one_before_lasted():
-    clock = _Clock()
-    changes = StatusChanges(_status("no camera image in 0 s"), clock)
-    for second in range(1, int(REMIND_S)):  # counting: nothing to say
-        clock.now += 1.0
-        assert changes.line(_status(f"no camera image in {second} s"), "x") is None
-    clock.now += 1.0  # REMIND_S after the status was shown: a reminder, the newest numbers
-    assert changes.line(_status(f"no camera image in {REMIND_S:g} s"), "WARN: n") == \
-        f"still WARN: n; for at least {REMIND_S:g} s"
-    clock.now += 1.0
-    assert changes.line(_status("no camera image in 31 s"), "x") is None  # reminded just now
-    clock.now += 14.0  # a new state: said at once, the one before's length with it
-    assert changes.line(_status("shadow mode (not enabled)", "OK"), "OK: s") == \
-        "OK: s; the WARN before it lasted at least 45 s"
-    clock.now += 130.0  # its start is known now: no "at least"
-    assert changes.line(_status("shadow mode (not enabled)", "OK", "active"), "OK: a") == \
-        "OK: a; the OK before it lasted 2 min 10 s"
-    assert changes.line(_status("shadow mode (not enabled)", "OK", "active"), "OK: a") is None
-
-
-def test_the_same_message_again_is_never_reminded():
-    """A message repeated word for word (numbers too) says nothing new: no reminder."""
-    clock = _Clock()
-    changes = StatusChanges(_status("shadow mode (not enabled)", "OK"), clock)
-    clock.now += 10 * REMIND_S
-    assert changes.line(_status("shadow mode (not enabled)", "OK"), "x") is None
-
-
-def test_lasted_reads_seconds_then_minutes():
-    assert [lasted(s) for s in (0.4, 59.6, 119.0, 125.0, 3601.0)] == \
-        ["0 s", "60 s", "119 s", "2 min 5 s", "60 min 1 s"]
 
 
 def test_follow_prints_the_words_change_with_how_long_the_wait_lasted(capsys):

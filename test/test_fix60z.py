@@ -1,79 +1,17 @@
 """fix60z: review60c's defects fixed as kinds, and the free memory a container leaves.
 
-``launch --node sim`` takes a TCP written rounded (0.1 mm, 0.01 deg) and refuses beyond, with
-the gap's digits and each differing value's source; the busy domain check passes over a viewer or
-recorder of ``/target_pose`` unless it publishes an arm's state or offers a controller's services;
+``launch --node sim``'s TCP rounding and refusal wording: ``test_sim_same_robot.py``; the busy
+domain check passes over a viewer or recorder of ``/target_pose`` unless it publishes an arm's
+state or offers a controller's services;
 ``planning.memory.available_bytes`` takes the cgroup's limit where lower (v1 and v2, every level);
 ``record``/``collect`` accept an episode only within the half of the free memory they advise.
 """
 
-import math
 import time
 
 import pytest
 
-from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.node_launch import NodeLaunch
-from vjepa_ros.sim.same_robot import check_sim_robot
-
 WAIT_S = 60.0
-QUARTER = -math.pi / 4  # franka_description's Franka Hand TCP yaw [rad]
-
-
-def _pair(planner: dict, sim: dict | None = None) -> list[NodeLaunch]:
-    """Return the planner and simulator of ``vjepa-ros launch --node sim`` (``-p`` items)."""
-    return [NodeLaunch("planner", parameters=dict(planner)),
-            NodeLaunch("sim", parameters=sim or {})]
-
-
-def _refusal(planner: dict, sim: dict | None = None) -> str:
-    with pytest.raises(UsageError) as refused:
-        check_sim_robot(_pair(planner, sim))
-    return str(refused.value)
-
-
-@pytest.mark.parametrize("planner, sim", [
-    ({"robot.tcp_rpy": [0.0, 0.0, -0.7854]}, None),  # 4 decimals
-    ({"robot.tcp_rpy": [0.00005, -0.00005, -0.78535]}, None),  # every angle rounded, 0.0043 deg
-    ({"robot.tcp_rpy": [math.pi, math.pi, 3 * math.pi / 4]}, None),  # the same rotation
-    ({"robot.tcp_xyz": [0.00005, -0.00005, 0.10345]}, None),  # 4 decimals of a metre: 0.087 mm
-    ({"robot.tcp_xyz": [0.0, 0.0, 0.2]}, {"controller.tcp_offset": 0.20004}),
-    ({"robot.flange_offset": 0.10704, "robot.gripper_max_width": 0.07996}, None),
-])
-def test_values_written_rounded_are_the_simulators(planner, sim):
-    check_sim_robot(_pair(planner, sim))  # no UsageError
-
-
-@pytest.mark.parametrize("planner, gap", [
-    ({"robot.tcp_rpy": [0.0, 0.0, QUARTER + math.radians(0.02)]}, "(0.02 deg apart)"),
-    ({"robot.tcp_rpy": [math.radians(0.5), 0.0, QUARTER]}, "(0.5 deg apart)"),
-    ({"robot.tcp_xyz": [0.0002, 0.0, 0.1034]}, "(0.02 cm apart)"),
-    ({"robot.tcp_xyz": [0.05, 0.0, 0.1034]}, "(5.0 cm apart)"),
-])
-def test_beyond_rounding_refused_with_a_gap_that_is_not_zero(planner, gap):
-    line = _refusal(planner)
-    assert gap in line, line
-    assert "\n" not in line
-
-
-def test_each_differing_value_names_its_own_source():
-    both = _refusal({"robot.tcp_xyz": [0.05, 0.0, 0.1034], "robot.tcp_rpy": [0.0, 0.0, 0.0]})
-    head = both.partition(" are different end-effector frames")[0]
-    assert "tcp_xyz [0.05, 0, 0.1034] (-p planner.robot.tcp_xyz)" in head, both
-    assert "tcp_rpy [0, 0, 0] (-p planner.robot.tcp_rpy)" in head, both
-    assert "(5.0 cm and 45.0 deg apart)" in both, both
-    # only the position differs: its source named, the agreeing rotation's not claimed
-    moved = _refusal({"robot.tcp_xyz": [0.0, 0.0, 0.2]})
-    head = moved.partition(" are different end-effector frames")[0]
-    assert "tcp_xyz [0, 0, 0.2] (-p planner.robot.tcp_xyz)" in head, moved
-    assert "/ tcp_rpy [0, 0, -0.785398] and sim.controller.tcp_offset 0.1034 (the packaged " \
-        "default config/sim.yaml)" in head, moved
-    assert "-p sim.controller.tcp_offset:=0.2 for the planner's" in moved, moved
-    # only the rotation, beside the packaged tcp_xyz: the -p named, not the packaged file
-    turned = _refusal({"robot.tcp_rpy": [0.0, 0.0, 0.0]})
-    head = turned.partition(" are different end-effector frames")[0]
-    assert "tcp_rpy [0, 0, 0] (-p planner.robot.tcp_rpy)" in head, turned
-    assert "config/planner.yaml" not in head, turned
 
 
 def _cgroup(folder, limit, usage, stat="", v1=False):

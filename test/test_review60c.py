@@ -14,6 +14,8 @@ docstring gives (strict xfails until fix60z fixed them):
    ``/target_pose`` for an arm's controller: rviz2 showing the target pose, or a rosbag2
    recorder recording the run, makes ``vjepa-ros reach`` refuse the domain, saying "it would
    command that arm".
+
+#1 and #2 are tested, with their user stories, in ``test_sim_same_robot.py`` (ROS-free).
 """
 
 from __future__ import annotations
@@ -22,47 +24,7 @@ import time
 
 import pytest
 
-from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.node_launch import NodeLaunch
-from vjepa_ros.sim.same_robot import check_sim_robot
-
 WAIT_S = 60.0
-
-
-def _pair(planner: dict, sim: dict | None = None) -> list[NodeLaunch]:
-    """Return the planner and simulator ``vjepa-ros launch --node sim`` starts (``-p`` items)."""
-    return [NodeLaunch("planner", parameters=dict(planner)), NodeLaunch("sim",
-                                                                         parameters=sim or {})]
-
-
-def test_a_tcp_rpy_rounded_as_files_write_it_is_the_simulators_tcp():
-    """A lab's planner file gives the Franka Hand's TCP rotation to four decimals.
-
-    The user runs ``vjepa-ros launch --checkpoint ... --node sim -p
-    planner.robot.tcp_rpy:=[0.0, 0.0, -0.7854]`` (franka_description's -pi/4 as most files
-    write it: 1.8e-5 rad, 0.001 deg from it; the TCP point does not move at all). What happens:
-    refused (exit 2), "different end-effector frames (0.0 deg apart) ... every command lands
-    elsewhere than planned". What should happen: the simulator and planner start, as they do
-    for -0.785398 (six decimals), which the same check calls "a file's rounding".
-    """
-    check_sim_robot(_pair({"robot.tcp_rpy": [0.0, 0.0, -0.7854]}))
-
-
-def test_the_tcp_refusal_names_where_the_rotation_came_from():
-    """The user gives only the rotation: ``-p planner.robot.tcp_rpy:=[0.0, 0.0, 0.0]``.
-
-    What happens: the one-line refusal says "tcp_xyz [0, 0, 0.1034] / tcp_rpy [0, 0, 0] (the
-    packaged default config/planner.yaml)": the value the user typed is said to come from the
-    packaged file, and "-p planner.robot.tcp_rpy" appears only in the advice. What should
-    happen: the line names the source of the value that differs, ``-p planner.robot.tcp_rpy``,
-    as it names every other refused value's (flange_offset, gripper_max_width, base_frame).
-    """
-    with pytest.raises(UsageError) as refused:
-        check_sim_robot(_pair({"robot.tcp_rpy": [0.0, 0.0, 0.0]}))
-    line = str(refused.value)
-    assert "(45.0 deg apart)" in line, line  # refused, as it should be
-    head = line.partition(" are different end-effector frames")[0]
-    assert "-p planner.robot.tcp_rpy" in head, line
 
 
 @pytest.mark.parametrize("name", ["rviz2", "rosbag2_recorder"])

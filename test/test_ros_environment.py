@@ -1,8 +1,12 @@
-"""An environment ROS cannot start in is said as such: one line, status 1, no rcl source path."""
+"""An environment ROS cannot start in is said as such: one line naming the variable (no ROS).
+
+``vjepa_ros/ros_environment.py``'s reading of ``ROS_DOMAIN_ID`` and ``vjepa-ros check``; the same
+reading against rcl itself, and the node executables' and launch's status 1:
+``test_ros_environment_rcl.py``.
+"""
 
 import pytest
 
-from vjepa_ros.nodes import node_runner
 from vjepa_ros.ros_environment import domain_id_problem
 
 NOT_A_NUMBER = "in the environment is not a whole number; set it to a whole number in 0..101"
@@ -43,77 +47,6 @@ def test_a_zero_padded_domain_id_that_rcl_reads_alike_is_taken(value):
     assert domain_id_problem({"ROS_DOMAIN_ID": value}) == ""
 
 
-@pytest.mark.parametrize("value", [" 5 ", "+5", "5\r", "07", "0x10", "010", "1_0", "08", "0\r"])
-def test_a_domain_id_is_taken_exactly_when_rcl_reads_the_number_written(value, monkeypatch):
-    """Against rcl itself: taken when its domain is the decimal number a person reads."""
-    import rclpy
-
-    monkeypatch.setenv("ROS_DOMAIN_ID", value)
-    context = rclpy.Context()
-    try:
-        rclpy.init(context=context)
-        domain = context.get_domain_id()
-    except RuntimeError:  # "ROS_DOMAIN_ID is not an integral number"
-        domain = None
-    finally:
-        context.try_shutdown()
-    written = value.strip().lstrip("+")
-    meant = int(written) if written.isdigit() else None
-    assert (domain_id_problem({"ROS_DOMAIN_ID": value}) == "") == (
-        domain is not None and domain == meant), (domain, meant)
-
-
-def test_a_domain_out_of_the_dds_range_stops_a_node_executable_before_ros_loads(monkeypatch,
-                                                                               capfd):
-    """Seen live: ROS_DOMAIN_ID=999 gave Fast DDS's two coloured lines and status 1."""
-    import rclpy
-
-    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
-    monkeypatch.setenv("ROS_DOMAIN_ID", "999")
-
-    class Node:
-        ROS_NAME = "sim_node"
-
-    assert node_runner.run_node(Node, ["sim_node"]) == 1
-    err = capfd.readouterr().err
-    assert err.startswith("sim_node: ROS_DOMAIN_ID=999 in the environment") and \
-        err.count("\n") == 1, err
-    assert rclpy.ok() is False
-
-
-def test_an_init_failure_that_is_no_argument_s_is_status_1_without_rcl_s_path(monkeypatch,
-                                                                             capfd):
-    """A resource error of rclpy.init (EAGAIN on a loaded machine) is no usage error."""
-    import rclpy
-
-    def init(**kwargs):
-        raise RuntimeError("failed to initialize rcl: error not set, at "
-                           "/project/src/rmw/init.c:120")
-
-    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
-    monkeypatch.setattr(rclpy, "init", init)
-
-    class Node:
-        ROS_NAME = "sim_node"
-
-    assert node_runner.run_node(Node, ["sim_node"]) == 1
-    err = capfd.readouterr().err
-    assert err.startswith("sim_node: ROS could not start (rclpy.init: error not set)"), err
-    assert "/project/" not in err and "ROS arguments" not in err, err
-
-
-def test_launch_says_a_bad_domain_id_with_its_prefix_and_status_1(monkeypatch, capsys):
-    from vjepa_ros.cli import main
-    from vjepa_ros.nodes import launcher
-
-    monkeypatch.setattr(launcher, "use_camera_profile", lambda: "")
-    monkeypatch.setenv("ROS_DOMAIN_ID", "abc")
-    assert main(["launch", "--checkpoint", "demo"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("vjepa-ros launch: ROS_DOMAIN_ID='abc' in the environment"), err
-    assert err.count("\n") == 1 and "/project/" not in err, err
-
-
 @pytest.mark.parametrize("value, unusable", [("999", True), ("abc", True), ("42", False)])
 def test_check_flags_a_domain_id_ros_cannot_start_in(value, unusable, monkeypatch, capsys):
     """user32: ``vjepa-ros check`` showed ROS_DOMAIN_ID=999 as fine while every node refused it."""
@@ -150,26 +83,6 @@ def test_check_warns_of_a_domain_id_outside_its_advice(value, warned, monkeypatc
     if warned:
         assert status == 0 and "use 0..101 (or 215..232)" in domain_id_risk()
     assert "0..101 (or 215..232)" in domain_id_problem({"ROS_DOMAIN_ID": "abc"})
-
-
-@pytest.mark.parametrize("value", ["", " 5 ", "+5", "5\r", "07", "0x10", "010", "1_0", "08",
-                                   "0\r", "abc"])
-def test_the_domain_read_is_the_one_rcl_reads(value, monkeypatch):
-    """``rcl_domain_id`` against rcl itself: the same domain, None where rcl refuses."""
-    import rclpy
-
-    from vjepa_ros.ros_environment import rcl_domain_id
-
-    monkeypatch.setenv("ROS_DOMAIN_ID", value)
-    context = rclpy.Context()
-    try:
-        rclpy.init(context=context)
-        domain = context.get_domain_id()
-    except RuntimeError:  # "ROS_DOMAIN_ID is not an integral number"
-        domain = None
-    finally:
-        context.try_shutdown()
-    assert rcl_domain_id(value) == domain
 
 
 @pytest.mark.parametrize("value, worker, domain", [("010", 1, 9), (" 5 ", 2, 7), ("0x10", 0, 16),

@@ -1,8 +1,11 @@
-"""The one line every command that starts nodes prints: ROS domain and discovery (mend59a #1)."""
+"""The one line every command that starts nodes prints: ROS domain and discovery (mend59a #1).
+
+``ros_environment.ros_network_line`` by each rcl generation's rules (no ROS); against this
+environment's librcl, and printed by a node executable: ``test_ros_environment_rcl.py``.
+"""
 
 import pytest
 
-from vjepa_ros.nodes import node_runner
 from vjepa_ros.ros_environment import discovery_range, ros_network_line
 
 
@@ -32,74 +35,6 @@ def test_discovery_off_says_no_shell_sees_the_nodes():
         "ros2 topic list" not in line, line
 
 
-def test_a_node_executable_says_the_line_once_its_node_started(monkeypatch, capfd):
-    """user58u ran ``ros2 topic list`` in another shell on another domain and saw nothing."""
-    import threading
-
-    from rclpy.node import Node
-
-    monkeypatch.setenv("ROS_DOMAIN_ID", "12")
-    monkeypatch.setenv("ROS_LOCALHOST_ONLY", "1")
-    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
-
-    class Quick(Node):
-        ROS_NAME = "quick_node"
-
-        def __init__(self):
-            super().__init__(self.ROS_NAME)
-            self.done = threading.Event()
-            self.done.set()  # its work is done at once: the runner stops it
-
-    assert node_runner.run_node(Quick, ["quick_node"]) == 0
-    err = capfd.readouterr().err
-    assert err.splitlines()[0] == f"quick_node: {ros_network_line()}", err
-    assert err.count("ROS domain") == 1, err
-
-
-def test_launch_and_reach_say_the_same_line_from_the_one_helper():
-    """One helper, not copies: launch, reach and the node executables call it."""
-    import inspect
-
-    from vjepa_ros.nodes import launcher, reach_demo
-
-    for module in (launcher, reach_demo, node_runner):
-        assert "ros_network_line()" in inspect.getsource(module), module.__name__
-    assert "this machine only (watch" not in inspect.getsource(reach_demo)
-
-
-RANGE_NAMES = {1: "OFF", 2: "LOCALHOST", 3: "SUBNET", 4: "SYSTEM_DEFAULT"}  # rmw's enum values
-
-
-def test_the_range_is_the_one_this_environment_s_rcl_takes(monkeypatch):
-    """review59r #2: asked of librcl itself (``rcl_get_automatic_discovery_range``).
-
-    Every spelling a person may write, rcl's own values among them, gives the range rcl
-    takes; and ``ROS_LOCALHOST_ONLY`` is read (``rcl_get_localhost_only`` exported) exactly
-    when :func:`rcl_major` says this rcl is older than Kilted's.
-    """
-    import ctypes
-
-    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-    import rclpy._rclpy_pybind11  # noqa: F401  (loads librcl)
-
-    from vjepa_ros.ros_environment import FIRST_RCL_WITHOUT_LOCALHOST_ONLY, rcl_major
-
-    lib = ctypes.CDLL("librcl.so")
-    rcl = rcl_major()
-    assert rcl is not None, "rcl's version not found (AMENT_PREFIX_PATH, ros-rcl, ROS_DISTRO)"
-    assert hasattr(lib, "rcl_get_localhost_only") == (rcl < FIRST_RCL_WITHOUT_LOCALHOST_ONLY)
-    monkeypatch.delenv("ROS_LOCALHOST_ONLY", raising=False)
-    for value in ("", "SUBNET", "LOCALHOST", "OFF", "SYSTEM_DEFAULT", "subnet", "Localhost",
-                  "off", "SUBNET ", " LOCALHOST", "SUBNET\r", "bogus", "1"):
-        monkeypatch.setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", value)
-        options = (ctypes.c_char * 256)()  # rmw_discovery_options_t: the enum first
-        assert lib.rcl_get_automatic_discovery_range(options) == 0
-        took = RANGE_NAMES[ctypes.c_int.from_buffer(options).value]
-        assert discovery_range(rcl=rcl) == took, (value, took)
-        line = ros_network_line(rcl=rcl)
-        assert f"discovery {took} " in line or f"discovery {took}:" in line, line
-        refused = value not in ("", "SUBNET", "LOCALHOST", "OFF", "SYSTEM_DEFAULT")
-        assert (f"rcl refuses ROS_AUTOMATIC_DISCOVERY_RANGE={value!r}" in line) == refused, line
 
 
 @pytest.mark.parametrize("only, jazzy, humble", [
