@@ -72,7 +72,7 @@ from node_inputs_process import (  # noqa: E402, F401 - TIMED, PARTS: here too (
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.nodes.node_processes import stop_child  # noqa: E402
-from vjepa_ros.nodes.planner_name import PLANNER_NODE  # noqa: E402
+from vjepa_ros.robot.planner_name import PLANNER_NODE  # noqa: E402
 from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
 from vjepa_ros.script_children import start_child  # noqa: E402
 from vjepa_ros.terminate import call_held, stop_signals_held  # noqa: E402

@@ -28,7 +28,7 @@ import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, ma
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.terminate import call_held, stop_signals_held
 

@@ -72,7 +72,7 @@ from benchmarks.subgoal_order import (  # noqa: E402
     subgoal_order_failures,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
+from vjepa_ros.robot.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
 from vjepa_ros.saved_outputs import saved_text, wrote  # noqa: E402
 from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402

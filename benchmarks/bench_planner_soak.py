@@ -45,7 +45,7 @@ import numpy as np
 from vjepa_ros import saved_outputs
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.node_processes import stop_child
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.script_children import start_child
 from vjepa_ros.terminate import call_held, stop_signals_held

@@ -25,8 +25,8 @@ from benchmarks.bench_planner_soak import (
     start_processes,
     trigger_until_done,
 )
-from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER
-from vjepa_ros.nodes.planner_name import is_diagnostics_of
+from vjepa_ros.robot.planner_name import PLANNER_NODE as PLANNER
+from vjepa_ros.robot.planner_name import is_diagnostics_of
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.terminate import call_held

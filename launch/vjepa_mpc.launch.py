@@ -49,7 +49,6 @@ from vjepa_ros.nodes.launch_values import (
     removal,
     values_file,
 )
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
 from vjepa_ros.nodes.topic_wiring import (
@@ -58,6 +57,7 @@ from vjepa_ros.nodes.topic_wiring import (
     camera_remappings,
     check_raw_images,
 )
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 # the launch arguments remapping a planner topic
 TOPIC_ARGUMENTS = tuple(TOPIC_DEFAULTS)

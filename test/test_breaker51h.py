@@ -441,8 +441,8 @@ def test_the_node_name_rules_match_rclpys_validator_on_random_names():
 
 def test_the_longest_namespace_taken_is_the_longest_rclpy_makes_the_planner_in():
     """Pin: ``name_length_problem``'s bound is rclpy's, one character either side."""
-    from vjepa_ros.nodes.planner_name import PLANNER_NODE
     from vjepa_ros.nodes.ros_names import name_length_problem
+    from vjepa_ros.robot.planner_name import PLANNER_NODE
 
     longest = max(length for length in range(150, 260)
                   if not name_length_problem("/" + "a" * length, PLANNER_NODE))

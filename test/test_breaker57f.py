@@ -143,7 +143,7 @@ def _resolved(context, spec, topic: str, namespace: str = "") -> str:
     from rclpy.node import Node
 
     from vjepa_ros.nodes.node_registry import NODES
-    from vjepa_ros.nodes.planner_name import PLANNER_NODE
+    from vjepa_ros.robot.planner_name import PLANNER_NODE
 
     name = PLANNER_NODE if spec.name == "planner" else NODES[spec.name].ros_name
     node = Node(name, namespace=namespace, context=context, use_global_arguments=False,

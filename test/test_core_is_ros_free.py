@@ -58,7 +58,7 @@ def test_the_check_catches_a_module_that_imports_rclpy(tmp_path):
 
 
 # The CLI glue of `vjepa-ros camera-check`, which reads the planner node's --params-file
-# (nodes.params_file) and names its node (nodes.planner_name): the command layer, not the core.
+# (nodes.params_file, nodes.rclpy_own): the command layer, not the core.
 NODES_ALLOWED = {"eval/camera_check_base.py", "eval/camera_check_command.py"}
 
 

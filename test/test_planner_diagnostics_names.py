@@ -10,7 +10,7 @@ import types
 import pytest
 
 from conftest import REPO_ROOT
-from vjepa_ros.nodes.planner_name import PLANNER_NODE, diagnostics_name, is_diagnostics_of
+from vjepa_ros.robot.planner_name import PLANNER_NODE, diagnostics_name, is_diagnostics_of
 
 
 def test_the_name_carries_the_namespace_and_readers_match_their_planner_alone():

@@ -1,11 +1,11 @@
-"""The planner's ROS node name is spelled once (``nodes/planner_name.py``): code, messages."""
+"""The planner's ROS node name is spelled once (``robot/planner_name.py``): code, messages."""
 
 import ast
 import subprocess
 import sys
 
 from conftest import REPO_ROOT
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 SOURCES = ("vjepa_ros", "benchmarks", "launch", "scripts")
 
@@ -47,7 +47,7 @@ def test_the_node_the_registry_and_the_tools_use_that_name():
 
 def test_the_name_imports_nothing():
     """Every vjepa-ros command and the launch file import it: nothing heavy comes with it."""
-    probe = ("import sys\nbefore = set(sys.modules)\nimport vjepa_ros.nodes.planner_name\n"
+    probe = ("import sys\nbefore = set(sys.modules)\nimport vjepa_ros.robot.planner_name\n"
              "new = set(sys.modules) - before\n"
              "print(sorted(m for m in new if not m.startswith('vjepa_ros')))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

@@ -27,7 +27,7 @@ def file_planner_params(args: argparse.Namespace) -> dict:
     """
     if args.params_file:
         from vjepa_ros.nodes.params_file import check_params_file
-        from vjepa_ros.nodes.planner_name import PLANNER_NODE
+        from vjepa_ros.robot.planner_name import PLANNER_NODE
 
         check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],  # notes: check_inputs'
                           nodes_are="whose parameters camera-check reads", say=lambda line: None)
@@ -98,8 +98,8 @@ def base_planner_params(params_file: str | Path | None = None) -> dict:
     ``ros__parameters`` for the planner (``/**``, ``vjepa_planner``, ...).
     """
     from vjepa_ros.config import UsageError
-    from vjepa_ros.nodes.planner_name import PLANNER_NODE
     from vjepa_ros.package_files import config_path
+    from vjepa_ros.robot.planner_name import PLANNER_NODE
     from vjepa_ros.yaml_files import read_ros_params
 
     path = Path(params_file) if params_file else config_path("planner.yaml")

@@ -166,9 +166,9 @@ def check_inputs(args: argparse.Namespace):
     ``.db3`` with a pending log is then merged into a copy once, not twice.
     """
     from vjepa_ros.nodes.params_file import check_params_file
-    from vjepa_ros.nodes.planner_name import PLANNER_NODE
     from vjepa_ros.recordings.bag_files import open_reader
     from vjepa_ros.recordings.temp_copies import TempCopies
+    from vjepa_ros.robot.planner_name import PLANNER_NODE
 
     check_input_paths(args)
     if args.params_file:  # a planner file: a section for no planner would be dropped

@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.node_registry import NODES
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_wiring import (
     CAMERA_IMAGE,
     CAMERA_NAMESPACE,
     SIM_TOPICS,
     absolute_topic,
 )
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 # The planner's input names (before its remappings) -> what a message calls them
 PLANNER_INPUTS = {"image": "camera images", "joint_states": "joint states",

@@ -15,8 +15,8 @@ from vjepa_ros.cli_parser import Takes
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.log_levels import log_level_item
 from vjepa_ros.nodes.node_registry import NODES, launch_node_name
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:

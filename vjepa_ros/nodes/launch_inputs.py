@@ -13,8 +13,8 @@ from pathlib import Path
 
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.node_registry import NODES
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.package_files import config_path, package_share_dir
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.yaml_files import read_ros_params
 
 

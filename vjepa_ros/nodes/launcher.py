@@ -48,8 +48,8 @@ from vjepa_ros.nodes.node_launch import (
 )
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_cli import talk_hint
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.ros_environment import ros_network_line
 from vjepa_ros.sim.same_robot import check_sim_robot
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from vjepa_ros.nodes.node_registry import node_logger_name
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "unset")  # rcutils' severities
 

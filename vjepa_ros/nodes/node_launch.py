@@ -16,7 +16,6 @@ import sys
 
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.param_sources import PACKAGED
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.nodes.topic_wiring import (
     CAMERA_INSTEAD,
@@ -27,6 +26,7 @@ from vjepa_ros.nodes.topic_wiring import (
     transport_given,
 )
 from vjepa_ros.package_files import config_path
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.ros_values import ros_arg_value
 
 

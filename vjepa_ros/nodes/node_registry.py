@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,7 +34,7 @@ from vjepa_ros.cli_parser import Takes
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.param_text import INT64_MAX
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 PROG = "vjepa-ros planner"
 TIMEOUT_S = 10.0  # for the planner's services to appear: discovery takes ~1 s on a quiet host

@@ -14,7 +14,7 @@ import os
 import time
 
 from vjepa_ros.nodes.graph_publishers import full_name, package_planners
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.ros_environment import discovery_range, init_failure, rcl_domain_id
 
 # A process on the domain that this command's participant missed in its first exchange is

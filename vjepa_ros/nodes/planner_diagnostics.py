@@ -27,7 +27,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from vjepa_ros.nodes.graph_publishers import other_publishers, package_planners
 from vjepa_ros.nodes.input_watch import silent_inputs_message
 from vjepa_ros.nodes.planner_commanding import failures
-from vjepa_ros.nodes.planner_name import diagnostics_name
+from vjepa_ros.robot.planner_name import diagnostics_name
 from vjepa_ros.robot.refusal import RefusalKind
 
 

@@ -53,7 +53,6 @@ from vjepa_ros.nodes.planner_cost import say_plan_cost
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.planner_outputs import PlannerOutputs
 from vjepa_ros.nodes.planner_settings import check_planner_settings
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
@@ -74,6 +73,7 @@ from vjepa_ros.robot.joint_states import (
 )
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.threads import FoundThreadSettings, set_torch_threads, switch_interval_words
 

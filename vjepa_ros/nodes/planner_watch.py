@@ -16,7 +16,7 @@ import sys
 import time
 
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
-from vjepa_ros.nodes.planner_name import diagnostics_name
+from vjepa_ros.robot.planner_name import diagnostics_name
 from vjepa_ros.robot.status_changes import StatusChanges
 
 LEVELS = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}

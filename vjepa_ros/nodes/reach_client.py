@@ -29,7 +29,6 @@ import time
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.nodes.planner_name import PLANNER_NODE, is_diagnostics_of
 from vjepa_ros.nodes.reach_episode import (
     REACHED,
     STEP_LIMIT,
@@ -42,6 +41,7 @@ from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.robot.frame_rest import REST_SETTLE_S, REST_TOLERANCE_M
 from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.robot.planner_name import PLANNER_NODE, is_diagnostics_of
 from vjepa_ros.sim.reach import ReachEpisode, reach_target
 from vjepa_ros.sim.reach_text import STEP_HEADER, format_step
 from vjepa_ros.sim.tasks import reach_error

@@ -41,9 +41,9 @@ from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.out_paths import fresh_output_dir, output_dir, overwritten_note
+from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.ros_environment import ros_network_line
 
 if TYPE_CHECKING:

@@ -4,7 +4,9 @@ The node (``planner_node``), the node registry (``node_registry``), the launch f
 demo and its client, the camera check's parameter files and the benchmarks take it from here. It
 lives in a module of its own, not in ``planner_config`` (which imports numpy and the planning and
 robot settings, 0.2 s): every ``vjepa-ros`` command imports the node registry to build its
-parser, and the launch file imports it too.
+parser, and the launch file imports it too. It lies in ``robot/``, beside the planner's output
+topics (``planner_topics``), so that the core (the camera check in ``eval/``) names the node
+without importing ``nodes/``.
 """
 
 PLANNER_NODE = "vjepa_planner"  # services, topics and parameters live under /vjepa_planner/
