@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.planner_settings import check_planner_settings
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.safety import SafetyLimits, filter_target

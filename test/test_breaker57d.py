@@ -3,7 +3,7 @@
 Attacked at 4700e5e7 (main): ``robot/stream_session.py`` (``_arm_arrived``, ``_check_arrival``),
 ``enable_session._stop_motion`` (the cut rule), ``gripper_commands`` (``_gripper_waits``,
 ``_hand_settling``), ``async_session`` (``_preparation_job``, ``_blending``) and
-``nodes/idle_parameters.py``. ROS-free, CPU: breaker51c's rig (``script_rig``: hand-driven clock,
+``robot/idle_parameters.py``. ROS-free, CPU: breaker51c's rig (``script_rig``: hand-driven clock,
 tiny world model, scripted planner, an arm following the set-point, a hand following its command).
 
 Defects (strict xfails until fix57d fixed them; each paragraph is in the test's docstring):
@@ -42,9 +42,9 @@ import pytest
 from script_rig import ScriptRig, hand_rig, subgoal_at
 from test_robot_mpc import frame
 
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.safety import SafetyLimits
 

@@ -2,7 +2,7 @@
 
 Attacked at main a287ee15 (vjepa_ros/planning: cem.py, icem.py, mppi.py, refine.py, config.py,
 method_reads.py, search_log.py, warm_start.py; vjepa_ros/robot: safety.py, joint_guard.py,
-model_frame.py, plan_compute.py, command_session.py; nodes/idle_parameters.py) on the tiny
+model_frame.py, plan_compute.py, command_session.py; robot/idle_parameters.py) on the tiny
 predictor of test_planning_rollout and on plain scorers handed to ``cem_search`` /
 ``icem_search`` / ``mppi_search``.
 
@@ -115,7 +115,7 @@ def test_node_and_commands_tell_of_mppi_momenta(predictor, scene, route):  # noq
     nothing. Should: as for ``planner.warm_start`` under mppi: the node warns naming
     ``planner.momentum_mean``, the command refuses the option (or MPPI reads it).
     """
-    from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+    from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
     from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     if _mppi_reads(predictor, scene, "momentum_mean"):

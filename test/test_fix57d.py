@@ -5,7 +5,7 @@ The family of breaker57d's defect 1 (``test_breaker57d.py``): a slow turn at
 under ``goals.gripper`` subgoal and as a finished run's last move; the timeout still fires for
 an arm that never gets there, counted from the set-point's rest (not from the command, not on
 the node clock). And of defect 2: the idle-parameter rules follow what each mode reads
-(``nodes/idle_parameters.py``), warning where nothing reads the parameter.
+(``robot/idle_parameters.py``), warning where nothing reads the parameter.
 """
 
 import pytest
@@ -14,8 +14,8 @@ from session_rig import DT
 from test_robot_mpc import frame
 
 from vjepa_ros.config import from_dict
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import poses_apart

@@ -23,13 +23,13 @@ from script_rig import ScriptRig
 from test_breaker59f import STEP_X, SaggingWristRig
 from test_robot_mpc import START, frame
 
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.reach_client import ARRIVAL_PARAMETERS
 from vjepa_ros.nodes.reach_episode import REACHED, Arrival, ReachFollower
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.inputs import InputBuffer, Stamped
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 

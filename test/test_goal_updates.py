@@ -17,9 +17,9 @@ from vjepa_ros.config import from_dict
 from vjepa_ros.images import ImageError, save_image_file
 from vjepa_ros.nodes.goal_parameters import check_goal_value
 from vjepa_ros.nodes.goal_updates import file_parameter, retuned_goals
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, SubGoal, planner_settings
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.safety import SafetyLimits

@@ -1,14 +1,14 @@
 """Planner parameters that do nothing under the other settings: which ones, and the words.
 
-ROS-free (``nodes/idle_parameters.py``); the node logs these lines at start-up and on a run-time
+ROS-free (``robot/idle_parameters.py``); the node logs these lines at start-up and on a run-time
 ``goal_gripper`` change (``test_ros_planner_goals.py``).
 """
 
 import pytest
 
 from vjepa_ros.config import flatten, from_dict
-from vjepa_ros.nodes.idle_parameters import RULES, idle_parameter_warnings
 from vjepa_ros.package_files import config_path
+from vjepa_ros.robot.idle_parameters import RULES, idle_parameter_warnings
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.yaml_files import read_ros_params
 

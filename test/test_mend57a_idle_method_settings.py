@@ -6,7 +6,7 @@
 ``IdleSettingsWarning``) of a setting off its default that the method does not read
 (``planning.method_reads.idle_fields``): a note, as code written for every method
 (``warm_start=True`` whatever the method) may well set them; the planner node, which warns of
-the same parameters in its log (``nodes/idle_parameters.py``), hands the planning package their
+the same parameters in its log (``robot/idle_parameters.py``), hands the planning package their
 defaults, and the commands keep refusing them in their own words.
 """
 

@@ -14,7 +14,6 @@ import warnings
 import pytest
 
 from vjepa_ros.config import UsageError, flatten, from_dict
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.planning.config import CEMConfig, IdleSettingsWarning
 from vjepa_ros.planning.method_reads import (
     CEM_ONLY_FIELDS,
@@ -27,6 +26,7 @@ from vjepa_ros.planning.method_reads import (
     readers,
 )
 from vjepa_ros.planning.methods import check_given_settings_used
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
 
 

@@ -16,12 +16,12 @@ import shlex
 import pytest
 
 from vjepa_ros.config import flatten
-from vjepa_ros.nodes.idle_parameters import RULES, idle_parameter_warnings
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.pose_msgs import frame_problem
 from vjepa_ros.nodes.ros_args import check_param_item
 from vjepa_ros.robot.base_frame import joint_states_frame_problem, learned_base_frame
 from vjepa_ros.robot.finger_watch import FingerWatch, note_level
+from vjepa_ros.robot.idle_parameters import RULES, idle_parameter_warnings
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
 from vjepa_ros.ros_values import yaml_value

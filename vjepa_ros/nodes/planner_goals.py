@@ -43,11 +43,11 @@ from vjepa_ros.nodes.goal_parameters import (
 from vjepa_ros.nodes.goal_topics import COMPRESSED, goal_message_kind
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter, retuned_goals
 from vjepa_ros.nodes.goal_values_in_force import changed_goal_values, file_keys
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages, file_key
 from vjepa_ros.robot.goal_decoder import Decoded, GoalDecoder
 from vjepa_ros.robot.goal_files import check_goal_files, goal_files_problem, goals_from_files
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 from vjepa_ros.robot.resent_goals import finished_goal_stays
 from vjepa_ros.robot.subgoal import SubGoal

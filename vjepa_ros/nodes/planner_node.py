@@ -43,7 +43,6 @@ from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_topics import subscribe_goal_topic
 from vjepa_ros.nodes.graph_publishers import published_topics
-from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
 from vjepa_ros.nodes.input_watch import InputProblem, InputWatch, InputWatches, camera_watch
 from vjepa_ros.nodes.node_cleanup import destroy_after
@@ -64,6 +63,7 @@ from vjepa_ros.robot import planner_topics as out
 from vjepa_ros.robot.accepted_joints import AcceptedJoints
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goal_frame_ids import GoalFrameIds
+from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_guard import JointLimitGuard
 from vjepa_ros.robot.joint_states import (

@@ -20,7 +20,7 @@ Three routes tell of a setting the method ignores, each in its own words and nam
 this table: ``CEMConfig`` warns (``IdleSettingsWarning``, fields ``CEMConfig.warm_start``), the
 commands refuse (``methods.check_given_settings_used``, parameters ``planner.warm_start`` or
 options ``--icem-noise-beta``) and the planner node warns at start-up
-(``nodes/idle_parameters.py``, parameters).
+(``robot/idle_parameters.py``, parameters).
 """
 
 from __future__ import annotations

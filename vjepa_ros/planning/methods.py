@@ -160,7 +160,7 @@ def check_given_settings_used(config, given) -> None:
     ``planner.early_stop_*`` while ``planner.method`` is icem or mppi, the refit's
     ``planner.momentum_*`` while it is mppi), and for ``planner.refine.lr`` while
     ``planner.refine.steps`` is 0 (refinement off). The planner node warns of the same
-    combinations instead (``nodes/idle_parameters.py``), ``CEMConfig`` notes them
+    combinations instead (``robot/idle_parameters.py``), ``CEMConfig`` notes them
     (``IdleSettingsWarning``).
     """
     for name in sorted(given):

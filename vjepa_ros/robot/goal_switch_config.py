@@ -17,7 +17,7 @@ GRIPPER_SOURCES = ("planned", "subgoal", "hold")
 AXES_SOURCES = ("searched", "subgoal")  # goals.axes (robot/goal_axes.py)
 GRIPPER_INDEX = 6  # the gripper entry of the 7-dim state and action (planning.cem.GRIPPER)
 # The planner settings of its gripper search (CEMConfig fields), which goals.gripper subgoal
-# and hold turn off: the CLI refuses them, the node warns about them (nodes/idle_parameters.py).
+# and hold turn off: the CLI refuses them, the node warns about them (robot/idle_parameters.py).
 GRIPPER_SEARCH_OPTIONS = ("close_gripper", "gripper_round_threshold", "gripper_clip",
                           "gripper_init_std", "momentum_mean_gripper", "momentum_std_gripper")
 GRIPPER_CLOSED_ABOVE = 0.1  # a sub-goal captured with the hand closed more than this: close it

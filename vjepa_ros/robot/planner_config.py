@@ -259,7 +259,7 @@ class CEMParams:
 
         The settings the method does not read (``planning.method_reads.idle_fields``:
         ``warm_start`` under icem, ``planner.icem.*`` under cem, ...) go over at their defaults,
-        which ``CEMConfig`` takes: the node warns of them instead (``nodes/idle_parameters.py``),
+        which ``CEMConfig`` takes: the node warns of them instead (``robot/idle_parameters.py``),
         as it logs a mean momentum of 1 (``FrozenMeanWarning``, :meth:`PlannerNodeConfig.
         startup_warnings`) instead of a Python warning.
         """
