@@ -1,7 +1,7 @@
 """Arrived means one thing: the measured TCP at the target's position AND orientation.
 
 ``robot/arrival.py`` is the planner's test (``stream_session._arm_arrived``, covered with the
-stream in test_fix55c); the demo's reach follower (``nodes/reach_episode.py``) and the camera
+stream in test_fix55c); the demo's reach follower (``sim/reach_follower.py``) and the camera
 check's moves (``camera_check_run``) and trial (``camera_check_trial``) judged position only, so
 a wrist still turning had "arrived" there: the demo settled and judged success on a turning
 hand, the camera check took its "after" frame while the wrist still drifted.
@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.nodes.reach_episode import REACHED, Arrival, ReachFollower
 from vjepa_ros.robot.arrival import (
     DEFAULT_TOLERANCE_RAD,
     arm_arrived,
@@ -29,6 +28,7 @@ from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.targets import poses_apart
+from vjepa_ros.sim.reach_follower import REACHED, Arrival, ReachFollower
 
 START = np.array([0.30, 0.0, 0.50, math.pi, 0.0, 0.0, 0.0])
 TOLERANCE = 0.01  # control.arrival_tolerance_m's default

@@ -24,7 +24,6 @@ from test_breaker59f import STEP_X, SaggingWristRig
 from test_robot_mpc import START, frame
 
 from vjepa_ros.nodes.reach_client import ARRIVAL_PARAMETERS
-from vjepa_ros.nodes.reach_episode import REACHED, Arrival, ReachFollower
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial
@@ -32,6 +31,7 @@ from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.inputs import InputBuffer, Stamped
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
+from vjepa_ros.sim.reach_follower import REACHED, Arrival, ReachFollower
 
 AHEAD = 0.24  # [s] a camera's stamps ahead of the states' clock (< max_image_age_s 0.5)
 MOVED = START + [0.02, 0, 0, 0, 0, 0, 0]  # 2 cm along x

@@ -24,9 +24,8 @@ from vjepa_ros.nodes import (  # noqa: E402
     node_registry,
     reach_client,
     reach_demo,
-    reach_episode,
 )
-from vjepa_ros.sim import Sim  # noqa: E402
+from vjepa_ros.sim import Sim, reach_follower  # noqa: E402
 from vjepa_ros.sim.reach import ReachEpisode, make_reach_goal, reach_sim_config  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 
@@ -280,7 +279,7 @@ def test_a_held_arm_ends_the_demo_at_once_with_why_and_what_to_do(hold, expected
     assert error.startswith("vjepa-ros reach: the planner holds the arm "), printed.err
     assert expected in error and "the episode ends after 0 steps: " in error
     kind = expected[1:].split(" ")[0]
-    assert error.endswith(reach_episode.HOLD_ADVICE[kind] + "; nothing saved")  # (fix31c)
+    assert error.endswith(reach_follower.HOLD_ADVICE[kind] + "; nothing saved")  # (fix31c)
     assert not [line for line in printed.out.splitlines() if STEP_LINE.match(line)], \
         "nothing commanded"
     assert answers == [True, False], "disabled once held: no further command"

@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from vjepa_ros.nodes.reach_episode import (
+from vjepa_ros.robot.inputs import InputBuffer
+from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.sim.reach_follower import (
     HOLD_ADVICE,
     REACHED,
     SILENT_S,
@@ -15,8 +17,6 @@ from vjepa_ros.nodes.reach_episode import (
     DemoError,
     ReachFollower,
 )
-from vjepa_ros.robot.inputs import InputBuffer
-from vjepa_ros.robot.plan_record import PlanRecord
 
 START = np.array([0.30, 0.0, 0.50, math.pi, 0.0, 0.0, 0.0])
 GOAL = START + [0.15, 0, 0, 0, 0, 0, 0]  # 15 cm along x

@@ -15,7 +15,7 @@ its own. It reads what any user's tooling can read:
 :class:`ReachDemo` is the person at the arm: it guides the arm to the goal (publishing on
 ``target_pose`` from a node of its own while the planner is disabled), captures the goal image
 through the planner's service, guides the arm back, enables the planner and follows the episode
-with :class:`~vjepa_ros.nodes.reach_episode.ReachFollower`.
+with :class:`~vjepa_ros.sim.reach_follower.ReachFollower`.
 """
 
 from __future__ import annotations
@@ -29,13 +29,6 @@ import time
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.nodes.reach_episode import (
-    REACHED,
-    STEP_LIMIT,
-    Arrival,
-    DemoError,
-    ReachFollower,
-)
 from vjepa_ros.nodes.spinning import NodeSpinner
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.robot.frame_rest import REST_SETTLE_S, REST_TOLERANCE_M
@@ -43,6 +36,13 @@ from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_name import PLANNER_NODE, is_diagnostics_of
 from vjepa_ros.sim.reach import ReachEpisode, reach_target
+from vjepa_ros.sim.reach_follower import (
+    REACHED,
+    STEP_LIMIT,
+    Arrival,
+    DemoError,
+    ReachFollower,
+)
 from vjepa_ros.sim.reach_text import STEP_HEADER, format_step
 from vjepa_ros.sim.tasks import reach_error
 from vjepa_ros.terminate import stop_signals_held

@@ -11,7 +11,7 @@ does what a person does on a real arm (:mod:`vjepa_ros.nodes.reach_client`):
    commands on), calls ``/vjepa_planner/capture_goal`` (std_srvs/Trigger) so the newest camera
    frame becomes the goal image, and guides the arm back to where it started;
 2. calls ``/vjepa_planner/enable`` (std_srvs/SetBool) and follows the planner reaching in
-   blocking mode from its ``~/plan_report`` messages (:mod:`vjepa_ros.nodes.reach_episode`),
+   blocking mode from its ``~/plan_report`` messages (:mod:`vjepa_ros.sim.reach_follower`),
    printing one line per commanded step (energy, distance to goal, planning time);
 3. disables the planner when the true TCP is within the success radius after a move, or after
    the step limit, and saves an image strip (PNG) and an animation (GIF) of the episode.

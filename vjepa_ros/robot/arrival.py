@@ -1,7 +1,7 @@
 """Whether the measured arm has arrived at a commanded pose: the one test, position and turn.
 
 ROS-free. The planner's stream (``stream_session._arm_arrived``), the demo's reach follower
-(``nodes/reach_episode.py``) and the camera check's moves and trial (``camera_check_run``,
+(``sim/reach_follower.py``) and the camera check's moves and trial (``camera_check_run``,
 ``camera_check_trial``) all judge arrival by one test, :func:`arm_arrived`'s: the measured TCP
 within ``control.arrival_tolerance_m`` of the target AND turned from it by at most
 ``control.arrival_tolerance_rad`` (:func:`within`, on :func:`arrival_gaps`' two numbers, for a

@@ -1,6 +1,7 @@
 """Following one reach episode from what the planner publishes: steps, success, limit, timeout.
 
-ROS-free (the demo's ROS side feeds it; tests feed it scripted reports and states). Inputs:
+ROS-free (the demo's ROS side, ``nodes/reach_client.py``, feeds it; tests feed it scripted
+reports and states), beside the simulator's own reach loop (``sim/reach.py``). Inputs:
 
 - the planner's per-plan reports (``~/plan_report``,
   :class:`~vjepa_ros.robot.plan_record.PlanRecord`): every commanded plan is one step; a planner
