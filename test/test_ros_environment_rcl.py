@@ -15,9 +15,8 @@ from vjepa_ros.ros_environment import discovery_range, domain_id_problem, ros_ne
 RANGE_NAMES = {1: "OFF", 2: "LOCALHOST", 3: "SUBNET", 4: "SYSTEM_DEFAULT"}  # rmw's enum values
 
 
-@pytest.mark.parametrize("value", [" 5 ", "+5", "5\r", "07", "0x10", "010", "1_0", "08", "0\r"])
-def test_a_domain_id_is_taken_exactly_when_rcl_reads_the_number_written(value, monkeypatch):
-    """Against rcl itself: taken when its domain is the decimal number a person reads."""
+def _rcl_domain(value: str, monkeypatch) -> int | None:
+    """Return the domain rclpy.init takes from ``ROS_DOMAIN_ID=value``; None if rcl refuses."""
     import rclpy
 
     monkeypatch.setenv("ROS_DOMAIN_ID", value)
@@ -29,6 +28,13 @@ def test_a_domain_id_is_taken_exactly_when_rcl_reads_the_number_written(value, m
         domain = None
     finally:
         context.try_shutdown()
+    return domain
+
+
+@pytest.mark.parametrize("value", [" 5 ", "+5", "5\r", "07", "0x10", "010", "1_0", "08", "0\r"])
+def test_a_domain_id_is_taken_exactly_when_rcl_reads_the_number_written(value, monkeypatch):
+    """Against rcl itself: taken when its domain is the decimal number a person reads."""
+    domain = _rcl_domain(value, monkeypatch)
     written = value.strip().lstrip("+")
     meant = int(written) if written.isdigit() else None
     assert (domain_id_problem({"ROS_DOMAIN_ID": value}) == "") == (
@@ -90,19 +96,9 @@ def test_launch_says_a_bad_domain_id_with_its_prefix_and_status_1(monkeypatch, c
                                    "0\r", "abc"])
 def test_the_domain_read_is_the_one_rcl_reads(value, monkeypatch):
     """``rcl_domain_id`` against rcl itself: the same domain, None where rcl refuses."""
-    import rclpy
-
     from vjepa_ros.ros_environment import rcl_domain_id
 
-    monkeypatch.setenv("ROS_DOMAIN_ID", value)
-    context = rclpy.Context()
-    try:
-        rclpy.init(context=context)
-        domain = context.get_domain_id()
-    except RuntimeError:  # "ROS_DOMAIN_ID is not an integral number"
-        domain = None
-    finally:
-        context.try_shutdown()
+    domain = _rcl_domain(value, monkeypatch)
     assert rcl_domain_id(value) == domain
 
 
