@@ -36,7 +36,7 @@ node's own worker step cancels it and nothing (gripper, action, target_pose, ser
 after it; the published set-points of the stress stayed within ``max_speed_m_s`` across new plans
 arriving mid-stream (checked by hand, 3 s x 3 modes x 2 seeds, not pinned). Read and found sound
 (not pinned): the lock order (``command_lock`` then the session lock everywhere; the listener and
-``gripper_output`` publish under the session lock only), ``ClockSources.note_now`` (nodes/clock_sources.py) from the
+``gripper_output`` publish under the session lock only), ``ClockSources.note_now`` from the
 worker (its own lock), ``GripperGoals``/``AwaitedGoals`` and rclpy's ``ActionClient`` (locked),
 ``CEMPlanner.reset`` during a search (the generation counter, once read; defect 2 is before),
 ``forget_goal_files`` re-entering ``_on_set_parameters`` (executor thread only). Every parameter
