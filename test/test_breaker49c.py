@@ -34,6 +34,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+# the README's Post-training "Data" prose, moved word for word (docs61b)
+TRAIN_REFERENCE = (ROOT / "docs" / "train_reference.md").read_text(encoding="utf-8")
 ENTRY = "import sys; from vjepa_ros.entry_points import vjepa_ros_command as m; sys.exit(m())"
 
 
@@ -231,7 +233,9 @@ def test_no_timestamps_note_is_printed(train_run):
 
 
 def test_readme_no_timestamps_note_matches_the_default(train_run):
-    """README, Post-training, Data: "One without ``timestamps`` (the published notebook layout).
+    """docs/train_reference.md, Data (the README's Post-training, Data until docs61b).
+
+    "One without ``timestamps`` (the published notebook layout).
 
     Fixed in fix49c.
 
@@ -241,7 +245,7 @@ def test_readme_no_timestamps_note_matches_the_default(train_run):
     printed says ``recorded at 4 Hz, the step rate (data.rate_hz)``. A reader takes the step rate
     for 10 Hz. Should: the quote says 4 Hz (or names ``--rate 10``).
     """
-    quoted = re.search(r"\(`(no timestamps: [^`…]*)", README).group(1).strip()
+    quoted = re.search(r"\(`(no timestamps: [^`…]*)", TRAIN_REFERENCE).group(1).strip()
     assert quoted in train_run, quoted
 
 
