@@ -1,7 +1,8 @@
-"""README's rclpy client (no ``ros2`` command) drives the planner against the simulator as written.
+"""The docs' rclpy client (no ``ros2`` command) drives the planner in the simulator as written.
 
-The pip route has no ``ros2`` command, so README's "Planner against the simulator" gives the
-``/goal_pose`` and ``~/enable`` lines as a ```python block (user59u: a new user was stuck there).
+The pip route has no ``ros2`` command, so docs/sim_node.md's "A script of your own" (the README's
+"Planner against the simulator" until docs61b, which links it) gives the ``/goal_pose`` and
+``~/enable`` lines as a ```python block (user59u: a new user was stuck there).
 The block runs here unchanged, in its own process on the test's ROS domain, against the simulator
 and the planner wired as ``vjepa-ros launch --node sim --use-sim-time`` wires them (the sim's
 ``goal_image`` sent to ``/vjepa_planner/goal_image``); the planner's world model is the oracle, so
@@ -34,14 +35,16 @@ from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 GOAL = re.compile(r"position\.x, pose\.pose\.position\.y, pose\.pose\.position\.z = "
                   r"([-\d.]+), ([-\d.]+), ([-\d.]+)")
+CLIENT_DOC = REPO_ROOT / "docs" / "sim_node.md"  # the block moved from the README (docs61b)
 REACHED_M = 0.03  # the oracle reaches within 1-2 cm; the README's goal is ~17 cm from home
 
 
 def readme_client_block() -> str:
-    """Return README's ```python block that enables the planner and sends a goal pose."""
-    blocks = [block for block in BLOCK.findall((REPO_ROOT / "README.md").read_text())
+    """Return docs/sim_node.md's ```python block that enables the planner and sends a goal pose."""
+    blocks = [block for block in BLOCK.findall(CLIENT_DOC.read_text())
               if "/goal_pose" in block and "/vjepa_planner/enable" in block]
-    assert len(blocks) == 1, f"README has {len(blocks)} rclpy client blocks (/goal_pose + enable)"
+    assert len(blocks) == 1, \
+        f"{CLIENT_DOC.name} has {len(blocks)} rclpy client blocks (/goal_pose + enable)"
     return blocks[0]
 
 
