@@ -96,15 +96,16 @@ def test_no_encoder_is_still_importable_from_train_config():
     assert hasattr(config, "NO_ENCODER")
 
 
-# --- #2: README's rclpy block without the nodes ----------------------------------------------
+# --- #2: README's rclpy block without the nodes (in docs/sim_node.md since docs61b) ------------
 
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 def _readme_client_block() -> str:
-    blocks = [block for block in BLOCK.findall((REPO_ROOT / "README.md").read_text())
+    """Return the rclpy client block of docs/sim_node.md (moved from the README, docs61b)."""
+    blocks = [block for block in BLOCK.findall((REPO_ROOT / "docs" / "sim_node.md").read_text())
               if "/goal_pose" in block and "/vjepa_planner/enable" in block]
-    assert len(blocks) == 1, f"README has {len(blocks)} rclpy client blocks"
+    assert len(blocks) == 1, f"docs/sim_node.md has {len(blocks)} rclpy client blocks"
     return blocks[0]
 
 
