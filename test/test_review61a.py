@@ -45,7 +45,7 @@ def test_representations_refusal_states_a_per_frame_size_that_adds_up_to_its_tot
 
 
 def _bag(path, width):
-    """A 12-frame bag by the package's writer, its fingers written at opening ``width`` [m]."""
+    """Write a 12-frame bag by the package's writer, its fingers at opening ``width`` [m]."""
     states = np.zeros((12, 7))
     states[:, 0] = 0.4 + 0.01 * np.arange(12)
     states[:, 2] = 0.3
