@@ -1,7 +1,8 @@
 """review61a: defects found reading session 61's first merges (mend61d, mend61a, docs61, mend61b).
 
-Each test is a strict xfail naming the defect (``review61a #k``): it fails while the defect
-stands. What was read and found sound is in the reviewer's report, not here.
+Both were fixed in the integration (``planning.memory.memory_size`` keeps a decimal below 10 of a
+unit; inspect decides train's opening over the paths that exist); the tests pin the fixes.
+
 """
 
 import json
@@ -19,9 +20,6 @@ from vjepa_ros.recordings.bag_writing import write_bag
 UNITS = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
 
 
-@pytest.mark.xfail(strict=True, reason="review61a #1: eval's frame-representation refusal rounds "
-                   "a frame's size to whole MiB since mend61d's memory_size (ViT-g 1.375 MiB "
-                   "said '1 MiB'), so 'N frames x SIZE' no longer adds up to the total it states")
 def test_representations_refusal_states_a_per_frame_size_that_adds_up_to_its_total():
     """What the user does: ``vjepa-ros eval`` a long bag at a high ``--rate`` with ViT-g.
 
@@ -54,10 +52,6 @@ def _bag(path, width):
     return write_bag(path, frames, states, topics=BagTopics(gripper_max_width=width))
 
 
-@pytest.mark.xfail(strict=True, reason="review61a #2: inspect given a path that is not there "
-                   "beside a 0.07 m bag says train reads the bag at 0.08 m ('its closedness is "
-                   "not what was recorded'), a reading no train run makes: run_opening's "
-                   "find_sources fails on the missing path and falls back to the default")
 def test_inspect_with_a_missing_path_keeps_train_s_opening_for_the_bags_there(tmp_path, capsys):
     """What the user does: ``vjepa-ros inspect narrow_bag typo_path`` (a 0.07 m hand's bag).
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 
 from vjepa_ros.cli_options import option_message
@@ -104,13 +105,15 @@ def _train_opening(args: argparse.Namespace, topics) -> tuple[float, str]:
     """Return (the opening [m] ``train --data PATH...`` reads the paths at, its line or "").
 
     ``--gripper-max-width`` given: it (train's option wins). Else train's own decision over
-    every path given (``recorded_width.run_opening``: the opening all the bags record).
+    path given that exists (``recorded_width.run_opening``: the opening all the bags record); a
+    path that is not there gets its own error entry, and a train run without it reads the others
+    at what they record (train itself refuses the missing path).
     """
     if args.gripper_max_width is not None:
         return topics.gripper_max_width, ""
     from vjepa_ros.train.recorded_width import run_opening
 
-    return run_opening(args.path, topics)
+    return run_opening([path for path in args.path if os.path.exists(path)], topics)
 
 
 def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,

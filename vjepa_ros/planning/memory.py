@@ -121,14 +121,22 @@ def samples_memory_problem(config: CEMConfig, device, available: int | None = No
 
 
 def memory_size(size: int) -> str:
-    """Return ``size`` [bytes] as a message says it: ``26.1 GiB``, ``27 MiB``, ``8 KiB``.
+    """Return ``size`` [bytes] as a message says it: ``26.1 GiB``, ``27 MiB``, ``1.4 MiB``.
 
+    Below 10 of a unit one decimal is kept (``8 KiB`` when it is 0), so a per-item size times a
+    count adds up to the total a message gives beside it (a ViT-g frame is 1.4 MiB, not
+    "1 MiB"); below a KiB, bytes.
     (``planner.samples`` is at most 100000: its action samples fit in well under a GiB, and a
     message in tenths of a GiB would say ``0.0 GiB`` of them.)
     """
     if size >= GIB:
         return f"{size / GIB:.1f} GiB"
-    return f"{size / 1024 ** 2:.0f} MiB" if size >= 1024 ** 2 else f"{size / 1024:.0f} KiB"
+    for unit, scale in (("MiB", 1024 ** 2), ("KiB", 1024)):
+        if size >= scale:
+            value = size / scale
+            text = f"{value:.1f}".removesuffix(".0") if value < 9.95 else f"{value:.0f}"
+            return f"{text} {unit}"
+    return f"{size} bytes"
 
 
 def round_down(count: int) -> int:
