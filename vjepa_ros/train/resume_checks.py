@@ -95,7 +95,7 @@ def check_resumable(path: Path, state: dict, steps: int) -> None:
     ``state``: its loaded ``latest.pt``; ``steps``: the run's ``steps`` with this command's
     ``--steps``. Refused: ``steps`` below the step it reached, and a complete run (it reached
     ``steps`` and exported its world model: ``Trainer.save_checkpoint``'s ``finished``, or an
-    older run's step, and world_model.pt beside it, of this step: :func:`exported_step`):
+    older run's step, and world_model.pt beside it, of this step: :func:`holds_export`):
     resuming that would encode the data again and rewrite every output for no step. A run
     stopped after its last step, or whose export failed (no world_model.pt, or the one of an
     earlier session: breaker60b), is resumed (it exports).
@@ -106,29 +106,31 @@ def check_resumable(path: Path, state: dict, steps: int) -> None:
                           f"give --steps >= {step}")
     world_model = run_files(path.parent)["world_model"]
     if step == steps and state.get("finished", True) and world_model.is_file() and \
-            exported_step(world_model) in ((step,) if state.get("export_step_recorded")
-                                           else (None, step)):
+            holds_export(world_model, step, bool(state.get("export_step_recorded"))):
         raise ConfigError(
             f"the run in {path.parent} is already complete: {step} of {steps} steps, "
             f"{world_model.name} written; nothing to resume: give --steps above {step} to train "
             f"it further, or start a new run from it with --init {world_model} --out NEW_DIR")
 
 
-def exported_step(world_model: Path) -> int | None:
-    """Return the training step a run's ``world_model.pt`` holds (its ``step`` entry).
+def holds_export(world_model: Path, step: int, recorded: bool) -> bool:
+    """Return whether a run's ``world_model.pt`` holds the export of training step ``step``.
 
-    None for a file that records none (written before it was recorded: taken as the step
-    latest.pt's ``finished`` says when latest.pt too is older, without
-    ``export_step_recorded``) or whose entry cannot be read (``checkpoint_peek``); -1 for a
-    file that cannot be opened. Not this step's: the resume exports it again.
+    Its ``step`` entry (an int) must be ``step``. ``recorded``: latest.pt says its run records
+    the step (``export_step_recorded``); when it does not (an older run), a file that records no
+    step, or whose entry cannot be read (``checkpoint_peek.peek_entry``'s None), is taken as that
+    step's too, as latest.pt's ``finished`` says. A file that cannot be opened holds none: the
+    resume exports it again.
     """
     from vjepa_ros.models.checkpoint_peek import peek_entry
 
     try:
-        step = peek_entry(world_model, "step")
+        entry = peek_entry(world_model, "step")
     except OSError:
-        return -1
-    return step if isinstance(step, int) and not isinstance(step, bool) else None
+        return False
+    if isinstance(entry, int) and not isinstance(entry, bool):
+        return entry == step
+    return not recorded
 
 
 def _what_it_is(path: Path, state) -> str:
