@@ -295,7 +295,7 @@ def test_shutdown_during_a_goal_file_decode_ends_cleanly_and_applies_nothing(
     deadline = time.monotonic() + 5.0 * WAIT_SLACK
     while not decoder.idle() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert decoder.idle() and decoder.take() is None
+    assert decoder.idle() and decoder.pending() == []
     assert np.array_equal(session.goals.goals[0].image, old)
     assert h.launch.executor.error is None
 

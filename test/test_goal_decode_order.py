@@ -54,7 +54,7 @@ def test_goal_decoder_hands_outcomes_newest_first_and_drops_older_only_when_appl
             return work
 
         def take(apply):
-            done = decoder.take()
+            done = decoder._take()  # one at a time, as hand_over takes them
             if done is None:
                 return None
             assert alive and done.what == alive[-1], (done.what, alive)
@@ -66,7 +66,7 @@ def test_goal_decoder_hands_outcomes_newest_first_and_drops_older_only_when_appl
             else:
                 assert str(done.error) == f"bad {done.what}"
             if apply:
-                decoder.applied(done.ticket)
+                decoder._applied(done.ticket)
                 alive.clear()  # (only older ones were left)
             return done
 
@@ -110,7 +110,7 @@ def drain(decoder, events: list, alive: list, take) -> None:
         if take(False) is None:
             time.sleep(0.001)
     assert not alive, f"never handed over: {alive}"
-    assert _until(decoder.idle) and decoder.take() is None
+    assert _until(decoder.idle) and decoder.pending() == []
 
 
 def test_a_closed_decoder_drops_a_request_without_raising():

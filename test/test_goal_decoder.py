@@ -37,11 +37,16 @@ def test_a_newer_request_is_handed_over_first_and_drops_the_older_once_applied()
     decoder.submit("B", lambda: "new")
     release.set()
     assert _wait(ready.is_set)
-    done = decoder.take()
+    kept = []
+
+    def apply(done):  # B became the goal: A's outcome dropped
+        kept.append(decoder.pending())
+        return True
+
+    (done,) = _handed(decoder, apply)
     assert (done.what, done.value, done.error) == ("B", "new", None)
-    assert decoder.pending() == ["A"]  # B not applied yet: A is kept (breaker59h #1)
-    decoder.applied(done.ticket)  # B became the goal: A's outcome dropped
-    assert decoder.take() is None and decoder.idle()
+    assert kept == [["A"]]  # B not applied yet: A is kept (breaker59h #1)
+    assert decoder.pending() == [] and decoder.idle()
     assert threads == ["goal decoder"]
 
 
@@ -58,11 +63,22 @@ def test_an_older_request_is_handed_over_once_the_newer_one_was_not_applied():
     assert (done.what, done.value) == ("A", "a") and decoder.idle()
 
 
+def _handed(decoder, apply=lambda done: False):
+    """Return the outcomes ``decoder.hand_over(apply)`` hands over now, newest first."""
+    handed = []
+    decoder.hand_over(lambda done: handed.append(done) or apply(done))
+    return handed
+
+
 def _next(decoder, seconds=10.0):
-    """Return the next outcome handed over (waiting up to ``seconds`` for its decode)."""
+    """Return the next outcome taken (waiting up to ``seconds`` for its decode), not applied.
+
+    One at a time, as ``hand_over`` takes them (its private ``_take``): the tests that step
+    between two outcomes.
+    """
     done, deadline = None, time.monotonic() + seconds
     while done is None and time.monotonic() < deadline:
-        done = decoder.take()
+        done = decoder._take()
         time.sleep(0.002)
     assert done is not None, "nothing handed over"
     return done
@@ -77,11 +93,11 @@ def test_cancel_drops_every_request_and_errors_are_handed_over():
     assert _wait(lambda: decoder.pending() == ["A", "B"])
     decoder.cancel()  # a goal set another way (a service) meanwhile
     release.set()
-    assert _wait(decoder.idle) and decoder.take() is None and decoder.pending() == []
+    assert _wait(decoder.idle) and _handed(decoder) == [] and decoder.pending() == []
     ready.clear()
     decoder.submit("bad", lambda: (_ for _ in ()).throw(ValueError("cut short")))
     assert _wait(ready.is_set)
-    done = decoder.take()
+    (done,) = _handed(decoder)
     assert done.what == "bad" and isinstance(done.error, ValueError) and done.value is None
     decoder.close()
     assert decoder.submit("late", lambda: None) is None  # shutting down: dropped (#4)

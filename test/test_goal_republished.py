@@ -13,7 +13,7 @@ import time
 
 from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
 from test_goal_decode_order import drain, play
-from test_goal_decoder import _next, _wait
+from test_goal_decoder import _handed, _next, _wait
 
 from vjepa_ros.robot.goal_decoder import GoalDecoder
 
@@ -38,9 +38,9 @@ def test_a_copy_submitted_while_its_picture_decodes_is_decoded_once_and_handed_o
     assert copies == sorted(copies) and copies[0] > first
     release.set()
     assert _wait(ready.is_set)
-    done = decoder.take()
+    (done,) = _handed(decoder)
     assert (done.what, done.value, done.ticket) == (("A", 4), "a", copies[-1])
-    assert calls == ["A"] and decoder.take() is None and _wait(decoder.idle)
+    assert calls == ["A"] and _wait(decoder.idle)
 
 
 def test_a_copy_after_a_newer_picture_makes_its_picture_the_newest_request():
@@ -63,8 +63,8 @@ def test_a_copy_after_a_newer_picture_makes_its_picture_the_newest_request():
     release.set()
     done = _next(decoder)
     assert done.what == ("A", 2) and done.value == "A" and done.ticket == ticket
-    decoder.applied(done.ticket)  # A became the goal: B, older now, is dropped
-    assert _wait(decoder.idle) and decoder.take() is None
+    decoder._applied(done.ticket)  # A became the goal: B, older now, is dropped
+    assert _wait(decoder.idle) and _handed(decoder) == []
     assert "A again" not in decoded
 
 
@@ -78,10 +78,10 @@ def test_a_copy_of_a_decoded_picture_not_taken_is_ready_at_once():
     decoder.submit(("B", 1), lambda: (decoded.append("B"), hold_b.wait(10.0)) and "b")
     release_a.set()
     assert _wait(lambda: decoded == ["A", "B"])  # A decoded, not handed: B is newer
-    assert not ready.is_set() and decoder.take() is None
+    assert not ready.is_set() and decoder._take() is None  # B, the newest, decodes
     decoder.submit(("A", 2), lambda: decoded.append("A again"))
     assert ready.is_set()  # A's outcome is the newest now
-    done = decoder.take()
+    (done,) = _handed(decoder)  # A only: B still decodes
     assert done.what == ("A", 2) and done.value == "a" and decoded == ["A", "B"]
     hold_b.set()
     decoder.close()
@@ -141,14 +141,14 @@ def test_copies_among_random_requests_keep_the_newest_first_model():
             return bool(same)
 
         def take(apply):
-            done = decoder.take()
+            done = decoder._take()  # one at a time, as hand_over takes them
             if done is None:
                 return None
             assert alive and done.what == alive[-1], (done.what, alive)
             assert done.value == done.what[0]
             alive.pop()
             if apply:
-                decoder.applied(done.ticket)
+                decoder._applied(done.ticket)
                 alive.clear()
             return done
 

@@ -11,9 +11,9 @@ done only once applied (or refused) there: :meth:`GoalDecoder.idle` is False unt
 caller on another thread settles on: the goal in force is then the decoded one, mend60a).
 
 Which request wins: the newest one *that becomes the goal*. A request supersedes the older ones
-only once the node applied it (:meth:`GoalDecoder.applied`); one that changes nothing (a
-re-sent copy of the goal in force) or is refused (an 8x8 image, a transparent file) drops no
-other request: the older ones are then handed over in turn, newest first (breaker59h #1: a
+only once the node applied it (:meth:`GoalDecoder.hand_over`'s ``apply``); one that changes
+nothing (a re-sent copy of the goal in force) or is refused (an 8x8 image, a transparent file)
+drops no other request: the older ones are then handed over in turn, newest first (breaker59h #1: a
 1 Hz ``ros2 topic pub`` copy of the old goal silently dropped a goal file set meanwhile). So
 the thread decodes the newest request, and an older one only once every newer one was taken
 without being applied (a decode already under way ends first). :meth:`GoalDecoder.cancel` (a
@@ -98,11 +98,11 @@ class GoalDecoder:
         """Decode by ``decode()`` on the decoder's thread; return the request's ticket.
 
         ``what``: handed back with the outcome (:class:`Decoded`). Drops no earlier request
-        (:meth:`applied` does). A request not taken yet with the same ``identity`` is made the
-        newest instead (this ``what``, this ticket; ``decode`` not called): its outcome, when
-        decoded already, is ready at once. Returns None, the request dropped, once
-        :meth:`close` was called (the node is shutting down; a goal arriving then is no error:
-        breaker59h #4).
+        (one applied in :meth:`hand_over` does). A request not taken yet with the same
+        ``identity`` is made the newest instead (this ``what``, this ticket; ``decode`` not
+        called): its outcome, when decoded already, is ready at once. Returns None, the request
+        dropped, once :meth:`close` was called (the node is shutting down; a goal arriving then
+        is no error: breaker59h #4).
         """
         identity = None if self._identity is None else self._identity(what)
         lane = self._lane(what)
@@ -128,7 +128,7 @@ class GoalDecoder:
             self._ready()
         return ticket
 
-    def applied(self, ticket: int) -> None:
+    def _applied(self, ticket: int) -> None:
         """Note that request ``ticket`` became the goal: every older request is dropped."""
         with self._lock:
             self._requests = [r for r in self._requests if r.ticket > ticket]
@@ -159,8 +159,8 @@ class GoalDecoder:
 
         False while :meth:`hand_over` runs: an outcome it took counts until applied (or
         refused) and its ``finish`` ran, so a caller on another thread that sees True reads
-        the goal the outcomes left (tests settle on it; a True between :meth:`take` and the
-        apply read the old goal: mend60a).
+        the goal the outcomes left (tests settle on it; a True between taking an outcome and
+        applying it read the old goal: mend60a).
         """
         with self._lock:
             return not self._requests and not self._busy and not self._handing
@@ -170,28 +170,28 @@ class GoalDecoder:
         """Apply every outcome ready, newest first, on the calling thread (the node's executor).
 
         ``apply(done)`` returns whether ``done`` became the goal: older requests are dropped
-        then (:meth:`applied`); else the next older outcome is taken in turn. ``finish()``:
+        then; else the next older outcome is taken in turn. ``finish()``:
         called once after the last one (the caller's state that follows from what is left).
         :meth:`idle` stays False until both returned. What they raise is raised here.
         """
         with self._lock:
             self._handing += 1
         try:
-            while (done := self.take()) is not None:
+            while (done := self._take()) is not None:
                 if apply(done):
-                    self.applied(done.ticket)
+                    self._applied(done.ticket)
             if finish is not None:
                 finish()
         finally:
             with self._lock:
                 self._handing -= 1
 
-    def take(self) -> Decoded | None:
+    def _take(self) -> Decoded | None:
         """Return the newest request's outcome once, or None (none, or still decoding).
 
         Taken, the request is gone; an older one is the newest then (take again until None).
-        Call :meth:`applied` with its ticket if it became the goal. Taken alone (not within
-        :meth:`hand_over`, the node's way), the request counts as done at once for :meth:`idle`.
+        :meth:`_applied` with its ticket if it became the goal. Only :meth:`hand_over` takes
+        (the node's way: :meth:`idle` stays False until it is applied).
         """
         with self._lock:
             if not self._requests or self._requests[-1].outcome is None:
