@@ -68,7 +68,7 @@ def init_records(recorded: dict, path) -> dict:
         sizes = trained_frame_sizes(recorded, path)
     except CheckpointError:
         sizes = None
-    return {"frame_sizes": [list(size) for size in sizes or []]}
+    return _init_records(sizes)
 
 
 def read_init_records(config: TrainConfig) -> dict | None:
@@ -92,7 +92,7 @@ def read_init_records(config: TrainConfig) -> dict | None:
                                  predictor=config.predictor_args or None).trained_frame_sizes
     except (CheckpointError, OSError, ValueError):
         sizes = None
-    return {"frame_sizes": [list(size) for size in sizes or []]}
+    return _init_records(sizes)
 
 
 def stored_init_records(state: dict, config: TrainConfig) -> dict | None:
@@ -107,7 +107,12 @@ def stored_init_records(state: dict, config: TrainConfig) -> dict | None:
     if not config.predictor.init:
         return None
     data = (state.get("config") or {}).get("data") or {}
-    return {"frame_sizes": list(data.get("frame_sizes") or [])}
+    return _init_records(data.get("frame_sizes"))
+
+
+def _init_records(sizes) -> dict:
+    """``{"frame_sizes": [[height, width], ...]}`` px of ``sizes`` (None or empty: ``[]``)."""
+    return {"frame_sizes": [list(size) for size in sizes or []]}
 
 
 def with_init_sizes(sizes: list | None, recorded: list | None) -> list | None:
