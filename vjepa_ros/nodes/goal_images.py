@@ -143,10 +143,11 @@ class GoalImages:
                 {topic: infos, compressed: node.get_publishers_info_by_topic(compressed)},
                 self.other_types):
             node.get_logger().warning(line)
-        waiting, self.pending = self.pending, None
+        waiting = self.pending  # kept until decided: never "nothing pending" before then
         if waiting is None:
             return
         if waiting.changes != self.changes:
+            self.pending = None
             node.get_logger().info(f"the goal image on {waiting.topic} that waited for the ROS "
                                    "graph is dropped: a goal was set since")
             return
@@ -156,7 +157,10 @@ class GoalImages:
         """Take, ignore or keep waiting ``goal``; ``infos``: the graph's answer if just asked.
 
         One answer of the graph (its publishers of the goal topic) for every rule
-        (``robot.goal_image_rules.goal_image_verdict`` decides from it).
+        (``robot.goal_image_rules.goal_image_verdict`` decides from it). ``fresh``: it came now;
+        else it is :attr:`pending`, decided again. :attr:`pending` changes only once the image
+        taken was handed to ``take``, so a caller on another thread sees it waiting here or
+        handed over, never neither.
         """
         node, now, topic = self.node, time.monotonic(), goal.topic
         gid = sender_gid(goal.sender)
@@ -176,12 +180,14 @@ class GoalImages:
         if verdict.warning:
             node.get_logger().warning(verdict.warning)
         if verdict.action == IGNORE:
-            return  # an ignored image replaces nothing
+            if not fresh:  # the waiting one, ignored now (a fresh one replaces nothing)
+                self.pending = None
+            return
         if fresh and self.pending is not None:
             node.get_logger().info(f"a newer goal image on {topic} replaces the one waiting "
                                    "for the ROS graph")
-        self.pending = None
         if verdict.action == TAKE:
-            self.take(goal.message, goal.key)
+            self.take(goal.message, goal.key)  # with the decoder before it stops waiting
+            self.pending = None
         else:  # latched: it will not come again; decide once the graph knows
             self.pending = goal
