@@ -1,13 +1,14 @@
 """mend60c: one lookup of the state a frame shows, for a plan's start and its view of the hand.
 
-``PlanningSession._state_near`` (a plan's start) and ``GripperCommands._hand_seen_before``
-(continuous control: did the plan see a hand still moving to its last command?) looked the
-state up each their own way; the second put the frame on the states' clock only while it was
-still the newest frame. A frame superseded while it was planned on (every frame, once a plan
-takes longer than the camera's period) was looked up on the node clock: with the arm's states
-from a robot PC 0.24 s ahead, 0.24 s before the arm it showed, and a plan that started from the
-hand at its command had its hand change held back as an old view. Now both ask ``_state_near``
-(``hold`` the one difference): the hand judged is the hand the plan started from.
+``PlanningSession._state_near`` (a plan's start, ``_start_state``) and
+``GripperCommands._hand_seen_before`` (continuous control: did the plan see a hand still moving
+to its last command?) looked the state up each their own way; the second put the frame on the
+states' clock only while it was still the newest frame. A frame superseded while it was planned on
+(every frame, once a plan takes longer than the camera's period) was looked up on the node clock:
+with the arm's states from a robot PC 0.24 s ahead, 0.24 s before the arm it showed, and a plan
+that started from the hand at its command had its hand change held back as an old view. Now both
+ask ``_state_near`` (``_start_state`` adds the hold): the hand judged is the hand the plan started
+from.
 ROS-free, CPU.
 """
 
@@ -95,22 +96,23 @@ def test_a_plan_started_from_the_hand_mid_close_keeps_the_hand(
 
 
 def test_the_lookup_holds_on_a_far_state_only_when_asked(model):
-    """``_state_near``: a frame 0.4 s after the newest state (limit 0.25 s).
+    """A frame 0.4 s after the newest state (limit 0.25 s).
 
-    With ``hold`` (a plan's start): None and a STALE_INPUTS hold naming the gap. Without (the
-    hand's view as the command goes out): the nearest state, no refusal. Near: both the same.
+    ``_start_state`` (a plan's start): None and a STALE_INPUTS hold naming the gap.
+    ``_state_near`` (the hand's view as the command goes out): the nearest state, no refusal.
+    Near: both the same.
     """
     rig = ScriptRig(model, "continuous", [[0.0] * 7])
     session = rig.session
     newest = session.inputs.latest_state()
     session.observe_image(frame(1), rig.clock.now)
     near = session.frame
-    assert session._state_near(near) is session._state_near(near, hold=False) is newest
+    assert session._start_state(near) is session._state_near(near) is newest
     rig.clock.now += 0.4
     session.observe_image(frame(2), rig.clock.now)
     far = session.frame
-    assert session._state_near(far, hold=False) is newest
+    assert session._state_near(far) is newest
     assert "no robot state near the frame" not in session.refusal
-    assert session._state_near(far) is None
+    assert session._start_state(far) is None
     assert session._refusal.kind is RefusalKind.STALE_INPUTS
     assert "no robot state near the frame: nearest is -0.40 s" in session.refusal

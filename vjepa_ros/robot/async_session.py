@@ -45,7 +45,7 @@ class AsyncSession:
         if self._prepared is not None or self._prepared_for == generation or \
                 self.goals is None or frame is None or frame.stamp < self.last_planned_stamp:
             return None
-        state = self._state_near(frame) if self._inputs_usable(now) else None
+        state = self._start_state(frame) if self._inputs_usable(now) else None
         if state is None:
             return None
         closedness = self._predicted_closedness(state)

@@ -235,13 +235,13 @@ class GripperCommands:
         close back (1.0, then 0.75 from the next plan, 0.95 from the one after: breaker55c).
         Such a plan commands the arm, never the hand (a resend of the last command aside), as
         blocking and async plan only once the hand stops. The state nearest the frame is looked
-        up as the plan's start was (``_state_near``, without its hold: on the states' clock,
-        ``Stamped.state_time``, less a system clock fall for a frame in flight across it,
-        ``_clock_shift``); unshifted, a frame in flight across a fall found the newest state, a
-        hand already at its command, and the plan's stale closedness went out. The frame's own
-        lead of the states' clock counts whether or not newer frames came while it was planned
-        (mend60c: a superseded frame was looked up on the node clock, 0.24 s before the arm it
-        showed with states 0.24 s ahead, and its hand change held back as an old view).
+        up as the plan's start was (``_state_near``, ``_start_state`` less its hold: on the
+        states' clock, ``Stamped.state_time``, less a system clock fall for a frame in flight
+        across it, ``_clock_shift``); unshifted, a frame in flight across a fall found the
+        newest state, a hand already at its command, and the plan's stale closedness went out. The
+        frame's own lead of the states' clock counts whether or not newer frames came while it was
+        planned (mend60c: a superseded frame was looked up on the node clock, 0.24 s before the arm
+        it showed with states 0.24 s ahead, and its hand change held back as an old view).
         """
         if self.control.mode != "continuous" or self.last_gripper is None or \
                 self.goal_switching.gripper != "planned":
@@ -249,7 +249,7 @@ class GripperCommands:
         taken = frame.taken
         if taken <= self._gripper_sent_at:
             return True
-        state = self._state_near(frame, hold=False)
+        state = self._state_near(frame)
         if state is None or not state.gripper_measured or self._hand_at(state, self.last_gripper):
             return False  # (at its command: a view of the hand it went to)
         # within HAND_WINDOW_S of the command a hand not yet started (a gripper's latency) is

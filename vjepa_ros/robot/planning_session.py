@@ -47,7 +47,7 @@ class PlanningSession:
             if self._phase is Phase.MOVING or self._prepared is not None or \
                     frame.taken < self.arrival_time + self.control.settle_s:
                 return None
-        state = self._state_near(frame)
+        state = self._start_state(frame)
         if state is None or self.enabled and self.control.mode != "continuous" and \
                 self._hand_moving(now, state):
             return None
@@ -130,8 +130,8 @@ class PlanningSession:
         return self._phase is Phase.MOVING or not self._arm_arrived() or \
             now < self.arrival_time + self.control.settle_s
 
-    def _state_near(self, frame: Stamped, hold: bool = True) -> Stamped | None:
-        """Return the state recorded nearest when ``frame`` was taken, or hold and None if far.
+    def _state_near(self, frame: Stamped) -> Stamped | None:
+        """Return the state recorded nearest when ``frame`` was taken (None before any state).
 
         When: ``Stamped.state_time``, its time on the states' clock: its stamp less the
         camera's lead over the states' (a camera stamping 0.24 s ahead paired its frame with
@@ -141,17 +141,27 @@ class PlanningSession:
         flight across the step: breaker55l) are put on one clock: that time less the system
         clock's fall between the two (``_clock_shift``; 0 for any frame but the newest).
 
-        The one lookup of the state a frame shows: a plan's start (``_next_job``, ``hold``) and
-        continuous control's view of the hand that plan saw (``_hand_seen_before``, not
-        ``hold``). ``hold``: a state farther than ``safety.max_state_age_s`` from that time is
-        a hold (STALE_INPUTS) and None, as a plan must not start from it; not ``hold``: the
-        nearest state however far (None only before any state), no refusal, as a check made
-        when the plan's command goes out has no hold of its own to set.
+        The one lookup of the state a frame shows: a plan's start (:meth:`_start_state`) and
+        continuous control's view of the hand that plan saw (``_hand_seen_before``: the nearest
+        state however far, no refusal, as a check made when the plan's command goes out has no
+        hold of its own to set).
         """
-        at = frame.state_time - self._clock_shift(frame)
-        state = self.inputs.state_at(at)
-        if not hold or state is None:
-            return state
+        return self.inputs.state_at(self._state_time(frame))
+
+    def _state_time(self, frame: Stamped) -> float:
+        """When ``frame`` was taken on the states' clock [s] (:meth:`_state_near`'s time)."""
+        return frame.state_time - self._clock_shift(frame)
+
+    def _start_state(self, frame: Stamped) -> Stamped | None:
+        """Return the state a plan on ``frame`` starts from (:meth:`_state_near`), or hold.
+
+        A state farther than ``safety.max_state_age_s`` from the frame's time is a hold
+        (STALE_INPUTS) and None, as a plan must not start from it; None too before any state.
+        """
+        state = self._state_near(frame)
+        if state is None:
+            return None
+        at = self._state_time(frame)
         if abs(state.stamp - at) > self.limits.max_state_age_s:
             self._hold(Refusal(RefusalKind.STALE_INPUTS, (
                 f"no robot state near the frame: nearest is {state.stamp - at:+.2f}"
