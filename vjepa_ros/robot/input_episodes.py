@@ -96,8 +96,8 @@ class InputEpisodes(NewWorlds):
                                                   self.on_sim_time())
             started, ended = self.inputs.observe_image(
                 rgb, stamp, problem, timed=not age_problem(
-                    "camera image", age, self.limits.max_image_age_s), now=now, lead=-age,
-                clock_lead=clock_lead, states_lead=states_lead)
+                    "camera image", age, self.limits.max_image_age_s), now=now,
+                lead=max(-age, clock_lead), states_lead=states_lead)
             if self.inputs.frame is not None and self.inputs.frame.stamp == stamp:
                 self._frame_stamped_offset = stamped
                 self._frame_seen(self.inputs.frame)

@@ -192,8 +192,7 @@ class InputBuffer:
 
     def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "",
                       timed: bool = True, now: float | None = None,
-                      lead: float = 0.0, clock_lead: float = 0.0,
-                      states_lead: float = 0.0) -> tuple[bool, str]:
+                      lead: float = 0.0, states_lead: float = 0.0) -> tuple[bool, str]:
         """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only).
 
         ``problem``: why this frame may not be planned on (its size), "" when it may; kept as
@@ -203,9 +202,10 @@ class InputBuffer:
         sane when it came (not ahead of the clock, not stale). Only such accepted frames with
         increasing stamps measure :meth:`frame_period`: any other frame starts the measurement
         over, so a stamp jump or a held frame is never taken for a slow camera. ``lead`` [s]: how
-        far the stamp ran ahead of the frame's receipt; ``clock_lead``, ``states_lead`` [s]: the
-        camera's and the states' clocks' lead of the node's. Kept: :attr:`Stamped.lead`, the
-        larger of the first two (at least 0), and ``states_lead``.
+        far the frame's stamp is ahead of the node's clock (the larger of its lead over its
+        receipt and the camera clock's lead, ``stream_leads.frame_leads``); ``states_lead`` [s]:
+        the states' clock's lead of the node's. Kept: :attr:`Stamped.lead` (``lead``, at least
+        0) and ``states_lead``.
         """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
@@ -213,7 +213,7 @@ class InputBuffer:
             usable = timed and not problem
             if not usable or (self._frame_stamps and stamp <= self._frame_stamps[-1]):
                 self._frame_stamps.clear()  # refused, or time went backwards (a looping bag)
-            self.frame = Stamped(stamp, rgb, lead=max(0.0, lead, clock_lead),
+            self.frame = Stamped(stamp, rgb, lead=max(0.0, lead),
                                  states_lead=states_lead)
             self.frames_received += 1
             now = stamp if now is None else now
