@@ -34,7 +34,9 @@ class StateSampler:
         self.first_step: int | None = None  # the physics step of the first frame
         self.origin_s = 0.0  # its sim time
         self.ticks = 0  # ticks sampled so far
-        self.samples: dict[int, tuple] = {}  # physics step -> (time s, state [7], joints [9])
+        # physics step -> (time s, state [7], joints [9]), in step order: steps only increase,
+        # and a step kept again (its frame's state) keeps its place
+        self.samples: dict[int, tuple] = {}
         sim.add_render_hook(self._on_frame)
         sim.watch_steps(self._on_step)
 
@@ -65,7 +67,7 @@ class StateSampler:
         """
         if not self.samples:
             raise ValueError("no frame was rendered: no states to record")
-        kept = [self.samples[step] for step in sorted(self.samples)]
+        kept = list(self.samples.values())
         if last_frame_s is not None:
             kept = [s for s in kept if s[0] <= last_frame_s + 1e-9]
         return StateStream(np.array([s[0] for s in kept]), np.stack([s[1] for s in kept]),
