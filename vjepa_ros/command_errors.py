@@ -271,11 +271,15 @@ def run_script(main: Callable[[], int | None], options: dict[str, str] | None = 
     only when the command line gave that option. ``options``: the script's own setting ->
     option names (``{"camera_check.motion.distance_m": "--distance"}``). A stop says what the
     script saved (``saved_outputs.saved_text``: ``bench_reach.py: interrupted; nothing saved
-    (--json r.json not written)``).
+    (--json r.json not written)``). A planning setting's warning (a mean momentum of 1) is one
+    ``PROG: warning:`` line naming the option, as the commands' (``option_warnings``).
     """
     from pathlib import Path
 
+    from vjepa_ros.option_warnings import option_warnings
     from vjepa_ros.saved_outputs import saved_text
 
-    return run_reporting(Path(sys.argv[0]).name, main, SCRIPT_ERRORS,
-                         typed=typed_options(sys.argv[1:]), options=options, saved=saved_text)
+    prog, typed = Path(sys.argv[0]).name, typed_options(sys.argv[1:])
+    with option_warnings(prog, typed, options):  # a mean momentum of 1: one line, as the CLI's
+        return run_reporting(prog, main, SCRIPT_ERRORS, typed=typed, options=options,
+                             saved=saved_text)

@@ -85,7 +85,7 @@ class PlannerCommanding:
 
         if is_out_of_memory(exc):  # named after the parameter, not torch's allocator text
             message = (str(exc) if isinstance(exc, SamplesMemoryError)  # chunk_size named
-                       else out_of_memory_message(self.config.planner.to_cem()))
+                       else out_of_memory_message(self.session.cem))
             exc = MemoryError(parameter_message(message))
         if not self.closing:
             self._failed("planning step", exc)

@@ -28,7 +28,7 @@ def say_plan_cost(node) -> FirstPlanProgress:
     for a model that cannot be timed (``plan_cost.plan_seconds`` None); the progress lines
     then say "no estimate". A timing that fails is one warning, never a refused start.
     """
-    cem, model = node.config.planner.to_cem(), node.model
+    cem, model = node.session.cem, node.model
     try:
         seconds = plan_seconds(model, cem)
         cheaper = None if seconds is None else cheaper_seconds(seconds, cem)

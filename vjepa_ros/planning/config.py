@@ -165,7 +165,7 @@ class CEMConfig:
                 f"{'it' if one else 'them'} at the default"), stacklevel=3)
         frozen = frozen_mean_warning(self)
         if frozen:  # a note: momentum 1 on one group holds it on purpose in some tests
-            warnings.warn(FrozenMeanWarning(frozen), stacklevel=3)
+            warnings.warn(frozen, stacklevel=3)  # the one source (option_warnings.said_warnings)
 
     def describe_method(self) -> str:
         """Return the search method and its own settings, for the commands' planner lines.
@@ -226,11 +226,21 @@ class IdleSettingsWarning(UserWarning):
 
 
 class FrozenMeanWarning(UserWarning):
-    """A mean momentum of 1 under a method that refits: that part of the mean never moves."""
+    """A mean momentum of 1 under a method that refits: that part of the mean never moves.
+
+    ``str()``: the line for this API (``CEMConfig`` names; advice: a momentum below 1, or
+    ``fixed_axes``). :attr:`momentum_only`: the same line advising a momentum below 1 only, for
+    the entry points that hold no ``fixed_axes`` (the ``vjepa-ros`` commands, the planner node,
+    the benchmarks: ``option_warnings.said_warnings``, which names the setting their way).
+    """
+
+    def __init__(self, line: str, momentum_only: str | None = None):
+        super().__init__(line)
+        self.momentum_only = line if momentum_only is None else momentum_only
 
 
-def frozen_mean_warning(config: CEMConfig) -> str | None:
-    """Return one line naming the mean momenta at 1 that ``config``'s method reads, else None.
+def frozen_mean_warning(config: CEMConfig) -> FrozenMeanWarning | None:
+    """Return the warning naming the mean momenta at 1 that ``config``'s method reads, else None.
 
     The refit (``cem.refit_distribution``) is new = (1 − m)·elite + m·old: with m 1 the xyz
     (``momentum_mean``) or gripper (``momentum_mean_gripper``) mean stays at its start (0, or the
@@ -248,10 +258,11 @@ def frozen_mean_warning(config: CEMConfig) -> str | None:
     names = " and ".join(f"CEMConfig.{name}" for name, _ in frozen)
     parts = " and ".join(part for _, part in frozen)
     plans = ", and plans it" if config.method == "cem" else ""
-    return (f"{names} 1.0: the refit new = (1 - m)*elite + m*old never moves the search mean's "
+    line = (f"{names} 1.0: the refit new = (1 - m)*elite + m*old never moves the search mean's "
             f"{parts} from its start (0, or the warm start), whatever the energies (method "
             f"{config.method!r} samples around it only{plans}); give a momentum below 1 "
-            "(published 0.15), or hold an axis with fixed_axes")
+            "(published 0.15)")
+    return FrozenMeanWarning(line + ", or hold an axis with fixed_axes", momentum_only=line)
 
 
 PRESETS: dict[str, CEMConfig] = {

@@ -21,7 +21,6 @@ from vjepa_ros.planning.config import (
     CEMConfig,
     FrozenMeanWarning,
     close_gripper_step,
-    frozen_mean_warning,
     horizon_warning,
 )
 from vjepa_ros.planning.method_reads import METHODS, idle_fields
@@ -252,16 +251,27 @@ class CEMParams:
         close_gripper_step(self.close_gripper, "planner.close_gripper")  # below -1: its words
         check_fields(self, "planner.")
         check_values(self, "planner.")
-        self.to_cem()
+        self.check_cem()
+
+    def check_cem(self) -> None:
+        """Raise ValueError for settings the planning package refuses, as :meth:`to_cem` does.
+
+        A check, not a config planned with: it warns of nothing (a mean momentum of 1 is the
+        warning of the :meth:`to_cem` an entry point plans with: ``option_warnings``).
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FrozenMeanWarning)
+            self.to_cem()
 
     def to_cem(self) -> CEMConfig:
         """Return the planning package's config (validated there).
 
         The settings the method does not read (``planning.method_reads.idle_fields``:
         ``warm_start`` under icem, ``planner.icem.*`` under cem, ...) go over at their defaults,
-        which ``CEMConfig`` takes: the node warns of them instead (``robot/idle_parameters.py``),
-        as it logs a mean momentum of 1 (``FrozenMeanWarning``, :meth:`PlannerNodeConfig.
-        startup_warnings`) instead of a Python warning.
+        which ``CEMConfig`` takes: the node warns of them instead (``robot/idle_parameters.py``).
+        A mean momentum of 1 is ``CEMConfig``'s ``FrozenMeanWarning``, which each entry point
+        says in its words (``option_warnings.said_warnings``: the commands, the benchmarks, the
+        node's :meth:`PlannerNodeConfig.startup_warnings`).
         """
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.pop("seed")
@@ -270,9 +280,7 @@ class CEMParams:
         values["chunk_size"] = self.chunk_size or None
         for name in idle_fields(self.method):  # the node warns of them (idle_parameters)
             values.pop(name)
-        with warnings.catch_warnings():  # the node logs it once (startup_warnings)
-            warnings.simplefilter("ignore", FrozenMeanWarning)
-            return CEMConfig(**values)
+        return CEMConfig(**values)
 
     @classmethod
     def from_cem(cls, cem: CEMConfig, seed: int | None = 0) -> CEMParams:
@@ -369,7 +377,7 @@ class PlannerNodeConfig:
             raise ValueError(
                 f"image_transport must be one of {IMAGE_TRANSPORTS}, got {self.image_transport!r}"
             )
-        self.planner.to_cem()  # validate the CEM settings at start-up
+        self.planner.check_cem()  # validate the CEM settings at start-up
         check_values(self)  # each value's range and frame id alone, then the checks across them
         trial, step = self.camera_check.trial, self.safety.max_step_m
         if trial.offset_m > step:
@@ -394,16 +402,19 @@ class PlannerNodeConfig:
         """Return the warnings the node logs once at start-up (settings known to misbehave).
 
         A ``planner.momentum_mean`` / ``_gripper`` of 1 under a method that reads it (that part
-        of the search mean never moves, ``planning.config.frozen_mean_warning``). Also a
+        of the search mean never moves: the ``FrozenMeanWarning`` :meth:`CEMParams.to_cem`
+        raises, ``option_warnings.said_warnings``). Also a
         ``control.model_frame_rpy_deg`` that looks typed in radians (``model_frame_units.
         radians_words``; past ``camera_check.verdict.fine_deg`` or ``control.model_frame_check_
         rpy_deg``'s angles: a check's correction, not said).
         """
+        from vjepa_ros.option_warnings import said_warnings
         from vjepa_ros.robot.model_frame_units import radians_words
 
-        cem = self.planner.to_cem()
-        frozen = frozen_mean_warning(cem)
-        return [text for text in (horizon_warning(cem), frozen and parameter_message(frozen),
+        frozen: list[str] = []
+        with said_warnings(frozen.append):
+            cem = self.planner.to_cem()
+        return [text for text in (horizon_warning(cem), *map(parameter_message, frozen),
                                   radians_words(
             self.control.model_frame_rpy_deg, self.camera_check.verdict.fine_deg,
             checked_rpy_deg=self.control.model_frame_check_rpy_deg)) if text]

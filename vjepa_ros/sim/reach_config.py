@@ -106,7 +106,7 @@ class ReachDemoConfig:
         if not (isinstance(self.threads, int) and 0 <= self.threads <= MAX_THREADS):
             raise ValueError(f"threads must be an integer in [0, {MAX_THREADS}] (0: the "
                              f"default), got {self.threads!r}")
-        self.planner.to_cem()  # validate
+        self.planner.check_cem()  # validate
         check_device_and_dtype(self.device, self.dtype)  # names only: before torch loads
         self.check_simulator_settings()
 

@@ -13,7 +13,6 @@ one ends the command with one line that names it.
 from __future__ import annotations
 
 import argparse
-import warnings
 
 from vjepa_ros.cli_options import (
     add_cem_arguments,
@@ -77,7 +76,6 @@ def _checked_options(args: argparse.Namespace) -> tuple:
 def _check_options(args: argparse.Namespace) -> tuple:
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
-    from vjepa_ros.planning.config import FrozenMeanWarning, frozen_mean_warning
     from vjepa_ros.sim.camera_options import camera_size
     from vjepa_ros.sim.choices import check_scene_seeds
     from vjepa_ros.sim.reach_config import load_reach_config
@@ -98,10 +96,7 @@ def _check_options(args: argparse.Namespace) -> tuple:
     check_device_and_dtype(args.device, args.dtype, ("--device", "--dtype"))  # before torch
     try:
         planner = load_reach_config(None, planner_overrides(args)).planner
-        cem = planner.to_cem()
-        frozen = frozen_mean_warning(cem)  # to_cem leaves it to the node, which logs it
-        if frozen:  # the command's line (cli: option_warnings)
-            warnings.warn(FrozenMeanWarning(frozen), stacklevel=1)
+        cem = planner.to_cem()  # a mean momentum of 1: its line (cli: option_warnings)
     except (ValueError, ConfigError) as exc:
         raise type(exc)(planner_option_message(str(exc), args)) from None
     switching = goal_switch_configs(args)[0]
