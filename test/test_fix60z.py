@@ -89,7 +89,7 @@ def test_a_listener_that_acts_like_an_arm_is_still_refused(name, publishes):
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from geometry_msgs.msg import PoseStamped
     from sensor_msgs.msg import JointState
-    from test_busy_domain import NAMES, PUBLISHED, SUBSCRIBED, found_within, graph
+    from test_busy_domain import NAMES, OWN, PUBLISHED, SUBSCRIBED, found_within, graph
 
     from vjepa_ros.nodes.busy_domain import occupants
 
@@ -101,7 +101,7 @@ def test_a_listener_that_acts_like_an_arm_is_still_refused(name, publishes):
         want = f"/{name} subscribed to /target_pose"
         found = found_within(me, lambda found: want in found)
         assert found == [want], found
-        assert occupants(me, NAMES, PUBLISHED, SUBSCRIBED, own=True) == [want]
+        assert occupants(me, NAMES, PUBLISHED, SUBSCRIBED, own=OWN) == [want]
 
 
 class _Graph:

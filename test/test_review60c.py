@@ -42,7 +42,7 @@ def test_a_viewer_or_recorder_of_the_target_is_no_arm(name):
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from geometry_msgs.msg import PoseStamped
     from sensor_msgs.msg import Image
-    from test_busy_domain import NAMES, PUBLISHED, SUBSCRIBED, graph
+    from test_busy_domain import NAMES, OWN, PUBLISHED, SUBSCRIBED, graph
 
     from vjepa_ros.nodes.busy_domain import occupants
 
@@ -59,4 +59,4 @@ def test_a_viewer_or_recorder_of_the_target_is_no_arm(name):
         assert any(info.node_name == name
                    for info in me.get_subscriptions_info_by_topic("/target_pose"))
         assert occupants(me, NAMES, PUBLISHED, SUBSCRIBED) == []
-        assert occupants(me, NAMES, PUBLISHED, SUBSCRIBED, own=True) == []
+        assert occupants(me, NAMES, PUBLISHED, SUBSCRIBED, own=OWN) == []

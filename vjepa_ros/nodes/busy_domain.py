@@ -6,8 +6,13 @@ talks to them by topic and service name only (``current_pose``, ``target_pose``,
 reach its nodes and the others alike: it guided the other simulator's arm, captured a goal on
 the other planner and enabled it. A unique namespace for the children would not isolate them:
 the simulator's ``/clock`` is global (two clocks interleave and stall the other launch too), so a
-shared domain is refused instead, before any child starts (:func:`wait_for_occupants`) and once
-more before anything is sent (:func:`occupants` with the children counted as ``own``).
+shared domain is refused instead, before any child starts and once more before anything is sent
+(:func:`wait_for_occupants`).
+
+The command's children are known by identity, not by name or count: each runs in the run's own
+enclave (``run_enclave``: why an enclave and not a name token, a parameter or GIDs), and a node
+the graph lists in any other enclave is another process's, whatever its name and whenever it was
+discovered.
 
 rclpy calls on a node the caller spins; the words are :func:`busy_domain_problem`'s.
 """
@@ -16,7 +21,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 
 from vjepa_ros.nodes.graph_publishers import (
     UNKNOWN,
@@ -33,7 +37,7 @@ NOT_DISCOVERED = full_name(UNKNOWN, "")  # how a node whose name came not yet is
 
 
 def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
-              subscribed: tuple[str, ...], own: bool = False) -> list[str]:
+              subscribed: tuple[str, ...], own: str | None = None) -> list[str]:
     """Return the graph's nodes, other than the command's, that its names and topics would reach.
 
     ``names``: the full node names the command's children take ("/sim_node", "/vjepa_planner");
@@ -41,80 +45,91 @@ def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     ``subscribed``: topics only its children may subscribe to ("/target_pose": an arm's
     controller; a viewer or recorder of them, ``graph_viewers.only_watches``: rviz2, ``ros2 bag
     record``, rqt, ``ros2 topic echo`` that publish no arm state and offer no controller
-    service, moves no arm and is passed over). ``own``: the children run (one node of each of
-    ``names`` is theirs; a twin of one, another process's node of that name, is not), else none
-    may be there. Returns sorted one-phrase descriptions ("/sim_node (a simulator)", "/x
-    publishing /clock"); [] when the domain is the command's alone. ``node`` (the command's own
-    client node) is never counted.
+    service, moves no arm and is passed over). ``own``: the enclave the command's children run
+    in (``run_enclave.new_enclave``); a node the graph lists in another enclave is another
+    process's, a node of a child's name included (None: no child runs). Returns sorted
+    one-phrase descriptions ("/sim_node (a simulator)", "/x publishing /clock"; an endpoint
+    whose node is not listed yet: "a node of another process (name not discovered yet) ...");
+    [] when the domain is the command's alone. ``node`` (the command's own client node) is never
+    counted.
     """
     me = node.get_fully_qualified_name()
-    listed = Counter(full_name(name, namespace) if name != UNKNOWN else ""
-                     for name, namespace in node.get_node_names_and_namespaces())
-    listed.pop(me, None)
-    listed.pop("", None)
-    mine = set(names) if own else set()
-    found = set()
-    for name in names:  # a twin of a child's name: another process's node (a launch's)
-        if listed.get(name, 0) > (1 if own else 0):
-            found.add(name)
-    candidates = sorted({name for name in listed if name not in mine} | found)
+    ours, others = _by_enclave(node, own)
+    others.discard(me)
+    ours -= others
+    candidates = sorted(others)
     sims, planners = package_simulators(node, candidates), package_planners(node, candidates)
-    found |= sims | planners  # this package's, of any name (-r __node:=...): by their services
+    # a node of a child's name, or this package's of any name (-r __node:=...): by its services
+    found = (others & set(names)) | sims | planners
     kinds = {**dict.fromkeys(sims, "a simulator"), **dict.fromkeys(planners, "a planner")}
     words = {f"{name} ({kinds[name]})" if name in kinds else name for name in found}
     for topics, infos_of, verb, listening in (
             (published, node.get_publishers_info_by_topic, "publishing", False),
             (subscribed, node.get_subscriptions_info_by_topic, "subscribed to", True)):
         for topic in topics:
-            outside = {full_name(info.node_name, info.node_namespace)
-                       for info in infos_of(topic)} - mine - found - {me}
+            outside = {_endpoint_node(info, ours | others)
+                       for info in infos_of(topic)} - ours - found - {me}
             if listening:  # a viewer or recorder of the commands moves no arm
                 outside = {name for name in outside if not only_watches(node, name)}
             words |= {f"{name} {verb} {topic}" for name in outside}
     return sorted(words)
 
 
+def _by_enclave(node, own: str | None) -> tuple[set[str], set[str]]:
+    """Return the full names of the listed nodes (in ``own``, in any other enclave)."""
+    listed = [(full_name(name, namespace), enclave) for name, namespace, enclave
+              in node.get_node_names_and_namespaces_with_enclaves() if name != UNKNOWN]
+    return ({name for name, enclave in listed if enclave == own},
+            {name for name, enclave in listed if enclave != own})
+
+
+def _endpoint_node(info, listed: set[str]) -> str:
+    """Return an endpoint's node's full name, :data:`NOT_DISCOVERED` while it is not listed.
+
+    Discovery may give an endpoint before its node (rmw's unknown name), or, with an rmw that
+    announces them apart, a name before the node's listing with its enclave: either way whose
+    it is is not known yet.
+    """
+    name = full_name(info.node_name, info.node_namespace)
+    return name if name in listed else NOT_DISCOVERED
+
+
 def wait_for_occupants(node, names: tuple[str, ...], published: tuple[str, ...],
-                       subscribed: tuple[str, ...], window_s: float = DISCOVERY_S) -> list[str]:
-    """:func:`occupants` (none of the children run yet), once discovery had ``window_s`` [s].
+                       subscribed: tuple[str, ...], own: str | None = None,
+                       started: bool = False, window_s: float | None = None) -> list[str]:
+    """:func:`occupants`, read until what was found is known by name, at most ``window_s`` [s].
 
-    Discovery lists nodes already running a moment after ``node`` starts: the graph is read
-    every :data:`POLL_S` until one is found or the window ends (then []). A node whose name is
-    not discovered yet (its topics came first) is read again until its name comes or the window
-    ends: by its name it may be a viewer (``graph_viewers.only_watches``), which is no occupant.
+    Discovery lists other processes' nodes a moment after ``node`` starts, and an endpoint a
+    moment before its node: the graph is read every :data:`POLL_S` (``window_s`` default
+    :data:`DISCOVERY_S` before the children start, :data:`NAMES_S` once they run,
+    ``started``). Before they start, until something is found with every node named (an
+    empty graph is read on: nodes already running may come; by its name an unnamed node may be
+    a viewer, ``graph_viewers.only_watches``, no occupant); at the window's end an unnamed one
+    is returned too (it is no child: none runs). Once they run (``own``: their enclave), a node
+    listed outside ``own`` is returned at once; an empty reading ends the wait when every one of
+    ``names`` is listed in ``own`` (the graph has caught up with the children, so with what ran
+    beside them: ``node`` may be a fresh participant); an endpoint whose node never came is
+    taken as a child's (a child's endpoints may wait long for their node's listing on a loaded
+    machine; the listed children and every stranger listed are known by enclave).
     """
-    end = time.monotonic() + window_s
+    window = window_s if window_s is not None else NAMES_S if started else DISCOVERY_S
+    end = time.monotonic() + window
     while True:
-        found = occupants(node, names, published, subscribed)
-        named = found and not any(NOT_DISCOVERED in word for word in found)
-        if named or time.monotonic() >= end:
-            return found
-        time.sleep(POLL_S)
-
-
-def occupants_beside(node, names: tuple[str, ...], published: tuple[str, ...],
-                     subscribed: tuple[str, ...], window_s: float = NAMES_S) -> list[str]:
-    """:func:`occupants` once the children run (``own``), their names given time to come.
-
-    Discovery may list a child's topics before its node name (under load, seconds later): an
-    endpoint of a node not discovered yet is read again every :data:`POLL_S` until its name
-    comes or ``window_s`` [s] ends (a node known by name that is no child's ends the wait: it
-    is refused). One whose name never came is taken as a child's: the first
-    check (:func:`wait_for_occupants`, before the children started) found the domain empty, and
-    a node whose name is known, another launch's or a twin of a child, is still refused.
-    """
-    end = time.monotonic() + window_s
-    while True:
-        found = occupants(node, names, published, subscribed, own=True)
+        found = occupants(node, names, published, subscribed, own)
         named = [word for word in found if NOT_DISCOVERED not in word]
-        if named or not found:  # a stranger known by name is refused at once
+        if started:  # a stranger named is refused at once; else the children must be listed
+            done = bool(named) or not found and set(names) <= _by_enclave(node, own)[0]
+        else:
+            done = bool(found) and len(named) == len(found)
+        if done:
             return named
         if time.monotonic() >= end:
-            return []
+            return named if started else found
         time.sleep(POLL_S)
 
 
 REACH_STARTS = "a second simulator and planner of its own and talks to them"  # reach's
+PLANNER_STARTS = "a planner of its own and talks to it"  # a benchmark's (fix60x)
 
 
 def busy_domain_problem(found: list[str], domain: int, command: str, started: bool,
@@ -122,8 +137,8 @@ def busy_domain_problem(found: list[str], domain: int, command: str, started: bo
     """One line: the domain runs ``found`` (:func:`occupants`), ``command`` must not drive them.
 
     ``started``: the command's children had started (the other nodes came meanwhile).
-    ``starts``: what ``command`` starts and how it reaches it ("a planner of its own and talks
-    to it"; :data:`REACH_STARTS`), followed by "by name".
+    ``starts``: what ``command`` starts and how it reaches it (:data:`REACH_STARTS`,
+    :data:`PLANNER_STARTS`), followed by "by name".
     """
     when = "came beside the nodes it started" if started else "already runs"
     return (f"ROS_DOMAIN_ID={domain} {when}: {', '.join(found)}; {command} starts {starts} "
@@ -134,20 +149,17 @@ def busy_domain_problem(found: list[str], domain: int, command: str, started: bo
 
 
 def refuse_busy_domain(node, names: tuple[str, ...], published: tuple[str, ...],
-                       subscribed: tuple[str, ...], command: str, started: bool,
-                       starts: str = REACH_STARTS) -> None:
+                       subscribed: tuple[str, ...], command: str, own: str,
+                       started: bool, starts: str = REACH_STARTS) -> None:
     """Raise RuntimeError (:func:`busy_domain_problem`) when the domain is not ``command``'s alone.
 
-    Before its children start (``started`` False) the graph is watched for
-    :data:`DISCOVERY_S` (:func:`wait_for_occupants`); once they run, read with one node of
-    each of ``names`` counted as theirs, their names given :data:`NAMES_S` to come
-    (:func:`occupants_beside`). The arguments are :func:`occupants`' and
+    :func:`wait_for_occupants` before the children start (``started`` False) and once they
+    run in the enclave ``own``. The arguments are :func:`occupants`' and
     :func:`busy_domain_problem`'s.
     """
     from vjepa_ros.ros_environment import rcl_domain_id
 
-    found = occupants_beside(node, names, published, subscribed) if started else \
-        wait_for_occupants(node, names, published, subscribed)
+    found = wait_for_occupants(node, names, published, subscribed, own, started)
     if found:
         domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
         raise RuntimeError(busy_domain_problem(found, domain, command, started, starts))

@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
+from vjepa_ros.nodes.run_enclave import enclave_environment, in_enclave
+
 STOP_TIMEOUT_S = 5.0  # after SIGINT, then SIGKILL
 LOG_LINES = 12  # lines of a child's output in an error message
 NETWORK_RULE = {"ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "ROS_LOCALHOST_ONLY": "1"}
@@ -137,19 +139,27 @@ class NodeProcess:
         use_sim_time: the node's ``use_sim_time`` parameter.
         log_level: ROS log level of the child ("warn" ...; None: the node's default).
         env: extra environment variables for the child.
+        enclave: the ROS enclave the child runs in (``run_enclave``: how the command that
+            started it tells it from another process's node of its name); None: rcl's default.
     """
 
     def __init__(self, node, label: str, ros_name: str, use_sim_time: bool = False,
-                 log_level: str | None = None, env: Mapping[str, str] | None = None):
+                 log_level: str | None = None, env: Mapping[str, str] | None = None,
+                 enclave: str | None = None):
         self.command = [*node.command(use_sim_time),
                         *(["--log-level", log_level] if log_level else [])]
         self.label, self.ros_name, self.env = label, ros_name, dict(env or {})
+        self.enclave = enclave
+        if enclave:
+            self.command = in_enclave(self.command, enclave)
         self.process: subprocess.Popen | None = None
         self.environment: dict[str, str] = {}  # the child's, once started
         self.output = tempfile.TemporaryFile()
 
     def start(self) -> NodeProcess:
         self.environment = child_environment(self.env)
+        if self.enclave:
+            self.environment = enclave_environment(self.environment)
         self.process = subprocess.Popen(
             self.command, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT,
             env=self.environment, preexec_fn=child_signals())

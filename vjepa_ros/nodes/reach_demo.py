@@ -41,6 +41,7 @@ from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
+from vjepa_ros.nodes.run_enclave import new_enclave
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.out_paths import fresh_output_dir, output_dir, overwritten_note
 from vjepa_ros.robot.planner_name import PLANNER_NODE
@@ -93,18 +94,20 @@ def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:
     return nodes
 
 
-def demo_processes(nodes: list) -> NodeProcesses:
+def demo_processes(nodes: list, enclave: str | None = None) -> NodeProcesses:
     """Return the nodes as processes, the simulator with one torch/OpenMP thread.
 
     The simulator leaves the other cores to the planner, whose ``model.threads`` sets its own
     (0: the user's ``OMP_NUM_THREADS`` when set, else all cores but one: the planner's
-    environment is this process's, not the simulator's ``OMP_NUM_THREADS=1``).
+    environment is this process's, not the simulator's ``OMP_NUM_THREADS=1``). ``enclave``: the
+    run's (``run_enclave.new_enclave``), by which the busy-domain check knows them.
     """
     by_name = {node.name: node for node in nodes}
     return NodeProcesses([
         NodeProcess(by_name["sim"], "simulator", SIM, log_level="warn",
-                    env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}),
-        NodeProcess(by_name["planner"], "planner", PLANNER_NODE, use_sim_time=True),
+                    env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}, enclave=enclave),
+        NodeProcess(by_name["planner"], "planner", PLANNER_NODE, use_sim_time=True,
+                    enclave=enclave),
     ])
 
 
@@ -172,15 +175,16 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print,
                  overwritten_note(out_dir, "an earlier run's", picture_names("reach")))
         for note in filter(None, notes):
             say(f"note         {note}")
-        processes = demo_processes(demo_nodes(config, checkpoint))
+        enclave = new_enclave()  # the children's identity (busy_domain)
+        processes = demo_processes(demo_nodes(config, checkpoint), enclave)
         use_camera_profile()  # this process subscribes to the frames too
         try:
             client = ReachClient(PLANNER_NODE, CAMERA_TOPIC)  # before the nodes: misses nothing
-            refuse_busy_domain(client, started=False)  # never another launch's arm (user60)
+            refuse_busy_domain(client, enclave, started=False)  # never another's arm (user60)
             processes.start()
             demo = ReachDemo(client, processes.check, config, say)
             ready = demo.wait_for_nodes()
-            refuse_busy_domain(client, started=True)  # one come meanwhile: before any command
+            refuse_busy_domain(client, enclave, started=True)  # one come meanwhile: before a call
             stage = "goal"
             say(f"             {PLANNER_NODE} process: {_device_text(ready)}")
             say(f"planner      CEM S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
@@ -210,18 +214,18 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print,
         raise
 
 
-def refuse_busy_domain(client, started: bool) -> None:
+def refuse_busy_domain(client, enclave: str, started: bool) -> None:
     """Raise RuntimeError when another launch runs reach's node names or topics (user60).
 
-    ``busy_domain.refuse_busy_domain`` with reach's nodes and topics; ``started``: its
-    children run.
+    ``busy_domain.refuse_busy_domain`` with reach's nodes and topics; ``enclave``: its
+    children's; ``started``: they run.
     """
     from vjepa_ros.nodes.busy_domain import refuse_busy_domain as refuse
 
     node = client.node
     refuse(node, (f"/{SIM}", f"/{PLANNER_NODE}"),
            ("/clock", node.resolve_topic_name("current_pose"), CAMERA_TOPIC),
-           (node.resolve_topic_name(TOPIC_DEFAULTS["target_topic"]),), PROG, started)
+           (node.resolve_topic_name(TOPIC_DEFAULTS["target_topic"]),), PROG, enclave, started)
 
 
 def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint",
