@@ -153,14 +153,17 @@ class PlannerClient:
 
     def _twins(self, service: str) -> int:
         """Return how many nodes are ``NODE`` now: by name, or by servers of ``service``."""
-        named = sum(full_name(name, namespace) == self.target
-                    for name, namespace in self.node.get_node_names_and_namespaces())
-        count_services = getattr(self.node, "count_services", None)  # rclpy >= Jazzy
-        return max(named, count_services(service) if count_services else 0)
+        nodes, servers = self._graph_view(service)
+        return max(sum(full_name(name, namespace) == self.target for name, namespace in nodes),
+                   servers)
 
-    def _graph_view(self, service: str) -> tuple:
-        """Return what a newly discovered process changes: the nodes, ``service``'s servers."""
-        count_services = getattr(self.node, "count_services", None)
+    def _graph_view(self, service: str) -> tuple[list[tuple[str, str]], int]:
+        """Return what a newly discovered process changes: the nodes, ``service``'s servers.
+
+        The nodes as (name, namespace), sorted; the servers 0 before rclpy's ``count_services``
+        (Jazzy).
+        """
+        count_services = getattr(self.node, "count_services", None)  # rclpy >= Jazzy
         return (sorted(self.node.get_node_names_and_namespaces()),
                 count_services(service) if count_services else 0)
 
