@@ -71,6 +71,11 @@ from node_inputs_process import (  # noqa: E402, F401 - TIMED, PARTS: here too (
 )
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.nodes.busy_domain_scripts import (  # noqa: E402
+    script_child,
+    script_refuses_after,
+    script_refuses_before,
+)
 from vjepa_ros.nodes.node_processes import stop_child  # noqa: E402
 from vjepa_ros.robot.planner_name import PLANNER_NODE  # noqa: E402
 from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
@@ -84,6 +89,10 @@ os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
 TARGET_TOPIC = "/target_pose"
 GRIPPER_TOPIC = "/gripper_command"
 NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
+# what the run starts and the topics only it may use: another arm's there is refused (fix60x)
+NODES = (f"/{PLANNER_NODE}",)
+PUBLISHED = (CAMERA_TOPIC, ARM_TOPIC, FINGER_TOPIC)  # the feeder's: a lab's sensors
+SUBSCRIBED = (TARGET_TOPIC, GRIPPER_TOPIC)  # the planner's commands: an arm's controller
 LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\] \[[0-9.]+\] \[(?P<node>[^\]]*)\]: (?P<text>.*)$")
 
 
@@ -166,6 +175,7 @@ def main() -> int | None:
     from vjepa_ros.nodes.node_launch import mpc_nodes
 
     use_camera_profile()
+    script_refuses_before(NODES, PUBLISHED, SUBSCRIBED)  # never another launch's planner or arm
     folder = ScratchFolder("bench_node_inputs_", keep=args.keep)
     log_path, stats_path = folder.path / "planner.log", folder.path / "callbacks.json"
     planner = mpc_nodes(args.checkpoint, camera_topic=CAMERA_TOPIC, target_topic=TARGET_TOPIC,
@@ -175,11 +185,13 @@ def main() -> int | None:
     command = [sys.executable, __file__, "--role-node", str(stats_path), *command[3:]]
     for item in args.params:
         command += ["-p", item]
+    # in this run's enclave: the check before enabling knows the node as the script's
+    command, environment = script_child(command, {**os.environ, EXECUTOR_ENV: args.executor})
     started = time.monotonic()
     try:
         with open(log_path, "w") as log:
             node_proc = start_child(command, stdout=log, stderr=subprocess.STDOUT,
-                                    env={**os.environ, EXECUTOR_ENV: args.executor})
+                                    env=environment)
         result = watch(args, node_proc, stats_path, started)
     finally:
         try:
@@ -247,6 +259,7 @@ def watch(args, node_proc, stats_path: Path, started: float) -> dict:
             if time.monotonic() > deadline:
                 raise SystemExit(f"planner node not ready in {NODE_START_S:g} s")
             call_held(executor.spin_once, timeout_sec=0.1)
+        script_refuses_after(node, NODES, PUBLISHED, SUBSCRIBED)  # came meanwhile: not enabled
         ready = time.monotonic()
         worker = planning_thread(stats_path, node_proc.pid)
         cpu_ready = process_cpu(node_proc.pid, worker)

@@ -28,6 +28,11 @@ import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, ma
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.nodes.busy_domain_scripts import (
+    script_refuses_after,
+    script_refuses_before,
+    script_ros_args,
+)
 from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.terminate import call_held, stop_signals_held
@@ -44,6 +49,10 @@ SIZES = {
     "small": (dict(img_size=256, embed_dim=192, depth=4, num_heads=3),
               dict(img_size=256, embed_dim=192, predictor_embed_dim=192, depth=4, num_heads=3)),
 }
+# what a run starts and the topics only it may use: another arm's there is refused (fix60x)
+NODES = (f"/{PLANNER_NODE}",)
+PUBLISHED = ("/bench/image", "/joint_states")  # this process's: a lab's sensors
+SUBSCRIBED = ("/target_pose", "/gripper_command")  # the planner's commands: an arm's controller
 HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
 JOINTS = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "panda_finger_joint2"]
 
@@ -108,6 +117,7 @@ def _run(args, folder, encoder_kw: dict, predictor_kw: dict):
     from vjepa_ros.nodes.node_launch import mpc_nodes
     from vjepa_ros.nodes.nodes_in_process import Launch
 
+    script_refuses_before(NODES, PUBLISHED, SUBSCRIBED)  # never another launch's planner or arm
     checkpoint = save_world_model(folder / "model.pt", build_encoder(**encoder_kw),
                                   build_predictor(**predictor_kw))
     params = {"planner.samples": args.samples, "planner.topk": min(10, args.samples - 1),
@@ -119,7 +129,8 @@ def _run(args, folder, encoder_kw: dict, predictor_kw: dict):
     # the planning worker), the interpreter's exit ended in "terminate called without an active
     # exception", status 134 (SIGABRT) instead of 130 / 143.
     with Launch(mpc_nodes(str(checkpoint), camera_topic="bench/image",
-                          planner_parameters=params)) as launch:
+                          planner_parameters=params),
+                ros_args=script_ros_args()) as launch:  # the run's enclave (busy_domain)
         launch.start()
         session = launch.node(PLANNER_NODE).session
         with stop_signals_held():  # made whole; a stop raised after, never inside rclpy
@@ -189,6 +200,7 @@ def _measure(args, session, node, executor):
 
     for client, _ in clients.values():
         client.wait_for_service(timeout_sec=10)
+    script_refuses_after(node, NODES, PUBLISHED, SUBSCRIBED)  # one come meanwhile: before a call
     run(1.0, False)
     call_held(clients["capture"][0].call_async, Trigger.Request())
     call_held(clients["enable"][0].call_async, SetBool.Request(data=True))

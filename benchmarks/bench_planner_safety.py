@@ -51,6 +51,9 @@ import numpy as np  # noqa: E402
 
 from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up)
     HOME,
+    NODES,
+    PUBLISHED,
+    SUBSCRIBED,
     add_process_options,
     check_process_options,
     spin_for,
@@ -72,6 +75,7 @@ from benchmarks.subgoal_order import (  # noqa: E402
     subgoal_order_failures,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.nodes.busy_domain_scripts import script_refuses_before  # noqa: E402
 from vjepa_ros.robot.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
 from vjepa_ros.saved_outputs import saved_text, wrote  # noqa: E402
@@ -334,6 +338,7 @@ def check(args, scratch: ScratchFolder) -> None:
     from vjepa_ros.nodes.dds_profile import use_camera_profile
 
     use_camera_profile()  # the profile its node processes get; "" (Fast DDS defaults): removed
+    script_refuses_before(NODES, PUBLISHED, SUBSCRIBED)  # never another launch's planner or arm
     with stop_signals_held():  # made whole; a stop raised after, never inside rclpy (terminate)
         rclpy.init()
         node = rclpy.create_node("safety_watch")

@@ -60,6 +60,11 @@ TINY = (dict(img_size=64, embed_dim=64, depth=1, num_heads=2),
         dict(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1, num_heads=2))
 WINDOW_S = 10.0
 SENSORS_STOP_S = 10.0  # [s] after SIGTERM, then SIGKILL (Processes.stop)
+# what a run starts and the topics only it may use: another arm's there is refused (fix60x,
+# busy_domain): the planner is /vjepa_planner, its services reach any node of that name
+NODES = (f"/{PLANNER_NODE}", "/soak_sensors")
+PUBLISHED = ("/soak/image", "/soak/image/compressed", "/soak/joint_states")  # the sensors'
+SUBSCRIBED = ("/soak/target_pose", "/soak/gripper_command")  # the planner's commands
 NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
 
 
@@ -128,7 +133,9 @@ def publish_sensors(args) -> None:
     else:
         use_camera_profile()  # as a camera driver must (README: cameras in other processes)
     with stop_signals_held():  # rclpy's setup whole; a stop raised after it (terminate)
-        rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # a stop: KeyboardInterrupt
+        rclpy.init(signal_handler_options=SignalHandlerOptions.NO,  # a stop: KeyboardInterrupt
+                   args=[sys.argv[0], "--ros-args", "--enclave", args.enclave] if args.enclave
+                   else [sys.argv[0]])  # the watcher's run (busy_domain)
         node = rclpy.create_node("soak_sensors")
         rng = np.random.default_rng(0)
         frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
@@ -232,6 +239,7 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
     import torch
 
     from vjepa_ros.models import build_encoder, build_predictor, save_world_model
+    from vjepa_ros.nodes.busy_domain_scripts import script_child, script_enclave
     from vjepa_ros.nodes.node_launch import mpc_nodes
 
     torch.manual_seed(0)
@@ -251,7 +259,9 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
                                                 "planner.iterations": args.iterations,
                                                 **parameters})[0]
         with open(folder.path / "planner.log", "w") as log:
-            node_proc = start_child(planner.command(), stdout=subprocess.DEVNULL, stderr=log)
+            command, environment = script_child(planner.command())  # the run's enclave
+            node_proc = start_child(command, stdout=subprocess.DEVNULL, stderr=log,
+                                    env=environment)
     except BaseException:
         folder.remove()
         raise
@@ -259,7 +269,8 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
         sensors = start_child(
             [sys.executable, __file__, "--role", "sensors", "--fps", str(args.fps), "--width",
              str(args.width), "--height", str(args.height), "--transport", args.transport,
-             *sensor_options],
+             "--enclave", script_enclave(), *sensor_options],
+            env=environment,
             stdin=subprocess.PIPE if "--joints-from-stdin" in sensor_options else None,
             text=True)
     except BaseException:
@@ -341,6 +352,7 @@ def main() -> int | None:
     parser.add_argument("--role", choices=("watch", "sensors"), default="watch",
                         help=argparse.SUPPRESS)
     parser.add_argument("--joints-from-stdin", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--enclave", help=argparse.SUPPRESS)  # the sensors' ROS enclave
     args = parser.parse_args()
     check_process_options(parser, args)
     if args.role == "watch" and args.seconds < WINDOW_S:  # rates are per whole window
@@ -364,6 +376,9 @@ def main() -> int | None:
             if status.name.endswith(": mpc"):
                 diagnostics.append((time.monotonic(), {kv.key: kv.value for kv in status.values}))
 
+    from vjepa_ros.nodes.busy_domain_scripts import script_refuses_after, script_refuses_before
+
+    script_refuses_before(NODES, PUBLISHED, SUBSCRIBED)  # never another launch's planner or arm
     processes = start_processes(args, {"control.mode": "continuous"})
     # rclpy's setup made whole: a stop (KeyboardInterrupt) raised after it, never inside a
     # call that calls back into Python (thrown through C++: std::terminate, rc 134; terminate)
@@ -385,6 +400,7 @@ def main() -> int | None:
     try:
         if not node_ready((capture, enable)):
             raise processes.keep_log(f"planner node did not start in {NODE_START_S:g} s")
+        script_refuses_after(watcher, NODES, PUBLISHED, SUBSCRIBED)  # came meanwhile
         trigger_until_done(executor, capture)
         call(executor, enable, SetBool.Request(data=True))
         spin_for(executor, 3.0)

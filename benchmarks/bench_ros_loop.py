@@ -35,6 +35,11 @@ import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, ma
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.nodes.busy_domain_scripts import (
+    script_refuses_after,
+    script_refuses_before,
+    script_ros_args,
+)
 from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.script_children import finish_child, start_child
 from vjepa_ros.terminate import call_held, stop_signals_held
@@ -44,6 +49,11 @@ os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
 
 PLANNER = {"model.checkpoint": "oracle", "planner.horizon": 1, "planner.samples": 100,
            "planner.iterations": 5, "planner.maxnorm": 0.075}
+# what a run starts and the topics only it may use: another arm's there is refused (fix60x)
+NODES = ("/sim_node", f"/{PLANNER_NODE}")
+PUBLISHED = ("/clock", "/current_pose", "/camera/camera/color/image_raw")  # the simulator's
+SUBSCRIBED = ("/target_pose",)  # the planner's commands: an arm's controller
+STARTS = "a simulator and planner of its own and talks to them"
 SIM = {"seed": 1, "publish_clock": True, "camera.width": 64, "camera.height": 64,
        "camera.shadows": False}
 
@@ -109,7 +119,8 @@ def run(kind: str, goals: int, timeout: float) -> dict:
     context = call_held(rclpy.Context)
     # a stop is a KeyboardInterrupt alone (rclpy's handler would shut the context down under
     # the spinning threads)
-    call_held(rclpy.init, context=context, signal_handler_options=SignalHandlerOptions.NO)
+    call_held(rclpy.init, context=context, signal_handler_options=SignalHandlerOptions.NO,
+              args=script_ros_args())  # the nodes in the run's enclave (busy_domain)
     nodes, spinning = [], None
     try:
         with stop_signals_held():  # nodes and their threads made whole; a stop raised after
@@ -151,6 +162,7 @@ def run(kind: str, goals: int, timeout: float) -> dict:
         result = {"goals": []}
         if not wait(lambda: bool(poses), 30.0):
             raise RuntimeError("no current_pose from the sim node within 30 s")
+        script_refuses_after(listener, NODES, PUBLISHED, SUBSCRIBED, STARTS)  # came meanwhile
         client = call_held(listener.create_client, SetBool, f"/{PLANNER_NODE}/enable")
         future = call_held(client.call_async, SetBool.Request(data=True))
         if not wait(future.done, 30.0):
@@ -220,6 +232,7 @@ def main(argv=None) -> int:
     print(f"settings: goals {args.goals}, timeout {args.timeout:g} s, CPUs "
           f"{args.cpus or 'all'} of {os.cpu_count()}, {args.hogs} busy-loop processes, load "
           f"average {os.getloadavg()[0]:.1f}; {PLANNER}", flush=True)
+    script_refuses_before(NODES, PUBLISHED, SUBSCRIBED, STARTS)  # never another launch's arm
     pin = ["taskset", "-c", ",".join(map(str, args.cpus))] if args.cpus else []
     hogs = []
     try:

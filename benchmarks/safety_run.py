@@ -19,12 +19,16 @@ import numpy as np
 from benchmarks.bench_planner_soak import (
     HOME,
     NODE_START_S,
+    NODES,
+    PUBLISHED,
+    SUBSCRIBED,
     call,
     node_ready,
     spin_for,
     start_processes,
     trigger_until_done,
 )
+from vjepa_ros.nodes.busy_domain_scripts import script_refuses_after
 from vjepa_ros.robot.planner_name import PLANNER_NODE as PLANNER
 from vjepa_ros.robot.planner_name import is_diagnostics_of
 from vjepa_ros.robot.safety import SafetyLimits
@@ -250,6 +254,11 @@ class Run:
                 f"the planner node did not start in {NODE_START_S:g} s")
             self.close()
             raise failure
+        try:  # another launch's planner or arm come meanwhile: refused before any call
+            script_refuses_after(watch.node, NODES, PUBLISHED, SUBSCRIBED)
+        except SystemExit:
+            self.close()
+            raise
         self.phases: list[Phase] = []
         self.failures: list[str] = []
 
