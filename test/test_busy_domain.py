@@ -295,3 +295,24 @@ def test_reachs_children_run_in_the_runs_enclave_with_the_keys_they_read_before(
     for command in (["python", "x.py"], ["python", "-m", "m", "--ros-args", "-p", "a:=1", "--"]):
         with pytest.raises(ValueError, match="does not end inside a --ros-args section"):
             in_enclave(command, OWN)
+
+
+def test_before_the_children_start_a_launchs_nodes_discovered_one_by_one_are_all_named():
+    """One refusal names every node found, not the first one discovered.
+
+    Discovery gives another launch's nodes and endpoints one by one (CI, loaded: the planner's
+    name first, its arm controller's topics a moment later), and the user, told of the planner
+    alone, stopped it and was refused again for the controller. The first check reads on until
+    what it found stayed the same for ``QUIET_S``.
+    """
+    from vjepa_ros.nodes.busy_domain import wait_for_occupants
+
+    class _Arriving(_Graph):
+        def get_node_names_and_namespaces_with_enclaves(self):
+            listed = super().get_node_names_and_namespaces_with_enclaves()
+            return listed if self.reads > 3 else listed[:2]  # the controller from the 4th
+
+    graph_node = _Arriving([("vjepa_planner", "/"), ("arm_controller", "/")],
+                           target=["arm_controller"])
+    assert wait_for_occupants(graph_node, NAMES, PUBLISHED, SUBSCRIBED) == [
+        "/arm_controller subscribed to /target_pose", "/vjepa_planner"]

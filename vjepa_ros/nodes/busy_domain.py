@@ -33,6 +33,7 @@ from vjepa_ros.nodes.graph_viewers import only_watches
 DISCOVERY_S = 3.0  # [s] the graph watched for nodes already running before the children start
 POLL_S = 0.05  # [s] between graph readings meanwhile
 NAMES_S = 10.0  # [s] once the children run: how long their node names may lag their topics
+QUIET_S = 1.0  # [s] before they start: what was found unchanged this long is all (one line)
 NOT_DISCOVERED = full_name(UNKNOWN, "")  # how a node whose name came not yet is listed
 
 
@@ -102,25 +103,31 @@ def wait_for_occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     Discovery lists other processes' nodes a moment after ``node`` starts, and an endpoint a
     moment before its node: the graph is read every :data:`POLL_S` (``window_s`` default
     :data:`DISCOVERY_S` before the children start, :data:`NAMES_S` once they run,
-    ``started``). Before they start, until something is found with every node named (an
-    empty graph is read on: nodes already running may come; by its name an unnamed node may be
-    a viewer, ``graph_viewers.only_watches``, no occupant); at the window's end an unnamed one
-    is returned too (it is no child: none runs). Once they run (``own``: their enclave), a node
-    listed outside ``own`` is returned at once; an empty reading ends the wait when every one of
-    ``names`` is listed in ``own`` (the graph has caught up with the children, so with what ran
-    beside them: ``node`` may be a fresh participant); an endpoint whose node never came is
-    taken as a child's (a child's endpoints may wait long for their node's listing on a loaded
-    machine; the listed children and every stranger listed are known by enclave).
+    ``started``). Before they start, until something is found with every node named and
+    nothing more came for :data:`QUIET_S` (an empty graph is read on: nodes already running may
+    come; by its name an unnamed node may be a viewer, ``graph_viewers.only_watches``, no
+    occupant; a launch's other nodes and endpoints are discovered one by one: the refusal names
+    them all); at the window's end an unnamed one is returned too (it is no child: none runs).
+    Once they run (``own``: their enclave), a node listed outside ``own`` is returned at once;
+    an empty reading ends the wait when every one of ``names`` is listed in ``own`` (the graph
+    has caught up with the children, so with what ran beside them: ``node`` may be a fresh
+    participant); an endpoint whose node never came is taken as a child's (a child's endpoints
+    may wait long for their node's listing on a loaded machine; the listed children and every
+    stranger listed are known by enclave).
     """
     window = window_s if window_s is not None else NAMES_S if started else DISCOVERY_S
     end = time.monotonic() + window
+    last, since = None, 0.0
     while True:
         found = occupants(node, names, published, subscribed, own)
         named = [word for word in found if NOT_DISCOVERED not in word]
+        if found != last:
+            last, since = found, time.monotonic()
         if started:  # a stranger named is refused at once; else the children must be listed
             done = bool(named) or not found and set(names) <= _by_enclave(node, own)[0]
-        else:
-            done = bool(found) and len(named) == len(found)
+        else:  # the whole of it in one line: another node of that launch may come a moment later
+            done = bool(found) and len(named) == len(found) and \
+                time.monotonic() - since >= QUIET_S
         if done:
             return named
         if time.monotonic() >= end:
