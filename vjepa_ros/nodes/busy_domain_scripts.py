@@ -76,7 +76,7 @@ def _refuse_first(names, published, subscribed, command: str, starts: str) -> No
     import rclpy
     from rclpy.signals import SignalHandlerOptions
 
-    from vjepa_ros.nodes.ros_environment import domain_id_problem
+    from vjepa_ros.ros_environment import domain_id_problem
     from vjepa_ros.terminate import stop_signals_held
 
     problem = domain_id_problem()
