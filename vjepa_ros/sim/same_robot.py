@@ -10,7 +10,13 @@ Apart, each command lands elsewhere than planned: a simulator at ``tcp_offset`` 
 planner's default TCP lifted a "hold" target 9.7 cm (breaker60e). The launch holds both sides'
 start-up values, so it refuses such a pair in one line before any node starts
 (:func:`check_sim_robot`), naming both values, their sources and the ``-p`` that makes them
-agree. Nothing is passed from one side to the other: the simulator's TCP lies on the hand's z
+agree. What is compared follows ``robot.state_source``: with ``joint_states`` (forward
+kinematics) the TCP and the flange; with ``pose`` the planner reads ``current_pose`` at the
+simulator's own TCP and sends targets for that point, so its ``tcp_*`` and ``flange_offset``
+are never used and not compared. In both the arm itself (``robot.model``: the simulator is a
+Panda, ``panda.urdf``; ``robot.joint_prefix``: its joints and fingers are ``panda_``), the hand
+width and the base frame (with ``pose``: ``<model>_link0`` when ``robot.base_frame`` is
+empty). Nothing is passed from one side to the other: the simulator's TCP lies on the hand's z
 axis only, so not every planner TCP has a simulator twin, and a tool set on one side is more
 often a typo or a real robot's file than a wish for the other side to follow.
 """
@@ -28,6 +34,8 @@ from vjepa_ros.config import UsageError
 POSITION_TOLERANCE = 1e-4  # [m] 0.1 mm: a length rounded to 4 decimals of a metre
 ANGLE_TOLERANCE_DEG = 0.01  # [deg] between two rotations: rpy rounded to 4 decimals of a radian
 TOLERANCE = POSITION_TOLERANCE  # [m] flange_offset, gripper_max_width: same lengths, same rounding
+SIM_MODEL = "panda"  # the simulated arm (sim/panda.py: pybullet's panda.urdf), robot.model's word
+SIM_PREFIX = f"{SIM_MODEL}_"  # its joints' and fingers' prefix (panda_joint1, panda_finger_joint1)
 
 
 def _numbers(value, count: int) -> list[float] | None:
@@ -106,19 +114,55 @@ def _tcp_problem(planner, sim) -> str:
             f"lands elsewhere than planned; make them agree: {fix}")
 
 
-def _hand_problems(planner, sim) -> list[str]:
-    """Return the refusals of the planner's flange, hand width, base frame against the sim's."""
+def _arm_problems(planner, pose: bool) -> list[str]:
+    """Return the refusals of the planner's ``robot.model`` and ``joint_prefix``: not the sim's.
+
+    ``pose``: ``robot.state_source`` pose (the arm's joints are not read then, its fingers are).
+    """
+    from vjepa_ros.robot.kinematics import MODELS
+    from vjepa_ros.sim.panda import FINGER_JOINT_NAMES
+
+    sources, problems = planner.sources(), []
+    model = planner.start_value("robot.model", SIM_MODEL)
+    if isinstance(model, str) and model in MODELS and model != SIM_MODEL:
+        read = (f"expect current_pose in {model}_link0 (the simulator's is {SIM_MODEL}_link0)"
+                if pose else "take the jerk limits of another arm (stream_jerk)")
+        problems.append(
+            f"planner.robot.model {model} ({sources.get('robot.model', 'the default')}) beside "
+            f"--node sim, whose arm is a Franka Panda (pybullet's panda.urdf, joints "
+            f"{SIM_MODEL}_joint1..7): the planner would {read}; give -p planner.robot.model:="
+            f"{SIM_MODEL} with --node sim (an {model} is driven as a real arm: no --node sim)")
+    prefix = planner.start_value("robot.joint_prefix", "")
+    if isinstance(prefix, str) and prefix not in ("", SIM_PREFIX):
+        what = "fingers" if pose else "joints or fingers"
+        source = sources.get("robot.joint_prefix", "the default")
+        problems.append(
+            f"planner.robot.joint_prefix '{prefix}' ({source}) beside --node sim, whose joints "
+            f"are {SIM_PREFIX}joint1..7 and "
+            f"{', '.join(FINGER_JOINT_NAMES)}: the planner would read none of its {what}; give "
+            f"-p planner.robot.joint_prefix:={SIM_PREFIX} (or '': found from the names) with "
+            "--node sim")
+    return problems
+
+
+def _hand_problems(planner, sim, pose: bool) -> list[str]:
+    """Return the refusals of the planner's flange, hand width, base frame against the sim's.
+
+    ``pose``: ``robot.state_source`` pose: the flange is not used (no forward kinematics) and
+    an empty ``robot.base_frame`` is ``<joint_prefix or model_>link0`` (``FrankaKinematics``).
+    """
     from vjepa_ros.robot.base_frame import same_base_frame
     from vjepa_ros.robot.kinematics import FLANGE_OFFSET
     from vjepa_ros.sim.panda import BASE_FRAME, FINGER_MAX_OPENING
 
     sources, problems = planner.sources(), []
     hand = 2 * FINGER_MAX_OPENING  # [m] the simulated Franka Hand's full opening
-    for name, simulated, what in (
-            ("robot.flange_offset", FLANGE_OFFSET, "has its flange"
-             f" {FLANGE_OFFSET:g} m beyond joint 7 (pybullet's panda.urdf)"),
-            ("robot.gripper_max_width", hand, f"has a hand that opens {hand:g} m (closedness 0 "
-             "there: the planner would read and command other widths)")):
+    lengths = [("robot.gripper_max_width", hand, f"has a hand that opens {hand:g} m (closedness "
+                "0 there: the planner would read and command other widths)")]
+    if not pose:  # forward kinematics: the flange places the TCP
+        lengths.insert(0, ("robot.flange_offset", FLANGE_OFFSET, "has its flange"
+                           f" {FLANGE_OFFSET:g} m beyond joint 7 (pybullet's panda.urdf)"))
+    for name, simulated, what in lengths:
         value = _number(planner.start_value(name, simulated))
         if value is not None and abs(value - simulated) > TOLERANCE:
             problems.append(f"planner.{name} {value:g} ({sources.get(name, 'the default')}) "
@@ -127,10 +171,13 @@ def _hand_problems(planner, sim) -> list[str]:
     frame = sim.start_value("base_frame", BASE_FRAME)
     prefix = planner.start_value("robot.joint_prefix", "")
     base = planner.start_value("robot.base_frame", "")
-    if not all(isinstance(v, str) for v in (frame, prefix, base)) or not frame:
+    model = planner.start_value("robot.model", SIM_MODEL)
+    if not all(isinstance(v, str) for v in (frame, prefix, base, model)) or not frame:
         return problems  # a malformed value: its node refuses it
-    # empty: the arm's link0 as the joint names give it; the simulator's are panda_joint1..7
-    planned = base or (f"{prefix}link0" if prefix else BASE_FRAME)
+    # empty: joint_states: the arm's link0 as the joint names give it (the simulator's are
+    # panda_joint1..7); pose: <joint_prefix>link0, else <model>_link0 (FrankaKinematics)
+    planned = base or (f"{prefix or model + '_'}link0" if pose else
+                       f"{prefix}link0" if prefix else BASE_FRAME)
     if not same_base_frame(planned, frame):
         said = f"'{base}'" if base else f"'' (the arm's link0: {planned})"
         problems.append(
@@ -145,22 +192,28 @@ def check_sim_robot(nodes: list) -> None:
     """Refuse a simulator and a planner of ``nodes`` (``NodeLaunch``) on different robots.
 
     No ``sim`` or no ``planner`` among them: nothing to compare. Compares the start-up values
-    (``NodeLaunch.start_value``: ``-p``, the parameter files, the defaults): the TCP
+    (``NodeLaunch.start_value``: ``-p``, the parameter files, the defaults): the arm
+    (``planner.robot.model`` panda, ``robot.joint_prefix`` empty or ``panda_``: the simulator's
+    joints and fingers are ``panda_``); with ``robot.state_source`` joint_states only (forward
+    kinematics; with pose the planner reads ``current_pose`` at the simulator's TCP) the TCP
     (``planner.robot.tcp_xyz`` / ``tcp_rpy`` against ``sim.controller.tcp_offset``: the same
     frame within :data:`POSITION_TOLERANCE` 0.1 mm and :data:`ANGLE_TOLERANCE_DEG` 0.01 deg, what
-    a file's rounding to 4 decimals leaves and no command notices), ``planner.robot.flange_offset``
-    and ``gripper_max_width`` against the simulated arm's 0.107 m and 0.08 m (within
-    :data:`TOLERANCE` 0.1 mm), and the base frames
-    (``planner.robot.base_frame``, empty: ``<joint_prefix>link0``, else ``panda_link0``, the
-    simulator's joints' arm; against ``sim.base_frame``, franka_description's ``base`` taken as
-    link0 as the nodes take it). Raises UsageError (exit status 2) with the first refusal, one
-    line. A value of the wrong type is left to its node, which refuses it naming its type.
+    a file's rounding to 4 decimals leaves and no command notices) and
+    ``planner.robot.flange_offset`` against the simulated arm's 0.107 m; in both,
+    ``gripper_max_width`` against its 0.08 m (within :data:`TOLERANCE` 0.1 mm), and the base
+    frames (``planner.robot.base_frame``, empty: ``<joint_prefix>link0``, else ``panda_link0``,
+    the simulator's joints' arm, with pose ``<model>_link0``; against ``sim.base_frame``,
+    franka_description's ``base`` taken as link0 as the nodes take it). Raises UsageError (exit
+    status 2) with the first refusal, one line. A value of the wrong type is left to its node,
+    which refuses it naming its type.
     """
     named = {node.name: node for node in nodes}
     planner, sim = named.get("planner"), named.get("sim")
     if planner is None or sim is None:
         return
-    problems = [problem for problem in [_tcp_problem(planner, sim)] if problem]
-    problems += _hand_problems(planner, sim)
+    pose = planner.start_value("robot.state_source", "joint_states") == "pose"
+    problems = _arm_problems(planner, pose)
+    problems += [problem for problem in [_tcp_problem(planner, sim)] if problem and not pose]
+    problems += _hand_problems(planner, sim, pose)
     if problems:
         raise UsageError(problems[0])
