@@ -20,7 +20,10 @@ With ``topics`` empty, a bag's recorded commands are not replayed
 other controllers' command topics, a live run's ``ros2 bag record -a`` holds them): a controller
 beside the replay would follow them.
 One warning names them and the ``topics`` value that plays them anyway. A bag left with nothing
-to play is refused naming each topic it holds and why it is not played.
+to play is refused naming each topic it holds and why it is not played. A bag whose
+``metadata.yaml`` records a hand opening other than the planner's default 0.08 m for a finger
+topic it plays is warned about, with the planner's ``-p robot.gripper_max_width:=...``
+(``recordings.played_hand``; ``vjepa-ros launch`` refuses a planner at another opening).
 Besides the ``clock_hz`` ticks, ``/clock`` gets a message's time just before it when that is
 more than ``eval.playback.CLOCK_MARGIN_S`` (10 ms of bag time) ahead of the last ``/clock``: a
 node on ``use_sim_time`` never receives a message more than 10 ms ahead of its clock (the
@@ -54,6 +57,7 @@ from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.played_hand import player_hand_line
 from vjepa_ros.recordings.replayed_commands import left_out_warning, recorded_commands
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
@@ -143,7 +147,10 @@ class BagPlayer(Node):
             held = "; ".join(f"{topic} ({why})" for topic, why in not_played.items())
             raise BagError(f"{self.config.bag}: nothing to play: "
                            + (f"it holds {held}" if held else "it holds no topic"))
-        for warning in warnings:
+        hand = player_hand_line(self.config.bag, {t: info.msgtype for t, info in
+                                                  contents.topics.items()},
+                                list(self.publishers_by_topic))
+        for warning in warnings + ([hand] if hand else []):
             self.get_logger().warning(warning)
         self.clock_publisher = (self.create_publisher(Clock, CLOCK, 10)
                                 if self.config.clock else None)

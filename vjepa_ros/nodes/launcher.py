@@ -17,7 +17,8 @@ builds without ROS. This module holds the command (:func:`cmd_launch`); the node
 parameters: :mod:`~vjepa_ros.nodes.node_launch`; starting them:
 :mod:`~vjepa_ros.nodes.nodes_in_process`; the options: :mod:`~vjepa_ros.nodes.launch_arguments`;
 the checks before ROS loads: :mod:`~vjepa_ros.nodes.launch_inputs` (a simulator on the
-planner's robot: :mod:`~vjepa_ros.sim.same_robot`).
+planner's robot: :mod:`~vjepa_ros.sim.same_robot`; a replayed bag's hand opening:
+:mod:`~vjepa_ros.recordings.played_hand`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from vjepa_ros.nodes.node_launch import (
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_cli import talk_hint
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
+from vjepa_ros.recordings.played_hand import check_bag_hand
 from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.ros_environment import ros_network_line
 from vjepa_ros.sim.same_robot import check_sim_robot
@@ -108,6 +110,7 @@ def _launch(args: argparse.Namespace) -> int:
         # the model's recorded frame size (the demo's 128 px), not sim.yaml's 256
         sized = size_sim_for_model(nodes, checkpoint, source)
         check_sim_robot(nodes)  # one TCP, hand and base frame on both sides (breaker60e)
+        check_bag_hand(nodes)  # a replayed bag's hand opening is the planner's (fix61misc)
         for node in nodes:  # each on the planner's topics (breaker57f), or refused
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time, nodes[0])

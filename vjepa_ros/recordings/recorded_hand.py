@@ -71,6 +71,14 @@ def recorded_hand(path: str | Path) -> HandRecord | None:
     return _metadata_record(path)[0]
 
 
+def recorded_topic_types(path: str | Path) -> dict[str, str]:
+    """Return topic -> type ``path``'s ``metadata.yaml`` lists ({} none or unreadable)."""
+    try:
+        return _metadata_record(path)[1]
+    except (OSError, ValueError):  # the bag's own reading names the problem
+        return {}
+
+
 def _metadata_record(path: str | Path) -> tuple[HandRecord | None, dict[str, str]]:
     """Return (:func:`recorded_hand`'s record, topic -> type ``metadata.yaml`` lists), one read.
 
