@@ -10,6 +10,7 @@ which holds both start-up values, refuses the pair in one line; the player alone
 
 import numpy as np
 import pytest
+from test_bag_player_commands import warnings  # noqa: F401 (the player's warnings, collected)
 
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.node_launch import NodeLaunch
@@ -72,28 +73,16 @@ def test_the_players_warning_names_the_planners_parameter(tmp_path):
     assert player_hand_line(_bag(tmp_path / "hand08", 0.08), types, [FINGERS]) == ""
 
 
-def test_the_bag_player_node_warns_of_the_recorded_opening(context, tmp_path, monkeypatch):
+def test_the_bag_player_node_warns_of_the_recorded_opening(context, tmp_path,
+                                                           warnings):  # noqa: F811
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from rclpy.parameter import Parameter
 
     from vjepa_ros.nodes.bag_player import BagPlayer
 
-    lines, made = [], BagPlayer.get_logger
-
-    class Logger:
-        def __init__(self, logger):
-            self.logger = logger
-
-        def warning(self, text, **kwargs):
-            lines.append(text)
-
-        def __getattr__(self, name):
-            return getattr(self.logger, name)
-
-    monkeypatch.setattr(BagPlayer, "get_logger", lambda self: Logger(made(self)))
     player = BagPlayer(context=context, parameter_overrides=[
         Parameter("bag", value=str(_bag(tmp_path / "hand07", 0.07))),
         Parameter("start_delay_s", value=3600.0)])
     player.destroy_node()
-    said = [line for line in lines if "full opening 0.07 m" in line]
-    assert len(said) == 1 and "-p robot.gripper_max_width:=0.07" in said[0], lines
+    said = [line for line in warnings if "full opening 0.07 m" in line]
+    assert len(said) == 1 and "-p robot.gripper_max_width:=0.07" in said[0], warnings
