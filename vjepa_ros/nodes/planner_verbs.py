@@ -163,13 +163,20 @@ def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[i
               "goal_steps": list(steps), "goal_gripper": list(grippers)}
     types = {"goal_image_path": STRING, "goal_image_paths": STRING_ARRAY,
              "goal_steps": INTEGER_ARRAY, "goal_gripper": DOUBLE_ARRAY}
+    from vjepa_ros.nodes.goal_state import GoalState
+
     logs = client.node_logs({logger_name(client.target)})
     said = {"goal_image_path"} if one else {"goal_image_paths", *(["goal_steps"] if steps
                                                                    else [])}
-    status = set_parameters(prog, client, values, types,
-                            said=said | ({"goal_gripper"} if grippers else set()))
     parameter = "goal_image_path" if one else "goal_image_paths"
-    return status or goal_outcome(prog, client, logs, parameter, files[0])
+    state = GoalState(client, parameter, values[parameter], len(files), files[0])
+    try:
+        status = set_parameters(prog, client, values, types,
+                                said=said | ({"goal_gripper"} if grippers else set()))
+        state.set_answered()
+        return status or goal_outcome(prog, client, logs, parameter, files[0], state)
+    finally:
+        state.close()
 
 
 def _fitting_grippers(client: PlannerClient, count: int) -> list[float]:
@@ -184,7 +191,7 @@ def _fitting_grippers(client: PlannerClient, count: int) -> list[float]:
 
 
 def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
-                 first: str) -> int:
+                 first: str, state=None) -> int:
     """Wait for the planner's word on goal files set; print its lines; return the status.
 
     ``logs``: :meth:`PlannerClient.node_logs` of the planner, gathered since before the set;
@@ -195,7 +202,10 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
     (lists that disagree, ``goal not changed yet: ...``; a file the decode refuses, ``...
     not applied: ...``), or says nothing in :data:`ANSWER_S` and its ``/diagnostics`` goal does
     not name the file. Its warnings (the image's size, its framing, another input's) are
-    printed either way and decide nothing.
+    printed either way and decide nothing. ``state``: a ``goal_state.GoalState`` made before
+    the set: the node's published state decides as soon as it tells (its ``/diagnostics`` goal
+    names the files, or the planner set the file parameter back), whatever log level the
+    planner runs at (``--log-level planner:=warn`` publishes no ``new goal`` line).
     """
     from vjepa_ros.nodes.planner_watch import planner_goal_text
 
@@ -203,7 +213,14 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
         return [(level, line) for level, line in logs
                 if file_word(level, line, parameter, first) is not None]
 
-    client.spin_until(word, ANSWER_S)
+    told: list = []  # the node's state's word, once it tells
+
+    def answer() -> bool:
+        if not told and state is not None:
+            told.extend(w for w in [state.word()] if w)
+        return bool(word() or told)
+
+    client.spin_until(answer, ANSWER_S)
     decided = word()[:1]  # the planner's first word decides: printed whatever came before it
     shown = [said for said in logs if said[0] >= WARN or said in decided][:MAX_LINES]
     for _, line in shown + [said for said in decided if said not in shown]:
@@ -212,6 +229,16 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
         print(f"{prog}: {client.target} did not take the goal files (its line above)",
               file=sys.stderr)
         return 1
+    if not decided and told == [REFUSED]:  # no line at its log level: the state says it
+        print(f"{prog}: {client.target} did not take the goal files: its {parameter} is "
+              f"{state.held!r} again (the planner sets it back when it refuses a file, or "
+              "another goal replaced them; its log level publishes no line on it: vjepa-ros "
+              "planner status shows what it does)", file=sys.stderr)
+        return 1
+    if not decided and told:  # taken, said by its /diagnostics goal
+        print(f"new goal: {state.goal} (the planner's /diagnostics goal: its log level "
+              "publishes no INFO line)")
+        return 0
     if decided or f"({first})" in planner_goal_text(client, 3.0):
         return 0
     print(f"{prog}: {client.target} said nothing of the goal files in {ANSWER_S:g} s and its "

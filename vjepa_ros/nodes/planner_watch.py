@@ -47,6 +47,11 @@ def _subscribe(client: PlannerClient, statuses: list, reports: list) -> None:
                                     QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE))
 
 
+def watch_statuses(client: PlannerClient, statuses: list) -> None:
+    """Append each ``/diagnostics`` status of the planner to ``statuses`` from now on."""
+    _subscribe(client, statuses, [])
+
+
 def planner_goal_text(client: PlannerClient, timeout_s: float) -> str:
     """Return the ``goal`` of the planner's next ``/diagnostics`` status ("" if none came)."""
     statuses: list = []

@@ -16,14 +16,18 @@ Goal files (``goal_image_path`` / ``goal_image_paths`` set at run time):
 - kept: ``PARAMETER set to its value in force, its files unchanged ...``
   (``goal_values_in_force``);
 - refused: ``goal not changed yet: ...`` (goal lists that disagree: ``planner_goals`` and
-  ``goal_updates``) and ``P[ and Q ...] not applied: ...`` whose head names goal parameters only
-  (a file the decode refused: ``goal_decodes._files_refused``).
+  ``goal_updates``), ``P[ and Q ...] not applied: ...`` whose head names goal parameters only
+  (a file the decode refused: ``goal_decodes._files_refused``), and the error ``applying a
+  decoded goal failed, commanding disabled: ...`` (:data:`APPLY_FAILED`: applying raised; it
+  names no goal, so one said while the verb's goal decodes is taken as its refusal, with the
+  node's words: commanding is off either way). A planner whose log level publishes none of
+  these lines is read from its state instead (``goal_state``).
 
 Goal images on TOPIC (``goal-pose``): taken ``new goal: goal 1/1 (~/goal_image...)``; kept ``the
 goal image on TOPIC came again with the same pixels: ...`` (info); refused ``ignoring [the] goal
 image on TOPIC: ...`` (``planner_goals._apply_goal_image``, ``goal_image_rules``,
-``recorded_inputs.recorded_goal_problem``) and the warnings ``the goal image on TOPIC
-came again ...: not taken, ...`` (``resent_goals``).
+``recorded_inputs.recorded_goal_problem``), the warnings ``the goal image on TOPIC
+came again ...: not taken, ...`` (``resent_goals``) and the error of a failed apply.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ import re
 
 TAKEN, KEPT, REFUSED = "taken", "kept", "refused"
 WARN = 30  # rcl_interfaces/msg/Log.WARN
+ERROR = 40  # rcl_interfaces/msg/Log.ERROR
+# the head of the node's error line when applying a decoded goal (file or image) raised
+# (``PlannerCommanding._failed`` with ``goal_decodes.APPLYING``): the goal was not taken
+APPLY_FAILED = "applying a decoded goal failed, commanding disabled: "
 # goal_session.replaced_list's head (its parenthesis holds no ")"), before "new goal: "
 _REPLACED = r"(?:replaced the list of \d+ sub-goals with this one goal \([^)]*\); )?"
 
@@ -59,6 +67,15 @@ def _new_goal(message: str, source: str) -> bool:
     return re.match(rf"{_REPLACED}new goal: goal 1/\d+ \({source}\)", message) is not None
 
 
+def _apply_failed(level: int, message: str) -> bool:
+    """Whether ``message`` is the node's error that applying a decoded goal raised.
+
+    It names no file or topic (the exception's words follow): said while a goal the verb set
+    decodes, it is read as that goal's refusal; commanding is off until ``~/enable true``.
+    """
+    return level >= ERROR and message.startswith(APPLY_FAILED)
+
+
 def file_word(level: int, line: str, parameter: str, first: str) -> str | None:
     """Return what ``line`` says of goal files set through ``parameter`` (first file ``first``).
 
@@ -74,7 +91,7 @@ def file_word(level: int, line: str, parameter: str, first: str) -> str | None:
         return KEPT
     if level < WARN:
         return None
-    if message.startswith("goal not changed yet: "):
+    if message.startswith("goal not changed yet: ") or _apply_failed(level, message):
         return REFUSED
     head, found, _ = message.partition(" not applied: ")
     if found and set(head.split(" and ")) <= set(GOAL_PARAMETERS):
@@ -96,7 +113,8 @@ def image_word(level: int, line: str, topic: str) -> str | None:
         return KEPT
     if level < WARN:
         return None
-    if re.match(rf"ignoring (?:the )?goal image on {on}: ", message):
+    if re.match(rf"ignoring (?:the )?goal image on {on}: ", message) or \
+            _apply_failed(level, message):
         return REFUSED
     if re.match(rf"the goal image on {on} came again .*?: not taken, ", message):
         return REFUSED

@@ -1,0 +1,93 @@
+"""fix61misc #3: ``vjepa-ros planner goal-image`` learns the outcome whatever the log level.
+
+goal-image read the planner's answer from its ``/rosout`` lines: with ``vjepa-ros launch
+--log-level planner:=warn`` the ``new goal: ...`` line (INFO) never comes, so it waited 60 s
+and fell back to one ``/diagnostics`` status; at a level above ERROR a file the decode refuses
+was said only as "said nothing of the goal files in 60 s". And the node's error ``applying a
+decoded goal failed, commanding disabled: ...`` was not read as a refusal. Now the node's
+published state decides as soon as it tells (``nodes/goal_state.py``: its ``/diagnostics`` goal
+names the files; the planner set the file parameter back), and the failed apply is a refusal.
+The planner node (tiny model) and the simulator run in this process (``test_planner_cli``'s
+rig); the command runs as the console script, in a process of its own.
+"""
+
+import pytest
+from test_planner_cli import planner_cli, ros  # noqa: F401 (the planner and simulator rig)
+
+from vjepa_ros.nodes.goal_decodes import APPLYING
+from vjepa_ros.nodes.goal_words import APPLY_FAILED, REFUSED, file_word, image_word
+
+FAILED = (f"vjepa_planner: {APPLYING} failed, commanding disabled: RuntimeError: boom (see the "
+          "log; ~/enable true commands again)")
+
+
+def test_the_failed_apply_line_is_a_refusal_of_files_and_images():
+    assert APPLY_FAILED == f"{APPLYING} failed, commanding disabled: "  # the node's own head
+    assert file_word(40, FAILED, "goal_image_path", "/g.png") == REFUSED
+    assert image_word(40, FAILED, "/vjepa_planner/goal_image") == REFUSED
+    # the same words at a lower level, or quoted inside another line, decide nothing
+    assert file_word(20, FAILED, "goal_image_path", "/g.png") is None
+    quoted = f"vjepa_planner: note: {FAILED.partition(': ')[2]}"
+    assert file_word(40, quoted, "goal_image_path", "/g.png") is None
+
+
+@pytest.fixture
+def quiet(ros):  # noqa: F811
+    """Set the in-process planner's logger to a severity; restored after the test."""
+    from rclpy.logging import LoggingSeverity
+
+    planner, _ = ros
+    logger = planner.get_logger()
+    yield logger.set_level
+    logger.set_level(LoggingSeverity.INFO)
+
+
+def test_a_planner_at_warn_is_answered_from_its_diagnostics_goal(ros, quiet,  # noqa: F811
+                                                                 franka_example, tmp_path):
+    """``launch --log-level planner:=warn``, then ``vjepa-ros planner goal-image goal.png``.
+
+    Before: no ``new goal`` line came; the command waited its 60 s, then read one status.
+    Now: the status that names the file answers, said so, status 0.
+    """
+    import cv2
+    from rclpy.logging import LoggingSeverity
+
+    planner, _ = ros
+    goal = tmp_path / "warn_goal.png"
+    cv2.imwrite(str(goal), franka_example["frames"][1][:, :, ::-1])
+    quiet(LoggingSeverity.WARN)
+    done = planner_cli("goal-image", str(goal))
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert f"new goal: goal 1/1 ({goal})" in done.stdout, done.stdout
+    assert "the planner's /diagnostics goal: its log level publishes no INFO line" \
+        in done.stdout, done.stdout
+    assert "said nothing" not in done.stderr, done.stderr
+    assert planner.session.status()["values"]["goal"].startswith(f"goal 1/1 ({goal})")
+
+
+def test_a_file_refused_by_a_silent_planner_is_said_from_its_parameter(ros, quiet,  # noqa: F811
+                                                                      tmp_path):
+    """A planner at ``--log-level planner:=fatal``; goal-image of a PNG with transparent pixels.
+
+    Its header passes the set's check, the decode refuses it and the planner sets
+    ``goal_image_path`` back, saying so in an ERROR line that level does not publish.
+    Before: "said nothing of the goal files in 60 s". Now: status 1, naming the value the
+    parameter holds again.
+    """
+    import cv2
+    import numpy as np
+    from rclpy.logging import LoggingSeverity
+
+    planner, _ = ros
+    pixels = np.full((64, 64, 4), 200, np.uint8)
+    pixels[:8, :8, 3] = 0  # transparent corner: refused when decoded
+    goal = tmp_path / "transparent.png"
+    cv2.imwrite(str(goal), pixels)
+    before = planner.get_parameter("goal_image_path").value
+    quiet(LoggingSeverity.FATAL)
+    done = planner_cli("goal-image", str(goal))
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert f"did not take the goal files: its goal_image_path is {before!r} again" \
+        in done.stderr, done.stderr
+    assert "said nothing" not in done.stderr, done.stderr
+    assert planner.get_parameter("goal_image_path").value == before
