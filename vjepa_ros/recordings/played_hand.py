@@ -23,7 +23,6 @@ import math
 from vjepa_ros.recordings.recorded_hand import WIDTH_KEY, recorded_hand, recorded_opening
 from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 
-JOINT_STATE = "sensor_msgs/msg/JointState"
 # [m] a width written rounded to 4 decimals of a metre is the same opening (launch_sim_robot's)
 TOLERANCE = 1e-4
 
@@ -40,6 +39,8 @@ def played_opening(bag, topics: dict[str, str], played) -> tuple[float | None, s
         record = recorded_hand(bag)
     except (OSError, ValueError):  # the player's own reading names the problem
         return None, ""
+    from vjepa_ros.recordings.messages import JOINT_STATE
+
     fingers = {topic for topic in played if topics.get(topic) == JOINT_STATE}
     opening = recorded_opening(record, fingers, topics)
     if opening is None:
