@@ -15,7 +15,7 @@ import pytest
 from test_planner_cli import planner_cli, ros  # noqa: F401 (the planner and simulator rig)
 
 from vjepa_ros.nodes.goal_decodes import APPLYING
-from vjepa_ros.nodes.goal_words import APPLY_FAILED, REFUSED, file_word, image_word
+from vjepa_ros.robot.goal_words import APPLY_FAILED, REFUSED, file_word, image_word
 
 FAILED = (f"vjepa_planner: {APPLYING} failed, commanding disabled: RuntimeError: boom (see the "
           "log; ~/enable true commands again)")

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.launch_sim_robot import check_sim_robot
 from vjepa_ros.nodes.node_launch import NodeLaunch
+from vjepa_ros.sim.same_robot import check_sim_robot
 
 DEMO_MODEL = Path(__file__).resolve().parent.parent / "vjepa_ros" / "data" / "demo_world_model.pt"
 POSE = {"robot.state_source": "pose"}

@@ -17,7 +17,7 @@ rclpy is imported inside the methods (the CLI parser builds without ROS).
 
 from __future__ import annotations
 
-from vjepa_ros.nodes.goal_words import REFUSED, TAKEN
+from vjepa_ros.robot.goal_words import REFUSED, TAKEN
 
 
 def status_goal(status) -> str:
