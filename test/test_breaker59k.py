@@ -250,8 +250,12 @@ def test_goal_image_sets_several_files_and_their_steps_atomically(planner, frank
     while not planner_goal().startswith("goal 1/2") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert planner_goal().startswith("goal 1/2"), planner_goal()
-    # a 0 (no limit) not last: refused, and nothing of the call is set
+    # a 0 (no limit) not last: goal-image refuses it before ROS in the node's words (mend61d,
+    # usage error 2); set by hand, the node refuses it, and nothing of the call is set
     done = planner_cli("goal-image", str(goal), str(goal), "--steps", "0", "2")
+    assert done.returncode == 2 and "is 0 (no limit) but not the last" in done.stderr, done
+    done = planner_cli("param", "set", "goal_image_paths", f"[{goal}, {goal}]",
+                       "goal_steps", "[0, 2]")
     assert done.returncode == 1 and "refused" in done.stderr, done
     assert list(planner.get_parameter("goal_steps").value) == [2, 0]  # all or none
 
