@@ -115,6 +115,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     DENSE_STEPS_HELP,
     TASKS,
     check_dense_steps,
+    check_dense_subgoals,
     evaluation_seeds_note,
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
@@ -329,6 +330,7 @@ def main() -> int:
         seeds_note = evaluation_seeds_note(args.seed_start, args.seeds, "--seed-start", "--seeds")
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # before torch
         check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
+        check_dense_subgoals(args.dense, args.tasks, "--dense")
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
         from vjepa_ros.models.world_model import resolve_device
         from vjepa_ros.planning.memory import check_samples_fit

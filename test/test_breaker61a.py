@@ -36,8 +36,6 @@ from cli_runs import _run
 EXAMPLE = "../shared/data/franka_example_traj.npz"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61a #1: run --task reach-with-object --subgoals "
-                   "dense is accepted and runs the single paper goal")
 def test_run_refuses_dense_subgoals_for_reach_with_object(capsys, tmp_path):
     """``vjepa-ros run --task reach-with-object --subgoals dense`` (the oracle, one step).
 
@@ -56,6 +54,57 @@ def test_run_refuses_dense_subgoals_for_reach_with_object(capsys, tmp_path):
     assert code == 2, f"exit status {code}: the dense request was run as one goal"
     assert "--subgoals dense" in err
     assert not out.exists()
+    assert err.strip() == ("vjepa-ros run: --subgoals dense is for grasp and pick-and-place: "
+                           "reach-with-object has one goal (no sub-goals to make dense), held "
+                           "until --max-steps: leave it out")
+
+
+@pytest.mark.parametrize("tasks, dense, refused", [
+    (["reach-with-object"], True, True),            # one goal, dense or not (fix61a)
+    (["reach-with-object"], False, False),
+    (["grasp"], True, False),                       # five dense sub-goals
+    (["pick-and-place"], True, False),              # nine
+    (["grasp", "reach-with-object"], True, False),  # one task it applies to is enough
+])
+def test_dense_sub_goals_are_refused_where_no_chosen_task_has_any(tasks, dense, refused):
+    """The rule ``run`` and ``bench_manipulation.py`` share (``choices.check_dense_subgoals``).
+
+    Dense sub-goals for reach-with-object alone would be announced and change nothing; with a
+    task that has dense sub-goals among the benchmark's ``--tasks`` they apply to that one.
+    """
+    from vjepa_ros.sim.choices import check_dense_subgoals
+
+    if refused:
+        with pytest.raises(ValueError, match="^--dense is for grasp and pick-and-place: "
+                           "reach-with-object has one goal"):
+            check_dense_subgoals(dense, tasks, "--dense")
+    else:
+        check_dense_subgoals(dense, tasks, "--dense")
+
+
+def test_bench_manipulation_refuses_dense_for_reach_with_object_alone(capsys, monkeypatch):
+    """``bench_manipulation.py --agents oracle --tasks reach-with-object --dense``.
+
+    Was: accepted, the table's ``# sub-goals`` line saying ``one goal (no dense sub-goals)``,
+    the rows those of the paper's goal. Now: a usage error naming ``--dense`` (exit status 2)
+    before any simulator starts, as ``run --subgoals dense``.
+    """
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_manipulation.py"
+    spec = importlib.util.spec_from_file_location("bench_manipulation_61a", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(sys, "argv", ["bench_manipulation.py", "--agents", "oracle", "--tasks",
+                                      "reach-with-object", "--dense", "--seeds", "1"])
+    with pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: --dense is for grasp and pick-and-place: reach-with-object has one goal" \
+        in err, err
 
 
 @pytest.mark.xfail(strict=True, reason="breaker61a #2: a damaged --encoder file's advice omits "

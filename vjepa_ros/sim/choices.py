@@ -144,6 +144,22 @@ def evaluation_seeds_note(seed: int, count: int, option: str = "--seed",
     return training_seeds_note(seed, count, option)
 
 
+def check_dense_subgoals(dense: bool, tasks, dense_option: str = "--subgoals dense") -> None:
+    """Refuse dense sub-goals when none of ``tasks`` has any (ValueError naming ``dense_option``).
+
+    reach-with-object has one goal, paper or dense (:data:`DENSE_MILESTONES`), so dense
+    sub-goals asked for it alone would be announced and change nothing (breaker61a).
+    ``dense_option``: how the command asks for them (``run``'s ``--subgoals dense``,
+    ``bench_manipulation.py``'s ``--dense``); one task with dense sub-goals among ``tasks`` is
+    enough.
+    """
+    if dense and tasks and all(len(DENSE_MILESTONES[task]) < 2 for task in tasks):
+        several = [task for task in DENSE_MILESTONES if len(DENSE_MILESTONES[task]) > 1]
+        raise ValueError(f"{dense_option} is for {' and '.join(several)}: {tasks[0]} has one "
+                         "goal (no sub-goals to make dense), held until --max-steps: leave it "
+                         "out")
+
+
 def check_dense_steps(dense_steps: list[int] | None, dense: bool,
                       dense_option: str = "--subgoals dense", tasks=()) -> None:
     """Refuse a ``--dense-steps`` that would be ignored or never end (ValueError).

@@ -100,9 +100,10 @@ def _check_options(args: argparse.Namespace) -> tuple:
     except (ValueError, ConfigError) as exc:
         raise type(exc)(planner_option_message(str(exc), args)) from None
     switching = goal_switch_configs(args)[0]
-    from vjepa_ros.sim.choices import check_dense_steps
+    from vjepa_ros.sim.choices import check_dense_steps, check_dense_subgoals
 
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
+    check_dense_subgoals(args.subgoals == "dense", [args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
     check_subgoal_axes([switching], [args.task], args.subgoals == "dense")
     check_subgoal_rule([switching], [args.task], args.subgoals == "dense")
@@ -221,8 +222,8 @@ def add_commands(sub) -> None:
                      help=WORLD_MODEL_HELP)
     run.add_argument("--subgoals", default="paper", choices=("paper", "dense"),
                      help="paper: the published sub-goal images (grasp; goal; grasp, carry, "
-                     "place); dense: one at every turn of the expert's motion and one halfway "
-                     "to the pre-grasp pose (default paper)")
+                     "place); dense (grasp, pick-and-place): one at every turn of the expert's "
+                     "motion and one halfway to the pre-grasp pose (default paper)")
     run.add_argument("--dense-steps", type=int, nargs=len(DENSE_STEPS_DEFAULT), metavar="N",
                      help=f"with --subgoals dense: {DENSE_STEPS_HELP}")
     run.add_argument("--max-steps", type=int, help="at most this many planning steps per "
