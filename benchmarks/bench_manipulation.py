@@ -102,6 +102,7 @@ from vjepa_ros.goal_switch_options import (  # noqa: E402
     check_subgoal_axes,
     check_subgoal_gripper,
     check_subgoal_rule,
+    check_task_gripper_search,
     goal_switch_configs,
 )
 from vjepa_ros.input_paths import distinct_files  # noqa: E402
@@ -340,6 +341,7 @@ def main() -> int:
         check_samples_fit(cem, resolve_device(args.device))
         switchings = goal_switch_configs(args)
         check_subgoal_gripper(args, switchings, args.tasks, args.dense, "--dense")
+        check_task_gripper_search(args, args.tasks)
         check_subgoal_axes(switchings, args.tasks, args.dense, "--dense")
         check_subgoal_rule(switchings, args.tasks, args.dense, "--dense")
         if args.json:

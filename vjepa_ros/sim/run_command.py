@@ -27,6 +27,7 @@ from vjepa_ros.goal_switch_options import (
     check_subgoal_axes,
     check_subgoal_gripper,
     check_subgoal_rule,
+    check_task_gripper_search,
     goal_switch_configs,
 )
 from vjepa_ros.models.device_names import dtype_help
@@ -105,6 +106,7 @@ def _check_options(args: argparse.Namespace) -> tuple:
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
     check_dense_subgoals(args.subgoals == "dense", [args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
+    check_task_gripper_search(args, [args.task])
     check_subgoal_axes([switching], [args.task], args.subgoals == "dense")
     check_subgoal_rule([switching], [args.task], args.subgoals == "dense")
     return planner, cem, switching, camera
