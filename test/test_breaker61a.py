@@ -107,8 +107,6 @@ def test_bench_manipulation_refuses_dense_for_reach_with_object_alone(capsys, mo
         in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61a #2: a damaged --encoder file's advice omits "
-                   "vjepa-ros pretrain, the usual writer of an encoder file")
 def test_damaged_encoder_advice_names_pretrain(capsys, tmp_path):
     """``vjepa-ros train --encoder encoder.pt`` with pretrain's encoder cut short (a copy stopped).
 
@@ -126,6 +124,38 @@ def test_damaged_encoder_advice_names_pretrain(capsys, tmp_path):
     assert code == 1
     assert "truncated or damaged" in err  # the case this test builds
     assert "vjepa-ros pretrain" in err, err
+
+
+def test_each_file_option_advises_the_writers_of_its_own_kind(capsys, tmp_path):
+    """The advice after a damaged or missing model file, by what the option takes (fix61a).
+
+    An encoder (train's ``--encoder``, an encoder-only load such as
+    ``bench_gripper_visibility.py``'s): pretrain's, train's and Meta's files. A predictor or a
+    world model (``--init``, ``--world-model``): train's and Meta's AC file, never pretrain's
+    (an encoder alone cannot be planned with nor start a predictor).
+    """
+    from vjepa_ros.sim.run_command import load_run_model
+
+    whole = tmp_path / "whole.pt"
+    torch.save({"encoder": {"w": torch.zeros(4096)}}, whole)
+    damaged = tmp_path / "cut.pt"
+    damaged.write_bytes(whole.read_bytes()[:2000])
+    code, _, err = _run(capsys, "train", "--data", EXAMPLE, "--init", str(damaged),
+                        "--out", str(tmp_path / "run"))
+    assert code == 1 and "truncated or damaged" in err
+    assert "give a file written by vjepa-ros train or Meta's V-JEPA 2-AC" in err, err
+    assert "pretrain" not in err, err
+    code, _, err = _run(capsys, "run", "--task", "grasp", "--world-model", str(damaged),
+                        "--out", str(tmp_path / "runs"))
+    assert code == 1 and "pretrain" not in err and "vjepa-ros train" in err, err
+    for spec in (str(damaged), str(tmp_path / "missing.pt")):  # damaged, and no file at all
+        with pytest.raises(ValueError) as refused:
+            load_run_model(spec, "cpu", option="--checkpoint", need_predictor=False)
+        assert "give an encoder written by vjepa-ros pretrain, a file written by vjepa-ros " \
+            "train, or Meta's V-JEPA 2 checkpoint" in str(refused.value), refused.value
+        with pytest.raises(ValueError) as refused:
+            load_run_model(spec, "cpu", option="--checkpoint")
+        assert "pretrain" not in str(refused.value), refused.value
 
 
 @pytest.mark.xfail(strict=True, reason="breaker61a #3: collect --task grasp --randomize is refused"

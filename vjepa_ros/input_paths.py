@@ -33,6 +33,14 @@ OFFICIAL_CHECKPOINT_URL = "https://dl.fbaipublicfiles.com/vjepa2/vjepa2-ac-vitg.
 CHECKPOINT_FORMAT = (f"a file written by vjepa-ros train or Meta's V-JEPA 2-AC checkpoint "
                      f"({OFFICIAL_CHECKPOINT} once torch.hub has loaded it; else download "
                      f"{OFFICIAL_CHECKPOINT_URL})")
+# What an encoder option takes (train's --encoder, an encoder-only load): pretrain's file first
+# (README "Pretraining the encoder": train --encoder encoder.pt), then the files above, whose
+# encoder it reads, and Meta's encoder-only files (vjepa2's hub/backbones.py names vitl, vith,
+# vitg).
+ENCODER_FORMAT = ("an encoder written by vjepa-ros pretrain, a file written by vjepa-ros train, "
+                  "or Meta's V-JEPA 2 checkpoint (vitl.pt, vith.pt, vitg.pt, or "
+                  f"{OFFICIAL_CHECKPOINT} once torch.hub has loaded it; else download "
+                  f"{OFFICIAL_CHECKPOINT_URL})")
 SYMLINK_LOOP = "is a symlink loop (it cannot be resolved)"
 DOES_NOT_EXIST = "does not exist"  # missing()'s word for a path with nothing there at all
 UNREACHABLE = "cannot be reached"  # missing()'s start for a path the OS will not stat
@@ -242,7 +250,7 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
 
 
 def world_model_path(spec: str, option: str = "--checkpoint",
-                     keywords: tuple[str, ...] = ("demo",)) -> Path:
+                     keywords: tuple[str, ...] = ("demo",), encoder: bool = False) -> Path:
     """Return the file a world model option names: ``demo`` (the packaged one) or a path.
 
     For the commands that plan: a folder (a Hugging Face snapshot) holds an encoder only and is
@@ -253,7 +261,10 @@ def world_model_path(spec: str, option: str = "--checkpoint",
     model is not installed (``sim.reach_config.resolve_checkpoint``'s message). ``keywords``:
     the names the option takes besides paths; one given in other letters (``Demo``) with no such
     file is refused saying the keyword's spelling (breaker38: it read "does not exist").
+    ``encoder``: the option takes an encoder alone, so the advice names its writers too
+    (:data:`ENCODER_FORMAT`, ``vjepa-ros pretrain`` first), else :data:`CHECKPOINT_FORMAT`.
     """
+    give = ENCODER_FORMAT if encoder else CHECKPOINT_FORMAT
     lower = str(spec).lower()
     if lower in keywords and spec != lower and not Path(spec).expanduser().exists():
         raise ValueError(f"{option} {spec}: no such file; the keyword is lower case: "
@@ -270,13 +281,12 @@ def world_model_path(spec: str, option: str = "--checkpoint",
     if inside is not None:
         shown = expand_path(spec)
         raise ValueError(f"{option} {shown_path(shown)} is a folder: {run_folder_fix(inside)}")
-    path = input_path(spec, option, CHECKPOINT_FORMAT, folder=True)
+    path = input_path(spec, option, give, folder=True)
     if path.is_dir():  # a snapshot holds an encoder only; name the files it holds (user54u)
         from vjepa_ros.models.file_problems import held_checkpoints
 
         held = held_checkpoints(path)
-        raise ValueError(f"{option} {shown_path(path)} is a folder: "
-                         f"{held or f'give {CHECKPOINT_FORMAT}'}")
+        raise ValueError(f"{option} {shown_path(path)} is a folder: {held or f'give {give}'}")
     return path
 
 
@@ -310,7 +320,7 @@ def run_folder_fix(inside: Path) -> str:
 
 
 def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str,
-                      spec: str | None = None) -> ValueError:
+                      spec: str | None = None, encoder: bool = False) -> ValueError:
     """Return a world model loader's error about file ``path`` as one line naming ``option``.
 
     The loaders (``models.checkpoint``) name the file only: ``FILE is not a vjepa_ros
@@ -319,9 +329,15 @@ def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str
     (``spec``: what the user typed, e.g. ``demo``; default ``path``). For every command and
     benchmark that loads a model a user named (``--checkpoint``, ``--world-model``, ``--init``).
     ``path`` a train output folder: the line ends with the file to give (:func:`run_model_file`).
-    A ValueError keeps its kind (``CheckpointError``); anything else becomes a ValueError.
+    ``encoder``: ``option`` takes an encoder alone (train's ``--encoder``): the loaders' advice
+    for a file that is no checkpoint (``give`` :data:`CHECKPOINT_FORMAT`: train's and Meta's AC
+    files) names an encoder's writers instead (:data:`ENCODER_FORMAT`: ``vjepa-ros pretrain``
+    first). A ValueError keeps its kind (``CheckpointError``); anything else becomes a
+    ValueError.
     """
     message = one_line(str(exc))  # a path's two spaces in a row kept
+    if encoder:  # the loaders' one advice (models.checkpoint.CHECKPOINT_HINT), an encoder's
+        message = message.replace(f"give {CHECKPOINT_FORMAT}", f"give {ENCODER_FORMAT}")
     inside = run_model_file(path)
     if inside is not None:  # a train output folder: the file in it (any loader's words)
         message += f"; {run_folder_fix(inside)}"

@@ -24,7 +24,8 @@ from vjepa_ros.user_paths import expand_path
 from .errors import CheckpointError, UnreadableCheckpointError
 from .file_problems import check_fetched, check_not_lfs_pointer, readable
 
-# What to give instead of a file that is not a checkpoint (every command's message ends so).
+# What to give instead of a file that is not a checkpoint (every command's message ends so; an
+# encoder option's names an encoder's writers instead: input_paths.world_model_error's encoder).
 CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
 SAFETENSORS_ALONE = ("a safetensors file of a Hugging Face snapshot: give the snapshot folder "

@@ -130,7 +130,8 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
 
     if spec == "oracle":
         return OracleWorldModel()
-    path = world_model_path(spec, option, ("demo", "oracle"))  # missing, a folder: one line
+    # missing, a folder: one line (an encoder-only load: advice naming pretrain's files too)
+    path = world_model_path(spec, option, ("demo", "oracle"), encoder=not need_predictor)
     try:
         resolved = resolve_device(device)
     except ValueError as exc:
@@ -145,7 +146,7 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
         if need_predictor:
             check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise world_model_error(exc, path, option, spec) from None
+        raise world_model_error(exc, path, option, spec, encoder=not need_predictor) from None
     return model
 
 

@@ -71,7 +71,8 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
         try:
             encoder, key = load_encoder(encoder_path, config.encoder_key, config.encoder_args)
         except CheckpointError as exc:
-            raise world_model_error(exc, Path(encoder_path).expanduser(), option) from None
+            raise world_model_error(exc, Path(encoder_path).expanduser(), option,
+                                    encoder=bool(config.encoder)) from None
         log(f"encoder     {encoder_path} [{key}]: {describe_encoder(encoder)}")
         try:
             predictor, describe = init_predictor(config, encoder, notes, records)
