@@ -158,8 +158,6 @@ def test_each_file_option_advises_the_writers_of_its_own_kind(capsys, tmp_path):
         assert "pretrain" not in str(refused.value), refused.value
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61a #3: collect --task grasp --randomize is refused"
-                   " with --frames' reason (episode length)")
 def test_collect_randomize_refusal_gives_its_own_reason(capsys, tmp_path):
     """``vjepa-ros collect --task grasp --randomize --out eps``.
 
@@ -174,6 +172,12 @@ def test_collect_randomize_refusal_gives_its_own_reason(capsys, tmp_path):
     assert code == 2
     assert "--randomize is for --task motion" in err
     assert "episodes end when the task does" not in err, err
+    assert "a manipulation episode's scene is its seed's" in err, err
+    assert not (tmp_path / "eps").exists()
+    code, _, err = _run(capsys, "collect", "--task", "pick-and-place", "--frames", "8",
+                        "--out", str(tmp_path / "eps"))  # --frames keeps its own reason
+    assert code == 2 and "(the expert's episodes end when the task does)" in err, err
+    assert "scene" not in err, err
 
 
 @pytest.mark.parametrize("extra, refused", [

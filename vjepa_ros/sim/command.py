@@ -275,10 +275,14 @@ def _check_collect_options(args: argparse.Namespace) -> None:
             raise ValueError("--object is for the manipulation tasks (grasp, "
                              "reach-with-object, pick-and-place), not --task motion")
         return
-    for option, given in (("--frames", args.frames is not None), ("--randomize", args.randomize)):
+    for option, given, why in (
+            ("--frames", args.frames is not None, "the expert's episodes end when the task does"),
+            ("--randomize", args.randomize, "a manipulation episode's scene is its seed's: the "
+             "object, its placement and the coloured objects under the fixed camera and light "
+             "that its sub-goal images and vjepa-ros run's episodes use")):
         if given:
-            raise ValueError(f"{option} is for --task motion, not --task {args.task} (the "
-                             "expert's episodes end when the task does): leave it out")
+            raise ValueError(f"{option} is for --task motion, not --task {args.task} ({why}): "
+                             "leave it out")
 
 
 def add_commands(sub) -> None:
