@@ -100,13 +100,13 @@ def train_part(source, data, copies=None) -> dict:
     """Return train's view of ``source`` (``episodes.Source``) with ``data`` (``DataConfig``).
 
     ``segments``: their names and steps; ``steps`` in all; ``demonstrations``; ``notes``: what
-    train notes (repairs, steps dropped and why); ``left_out``: the note train gives a source
-    shorter than one clip (``left_out.left_out_notes``), else ""; ``refuses``: why train would
+    train notes (repairs, steps dropped and why); ``left_out``: ``left out`` and train's words
+    for a source shorter than one clip, its advice with ``or leave PATH out`` (train stops on
+    it alone: ``episodes.ShortSourceError``), else ""; ``refuses``: why train would
     refuse it (a bag without gripper state, ...), else "". ``copies``: the bag's
     ``TempCopies`` that :func:`eval_part` read it with (None: its own).
     """
     from vjepa_ros.train.episodes import EpisodeError, ShortSourceError, load_segments
-    from vjepa_ros.train.left_out import left_out_notes
 
     part = {"rate_hz": data.rate_hz, "frames_per_clip": data.frames_per_clip, "segments": [],
             "steps": 0, "demonstrations": 0, "notes": [], "left_out": "", "refuses": "",
@@ -114,7 +114,7 @@ def train_part(source, data, copies=None) -> dict:
     try:
         segments, notes = load_segments(source, data, copies=copies)
     except ShortSourceError as exc:
-        part["left_out"] = left_out_notes([exc])[0]
+        part["left_out"] = f"left out {exc}"
         return part
     except (EpisodeError, ValueError) as exc:
         part["refuses"] = str(exc)

@@ -25,7 +25,13 @@ from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.data_identity import data_identity, resume_change
 from vjepa_ros.train.distributed import Topology, current, rank_device, refuse_together
 from vjepa_ros.train.episode_split import SPLIT_RULE, split_sources
-from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments, no_usable_source
+from vjepa_ros.train.episodes import (
+    EpisodeError,
+    find_sources,
+    leave_text,
+    load_segments,
+    no_usable_source,
+)
 from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key, shard_bank
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 from vjepa_ros.train.mapped_banks import mapped_bank
@@ -194,7 +200,7 @@ def clip_fix(auto_steps: int):
     fewer frames needs a lower ``--auto-steps`` too.
     """
     def fix(path: Path, longest: int) -> str:
-        leave = f"leave {path} out"
+        leave = leave_text(path)
         if longest > auto_steps:
             return f"give --frames-per-clip {longest} or {leave}"
         if longest >= 2:

@@ -60,8 +60,8 @@ class ShortSourceError(EpisodeError):
             super().__init__(f"{damage}. What is intact: {shown_path(path)}: {reason}; "
                              f"{damaged_fix(path)}")
         else:
-            super().__init__(f"{shown_path(path)}: {reason}; "
-                             f"{(fix or shorter_fix)(path, longest)}")
+            advice = (fix or shorter_fix)(path, longest)
+            super().__init__(f"{shown_path(path)}: {reason}" + (f"; {advice}" if advice else ""))
 
     def with_fix(self, fix: ClipFix | None) -> ShortSourceError:
         """Return this error with a command's own advice (``fix``; None: as it is)."""
@@ -69,14 +69,32 @@ class ShortSourceError(EpisodeError):
                                                          fix, self.damage)
 
 
+# (path, longest run [frames]) -> advice ending in leave_text(path): "SHORTER or LEAVE", or LEAVE
+# alone when no clip length the command takes keeps the source ("" from a left-out note's fix)
 ClipFix = Callable[[Path, int], str]
+
+
+def leave_text(path: Path) -> str:
+    """``leave PATH out``: how every :data:`ClipFix` ends (:func:`keeping_fix` removes it)."""
+    return f"leave {shown_path(path)} out"
 
 
 def shorter_fix(path: Path, longest: int) -> str:
     """Say how to fix a too-short source: shorter clips (of at least 2 frames) or leave it out."""
     shorter = (f"use clips of at most {longest} frames (train: --frames-per-clip {longest}; "
                "pretrain: frames_per_clip in --config) or " if longest >= 2 else "")
-    return f"{shorter}leave {shown_path(path)} out"
+    return f"{shorter}{leave_text(path)}"
+
+
+def keeping_fix(fix: ClipFix | None, path: Path, longest: int) -> str:
+    """Return ``fix``'s advice that keeps the source, without leaving it out; "" when none.
+
+    For a note on a source already left out, where ``leave PATH out`` says nothing new
+    (breaker61a): ``give --frames-per-clip 5 or leave a.npz out`` -> ``give --frames-per-clip
+    5``; ``leave a.npz out`` (no clip length keeps it) -> "".
+    """
+    advice = (fix or shorter_fix)(path, longest)
+    return advice.removesuffix(leave_text(path)).removesuffix(" or ").strip()
 
 
 def damaged_fix(path: Path) -> str:

@@ -25,6 +25,7 @@ from vjepa_ros.train.episodes import (
     ShortSourceError,
     find_sources,
     leave_out_short,
+    leave_text,
     load_segments,
     no_usable_source,
 )
@@ -152,7 +153,7 @@ def pretrain_clip_fix(path, longest: int) -> str:
     """
     even = longest // 2 * 2
     shorter = f"set frames_per_clip: {even} in --config or " if even >= 2 else ""
-    return f"{shorter}leave {path} out"
+    return f"{shorter}{leave_text(path)}"
 
 
 class ClipSampler:
