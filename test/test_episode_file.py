@@ -65,7 +65,10 @@ def write_lacking(path):
 
 FAMILY = {  # writer, what the one line says after "episode PATH "
     "empty": (write_empty, "is not an .npz archive (No data left in file)"),
-    "truncated": (write_truncated, "is not an .npz archive (File is not a zip file)"),
+    # as the bag readers say of a cut MCAP (breaker61a: "not an .npz archive (File is not a zip
+    # file)"), with what to do
+    "truncated": (write_truncated, "is truncated (a zip archive without its end record: a copy "
+                  "or save cut short): copy it again from its source, or give "),
     "garbage": (write_garbage, "is not an .npz archive (neither a zip archive nor a .npy array)"),
     "npy": (write_npy, "is not an .npz archive (it holds one array, a .npy)"),
     "pickle": (write_pickle, "is not an .npz archive (neither a zip archive nor a .npy array)"),

@@ -42,6 +42,15 @@ def _reason(exc: Exception) -> str:
     return one_line(str(exc)) or type(exc).__name__
 
 
+def _starts_as_zip(path: Path) -> bool:
+    """Return whether ``path`` begins as a zip does: its first local file header signature."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
 def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
                         required=REQUIRED_ARRAYS, give: str = EPISODE_FORMAT
                         ) -> dict[str, np.ndarray]:
@@ -54,8 +63,10 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
         give: what the refusals advise to give (default: an episode with frames and states).
     Raises:
         ValueError: one line, ``episode PATH PROBLEM: give an .npz with observations ...``:
-            PROBLEM is ``does not exist``, ``is a folder``, ``is not an .npz archive (WHY)``
-            (empty, truncated, garbage, a pickle, a ``.npy``), ``is missing arrays [...]`` or
+            PROBLEM is ``does not exist``, ``is a folder``, ``is truncated (a zip archive
+            without its end record ...)`` (a zip's first bytes, its end cut off: a copy cut
+            short, as the bag readers say of a cut MCAP), ``is not an .npz archive (WHY)``
+            (empty, garbage, a pickle, a ``.npy``), ``is missing arrays [...]`` or
             ``is a damaged .npz archive (NAME: WHY)`` (a member that cannot be read: bad CRC);
             ``episode PATH: its NAME array holds Python objects (a pickle), not numbers: FIX``
             for an array saved from Python objects (a dict as metadata); ``episode PATH cannot
@@ -74,6 +85,10 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
     except PermissionError as exc:  # os.access passed (root, ACLs) but opening did not
         raise ValueError(f"episode {unreadable(path, exc.strerror or str(exc))}") from None
     except _READ_ERRORS as exc:
+        if isinstance(exc, zipfile.BadZipFile) and _starts_as_zip(path):
+            raise ValueError(f"episode {shown_path(path)} is truncated (a zip archive without "
+                             "its end record: a copy or save cut short): copy it again from "
+                             f"its source, or give {give}") from None
         reason = ("neither a zip archive nor a .npy array" if "pickle" in str(exc)
                   else _reason(exc))
         raise ValueError(f"episode {shown_path(path)} is not an .npz archive ({reason}): give "
