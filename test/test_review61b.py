@@ -33,7 +33,9 @@ def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, cap
     ``said_warnings``) Python prints ``dataclasses.py:1501: FrozenMeanWarning:
     CEMConfig.momentum_mean 1.0: ..., or hold an axis with fixed_axes``: the warning a second
     time, in the planning package's words, advising a setting no node parameter holds.
-    Should: one line, the start-up one (mend61e's "one route": Python prints none).
+    Should: one line, the start-up one (mend61e's "one route": Python prints none). The kind:
+    every ``CEMConfig`` the node builds after its start (read, not run here: the live
+    ``~/camera_check``'s ``dataclasses.replace(cem, horizon=1)``, ``eval/camera_check_search.py``).
     """
     turned = list(HOME)
     turned[0] += 0.4  # the base joint: the TCP swings ~12 cm in x, y at one height
