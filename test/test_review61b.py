@@ -7,12 +7,15 @@ fixes. Each test fails because of the defect its reason names.
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import pytest
 from planner_harness import HOME, checkpoint, harness  # noqa: F401
 from std_srvs.srv import Trigger
+from test_review61a import _bag
 
+from vjepa_ros.cli import main
 from vjepa_ros.planning.config import FrozenMeanWarning
 
 FROZEN = "never moves the search mean's xyz"
@@ -66,3 +69,26 @@ def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, cap
     lines = [line for line in err.splitlines() if FROZEN in line]
     assert len(lines) == 1, lines  # the node's start-up line
     assert not frozen, [f"{w.filename}:{w.lineno}: {w.message}" for w in frozen]
+
+
+@pytest.mark.xfail(strict=True, reason="review61b #2: vjepa-ros inspect '~/bag' (a path train "
+                   "expands) drops it from train's opening decision (os.path.exists takes no "
+                   "'~'): says train reads a 0.07 m bag at 0.08 m, which train does not")
+def test_inspect_decides_train_s_opening_over_a_home_relative_path(tmp_path, monkeypatch,
+                                                                   capsys):
+    """What the user does: ``vjepa-ros inspect '~/narrow'`` (a 0.07 m hand's bag in the home).
+
+    The path as train takes it too: quoted, or from a ``--config`` file's ``data.train``
+    (``train.episodes.find_sources`` and ``recorded_width.run_opening`` expand ``~``, so
+    ``train --data '~/narrow'`` reads the bag at the 0.07 m it records). What happens (since
+    0ae54a2c, review61a #2's fix): inspect reads the bag (its eval part: 0.07 m) but decides
+    train's opening over ``[p for p in paths if os.path.exists(p)]``, which drops ``~/narrow``;
+    the train part says 0.08 m, with the warning that the closedness is not what was recorded.
+    What should happen: train's opening of the bag, 0.07 m, as ``inspect /abs/narrow`` says.
+    """
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _bag(tmp_path / "narrow", 0.07)
+    main(["inspect", "~/narrow", "--frames-per-clip", "2", "--json"])
+    (entry,) = json.loads(capsys.readouterr().out)["sources"]
+    assert entry["eval"]["gripper_max_width"] == 0.07, entry
+    assert entry["train"]["gripper_max_width"] == 0.07, entry["hand"]
