@@ -1,8 +1,10 @@
-"""review61b: strict xfails from reading session 61's second merges (83442b1d..c5416979).
+"""review61b: defects found reading session 61's second merges (83442b1d..c5416979), fixed.
 
 mend61c (modules moved out of nodes/), docs61b (the simulator and post-training references),
 mend61e (the frozen-mean warning's one route, goal_images' order, ...) and the two integration
-fixes. Each test fails because of the defect its reason names.
+fixes. Both fixed in the integration: a config copied while planning (``CEMConfig.with_``: one
+plan's held axes, the camera check's horizon 1) gives no note its source gave already; inspect
+expands ``~`` as train does. The tests pin the fixes.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import json
 import warnings
 
-import pytest
 from planner_harness import HOME, checkpoint, harness  # noqa: F401
 from std_srvs.srv import Trigger
 from test_review61a import _bag
@@ -21,10 +22,6 @@ from vjepa_ros.planning.config import FrozenMeanWarning
 FROZEN = "never moves the search mean's xyz"
 
 
-@pytest.mark.xfail(strict=True, reason="review61b #1: a planner node with momentum_mean 1 and "
-                   "goals.axes subgoal has Python print CEMConfig's raw FrozenMeanWarning "
-                   "(advising fixed_axes) at its first plan that holds an axis, after its "
-                   "one start-up line")
 def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, capfd):  # noqa: F811
     """A mean momentum of 1 is one start-up line, whatever the node plans later.
 
@@ -71,9 +68,6 @@ def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, cap
     assert not frozen, [f"{w.filename}:{w.lineno}: {w.message}" for w in frozen]
 
 
-@pytest.mark.xfail(strict=True, reason="review61b #2: vjepa-ros inspect '~/bag' (a path train "
-                   "expands) drops it from train's opening decision (os.path.exists takes no "
-                   "'~'): says train reads a 0.07 m bag at 0.08 m, which train does not")
 def test_inspect_decides_train_s_opening_over_a_home_relative_path(tmp_path, monkeypatch,
                                                                    capsys):
     """What the user does: ``vjepa-ros inspect '~/narrow'`` (a 0.07 m hand's bag in the home).

@@ -182,7 +182,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     (``stopped_eval.measured``): the first search's motions so far, judged without the second.
     """
     thresholds = thresholds or CheckThresholds()
-    cem = dataclasses.replace(cem, horizon=1)
+    cem = cem.with_(horizon=1)
     config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s, *window_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     unchanged = unchanged_steps(recording, thresholds, config)

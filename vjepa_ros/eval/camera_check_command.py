@@ -343,7 +343,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                 recording, model, cem, thresholds, args.rate, args.max_steps, args.seed,
                 progress=not args.quiet, max_state_gap_s=args.max_state_gap,
                 window_s=(args.start, args.end),  # eval's cost note, two searches a step
-                before_planning=cost_note_printer(model, dataclasses.replace(cem, horizon=1),
+                before_planning=cost_note_printer(model, cem.with_(horizon=1),
                                                   searches=2))
         except ValueError as exc:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None

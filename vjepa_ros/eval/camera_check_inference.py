@@ -7,8 +7,6 @@ it and returns its first actions [N, 7] and the share of each frame change they 
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 # The lowest share: the best action twice as far from the frame after as standing still. Below
@@ -56,7 +54,7 @@ def infer_motions(model, cem, befores, states, afters, planner=None,
     from vjepa_ros.planning import make_planner
     from vjepa_ros.planning.cancel import check_stop
 
-    cem = dataclasses.replace(cem, horizon=1)
+    cem = cem.with_(horizon=1)
     planner = planner if planner is not None else make_planner(model, cem, seed=0)
     before_reps = model.encode(np.stack(befores))
     after_reps = model.encode(np.stack(afters))

@@ -156,5 +156,5 @@ def search_planners(model, cem, seed: int = 0) -> tuple:
     """
     from vjepa_ros.planning import make_planner
 
-    cem = dataclasses.replace(cem, horizon=1)
+    cem = cem.with_(horizon=1)
     return make_planner(model, cem, seed=seed), make_planner(model, cem, seed=repeat_seed(seed))

@@ -9,7 +9,6 @@ predictor's cost does not depend on the values) and words the estimate with the 
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import torch
@@ -47,7 +46,7 @@ def cheaper_settings(cem: CEMConfig) -> dict[str, int]:
 
 def is_costly_on_cpu(model, cem: CEMConfig) -> bool:
     """Whether ``cem`` plans on the CPU with more sequences a step than the cheaper settings."""
-    cheaper = dataclasses.replace(cem, **cheaper_settings(cem))
+    cheaper = cem.with_(**cheaper_settings(cem))
     return model_device(model).type == "cpu" and \
         sequences_per_step(cem) > sequences_per_step(cheaper)
 
@@ -87,7 +86,7 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int, searches: int = 1,
     one = seconds_per_sequence(model, cem)
     each = one * searches
     settings = cheaper_settings(cem)
-    cheaper = dataclasses.replace(cem, **settings)
+    cheaper = cem.with_(**settings)
     per_step, cheap_step = each * sequences_per_step(cem), each * sequences_per_step(cheaper)
     options = " ".join(f"--{name} {value}" for name, value in settings.items())
     threads = counted(torch.get_num_threads(), "CPU thread")  # eval's --threads, reach's default

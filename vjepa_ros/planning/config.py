@@ -10,6 +10,7 @@ returned plan is the final mean with rotation 0 and gripper values |g| < 0.25 se
 Fields marked *beyond published* are off by default, so a preset reproduces the published planner.
 """
 
+import contextvars
 import math
 import numbers
 import warnings
@@ -132,6 +133,7 @@ class CEMConfig:
     refine: RefineSettings = RefineSettings()  # gradient refinement after any method; 0 steps: off
 
     def __post_init__(self):
+        said = _SAID.get()  # the notes of the config this one derives from (:meth:`with_`)
         check_fields(self, "CEMConfig.")  # types, values and the fields' declared ranges
         if self.topk >= self.samples:  # all samples elites: the refit would ignore the energies
             raise ValueError(
@@ -155,7 +157,8 @@ class CEMConfig:
             self.fixed_axes, "CEMConfig.fixed_axes", self.maxnorm, self.gripper_clip,
             self.gripper_round_threshold))
         idle = idle_settings(self)
-        if idle:  # a note, not a refusal: code written for every method may set them all
+        # a note, not a refusal: code written for every method may set them all
+        if idle and idle != said[0]:
             one = len(idle) == 1
             warnings.warn(IdleSettingsWarning(
                 f"{', '.join(f'CEMConfig.{name}' for name in idle)} {'is' if one else 'are'} "
@@ -164,7 +167,8 @@ class CEMConfig:
                 f"set method to {either(readers(idle[0]), quote=True)} or leave "
                 f"{'it' if one else 'them'} at the default"), stacklevel=3)
         frozen = frozen_mean_warning(self)
-        if frozen:  # a note: momentum 1 on one group holds it on purpose in some tests
+        # a note: momentum 1 on one group holds it on purpose in some tests
+        if frozen and str(frozen) != said[1]:
             warnings.warn(frozen, stacklevel=3)  # the one source (option_warnings.said_warnings)
 
     def describe_method(self) -> str:
@@ -182,8 +186,21 @@ class CEMConfig:
         return f"{self.method.upper()} ({own})"
 
     def with_(self, **changes) -> "CEMConfig":
-        """Return a copy with some fields changed (validated again)."""
-        return replace(self, **changes)
+        """Return a copy with some fields changed (validated again).
+
+        The copy's notes this config gave already (the same idle settings, the same frozen
+        mean: ``IdleSettingsWarning``, ``FrozenMeanWarning``) are not given again: a copy made
+        while planning (one plan's held axes, the camera check's horizon 1, a cheaper search)
+        is the same choice of the user's, said once where the config was made (the node's
+        start-up line, a command's ``warning:``), never again as a Python warning on another
+        thread (review61b #1). A changed note is given. Raises ValueError as the constructor.
+        """
+        frozen = frozen_mean_warning(self)
+        token = _SAID.set((idle_settings(self), str(frozen) if frozen else None))
+        try:
+            return replace(self, **changes)
+        finally:
+            _SAID.reset(token)
 
     def with_held_axes(self, held) -> "CEMConfig":
         """Return the settings of one plan: ``fixed_axes`` plus ``held`` ((index, value), ...).
@@ -200,7 +217,13 @@ class CEMConfig:
             return self
         have = {index for index, _ in self.fixed_axes}
         extra = tuple((i, v) for i, v in held if i not in have)
-        return replace(self, fixed_axes=self.fixed_axes + extra)
+        return self.with_(fixed_axes=self.fixed_axes + extra)
+
+
+# The notes (idle settings, frozen-mean line) of the config a copy derives from (CEMConfig.with_):
+# a context variable, so each thread's copies see their own (the planner's worker, the executor).
+_SAID: contextvars.ContextVar[tuple[list[str] | None, str | None]] = contextvars.ContextVar(
+    "cem_config_notes_said", default=(None, None))
 
 
 def idle_settings(config: CEMConfig) -> list[str]:

@@ -150,4 +150,4 @@ def planner_settings(cem, switching: GoalSwitchConfig | None):
         return cem
     fixed = tuple((i, v) for i, v in cem.fixed_axes if i != GRIPPER_INDEX) + ((GRIPPER_INDEX,
                                                                                 0.0),)
-    return dataclasses.replace(cem, fixed_axes=fixed, close_gripper=None)
+    return cem.with_(fixed_axes=fixed, close_gripper=None)

@@ -10,8 +10,6 @@ long; :class:`FirstPlanProgress` gives the "planning: 20 s so far, estimate 75 s
 
 from __future__ import annotations
 
-import dataclasses
-
 from vjepa_ros.counts import counted
 
 SLOW_PLAN_S = 10.0  # [s] an estimate longer than this names the CPU search (on a CPU)
@@ -90,7 +88,7 @@ def cheaper_search(cem):
     """Return ``cem`` with :data:`CPU_SEARCH` (``cpu_cost.cheaper_settings``' topk rule)."""
     from vjepa_ros.eval.cpu_cost import cheaper_settings
 
-    return dataclasses.replace(cem, **cheaper_settings(cem), maxnorm=CPU_SEARCH["maxnorm"])
+    return cem.with_(**cheaper_settings(cem), maxnorm=CPU_SEARCH["maxnorm"])
 
 
 def cheaper_seconds(seconds: float, cem) -> float:

@@ -142,7 +142,7 @@ def task_cem(task: str, cem: CEMConfig, close_gripper_given: bool) -> CEMConfig:
     and drops the object (docs/manipulation.md). The other tasks must open and close: unchanged.
     """
     if task == "reach-with-object" and not close_gripper_given:
-        return dataclasses.replace(cem, close_gripper=0)
+        return cem.with_(close_gripper=0)
     return cem
 
 
