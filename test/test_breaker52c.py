@@ -72,7 +72,7 @@ from vjepa_ros.planning.icem import icem_search
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.mppi import mppi_search
 from vjepa_ros.planning.rollout import ImaginedRollout
-from vjepa_ros.robot.planner_config import CEMParams
+from vjepa_ros.robot.cem_params import CEMParams
 
 CPU = torch.device("cpu")
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -70,7 +70,7 @@ from vjepa_ros.planning.config import CEMConfig  # noqa: E402
 from vjepa_ros.planning.icem import icem_search  # noqa: E402
 from vjepa_ros.planning.mppi import mppi_search  # noqa: E402
 from vjepa_ros.robot.capture_pictures import CapturePictures  # noqa: E402
-from vjepa_ros.robot.planner_config import CEMParams  # noqa: E402
+from vjepa_ros.robot.cem_params import CEMParams  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 CPU = torch.device("cpu")

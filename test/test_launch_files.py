@@ -18,7 +18,8 @@ from vjepa_ros.nodes.node_launch import mpc_nodes
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.planning.config import PRESETS, CEMConfig
 from vjepa_ros.robot.camera import CameraConfig
-from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
+from vjepa_ros.robot.cem_params import CEMParams
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.yaml_files import read_ros_params
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -61,7 +61,7 @@ def test_idle_fields_name_what_each_method_does_not_read():
 
 def test_the_planner_node_settings_hand_the_idle_values_over_as_defaults():
     """The node warns of them (idle_parameters) and plans as before: no refusal at start."""
-    from vjepa_ros.robot.planner_config import CEMParams
+    from vjepa_ros.robot.cem_params import CEMParams
 
     params = CEMParams(method="icem", warm_start=True, early_stop_patience=4)
     with warnings.catch_warnings():

@@ -21,7 +21,8 @@ from planner_harness import checkpoint, harness  # noqa: F401
 from vjepa_ros.command_errors import run_script
 from vjepa_ros.option_warnings import option_warnings, said_warnings
 from vjepa_ros.planning.config import CEMConfig, FrozenMeanWarning
-from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
+from vjepa_ros.robot.cem_params import CEMParams
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.sim.reach_config import load_reach_config
 
 FROZEN = ": the refit new = (1 - m)*elite + m*old never moves the search mean's xyz"

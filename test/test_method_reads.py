@@ -26,8 +26,9 @@ from vjepa_ros.planning.method_reads import (
     readers,
 )
 from vjepa_ros.planning.methods import check_given_settings_used
+from vjepa_ros.robot.cem_params import CEMParams
 from vjepa_ros.robot.idle_parameters import idle_parameter_warnings
-from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 
 def _changed(value):

@@ -70,7 +70,7 @@ def test_the_planner_nodes_default_crop_is_the_files(context, tmp_path):
 
 @pytest.mark.parametrize("crop", [(0.9, 0.0), (0.0, 1.2), (0.05, 1.2)])
 def test_the_crop_parameters_are_both_given_or_both_left_at_0(crop):
-    from vjepa_ros.robot.planner_config import ModelParams
+    from vjepa_ros.robot.model_params import ModelParams
 
     with pytest.raises(ValueError, match="give both"):
         ModelParams(aspect_ratio_min=crop[0], aspect_ratio_max=crop[1])

@@ -26,7 +26,7 @@ from vjepa_ros.models import (
     save_world_model,
 )
 from vjepa_ros.models.official_names import parse_hyper_parameters, parse_key_values
-from vjepa_ros.robot.planner_config import ModelParams
+from vjepa_ros.robot.model_params import ModelParams
 
 ENC = dict(embed_dim=48, depth=2, num_heads=2, img_size=64)
 PRED = dict(embed_dim=48, predictor_embed_dim=32, depth=3, num_heads=4, img_size=64)

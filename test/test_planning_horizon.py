@@ -15,7 +15,8 @@ from conftest import REPO_ROOT
 from vjepa_ros.config import from_dict
 from vjepa_ros.planning.cem import plan
 from vjepa_ros.planning.config import PRESETS, horizon_warning
-from vjepa_ros.robot.planner_config import CEMParams, PlannerNodeConfig
+from vjepa_ros.robot.cem_params import CEMParams
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.yaml_files import read_ros_params
 
 DISPLACEMENTS = [(0.12, -0.08, 0.05), (-0.10, 0.02, 0.08)]  # several steps away

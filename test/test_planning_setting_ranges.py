@@ -14,7 +14,7 @@ import pytest
 from vjepa_ros.config import format_range
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.setting_ranges import SETTING_RANGES
-from vjepa_ros.robot.planner_config import CEMParams
+from vjepa_ros.robot.cem_params import CEMParams
 
 BOX = [name for name, bounds in SETTING_RANGES.items() if math.isfinite(bounds.high)]
 COUNTS = [name for name, bounds in SETTING_RANGES.items() if bounds.node_high is not None]

@@ -131,7 +131,7 @@ def test_the_node_settings_read_back_from_json_equal_them_and_refuse_by_the_same
     back as ``CEMParams(**saved)`` builds the groups (breaker54i); a bool or a float for an int,
     a string for a bool, an unknown group key: refused in one line naming the parameter.
     """
-    from vjepa_ros.robot.planner_config import CEMParams
+    from vjepa_ros.robot.cem_params import CEMParams
 
     params = CEMParams(method=method, seed=7, icem=ICEMSettings(noise_beta=3.0),
                        mppi={"temperature": 0.2}, refine=RefineSettings(steps=2, lr=0.05))

@@ -220,7 +220,7 @@ def test_a_planner_refused_before_it_asked_leaves_the_askers_interval():
 
 @pytest.mark.parametrize("value", [-1.0, 5.0, float("nan"), float("inf")])
 def test_the_node_refuses_a_switch_interval_out_of_range(value):
-    from vjepa_ros.robot.planner_config import ModelParams
+    from vjepa_ros.robot.model_params import ModelParams
 
     with pytest.raises(ValueError, match="model.gil_switch_interval_s"):
         ModelParams(checkpoint="m.pt", gil_switch_interval_s=value)

@@ -51,7 +51,7 @@ def test_negative_or_above_1024_is_refused_naming_the_option(value):
 
 def test_every_settings_zero_means_the_same_default():
     """model.threads, reach's threads and train's threads: 0 by default, the one rule's 0."""
-    from vjepa_ros.robot.planner_config import ModelParams
+    from vjepa_ros.robot.model_params import ModelParams
     from vjepa_ros.sim.reach_config import ReachDemoConfig
     from vjepa_ros.train.config import TrainConfig
 

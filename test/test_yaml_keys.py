@@ -116,7 +116,7 @@ def test_a_parameter_given_twice_in_a_section_no_started_node_reads_is_not_warne
                                        ("{a: {b: 1, b: 2}}", "a.b")])
 def test_a_key_given_twice_in_one_mapping_value_is_refused_naming_it(text, key):
     """``-p planner.model.encoder_args:='{num_heads: 16, num_heads: 8}'`` planned with 8."""
-    from vjepa_ros.robot.planner_config import ModelParams
+    from vjepa_ros.robot.model_params import ModelParams
 
     with pytest.raises(ValueError) as info:
         ModelParams(encoder_args=text)

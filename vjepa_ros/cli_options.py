@@ -88,10 +88,10 @@ def check_option_ranges(given: dict) -> None:
 
     ``given``: CEMConfig field -> the value typed. Raises ``config.UsageError`` (exit status 2,
     a value typed out of its range: every command and benchmark alike) naming the option and
-    the range: ``--iterations must lie in [1, 1000], got 0`` (``robot.planner_config.CEMParams``).
+    the range: ``--iterations must lie in [1, 1000], got 0`` (``robot.cem_params.CEMParams``).
     """
     from vjepa_ros.config import UsageError, check_given
-    from vjepa_ros.robot.planner_config import CEMParams
+    from vjepa_ros.robot.cem_params import CEMParams
 
     try:
         check_given(CEMParams, given, "planner.")

@@ -55,6 +55,11 @@ def param(default, description: str, **kwargs):
     return dataclasses.field(default=default, metadata={"description": description, **kwargs})
 
 
+def group(cls):
+    """Return a dataclass field holding a fresh ``cls()``: a nested group (dotted names)."""
+    return dataclasses.field(default_factory=cls)
+
+
 class ConfigError(ValueError):
     """A configuration value of the wrong type, an unknown key or an unreadable file."""
 

@@ -145,7 +145,7 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
     import json
 
     from vjepa_ros.input_paths import world_model_path
-    from vjepa_ros.robot.planner_config import CEMParams
+    from vjepa_ros.robot.cem_params import CEMParams
     model = {"checkpoint": str(world_model_path(args.checkpoint).resolve())
              if args.checkpoint else ""}
     model.update({f"{kind}_args": json.dumps(values) for kind, values in model_args.items()

@@ -27,7 +27,7 @@ def file_search_note(args: argparse.Namespace, cem, file_params: dict) -> str:
     """
     if not args.params_file:
         return ""
-    from vjepa_ros.robot.planner_config import CEMParams
+    from vjepa_ros.robot.cem_params import CEMParams
 
     planner = file_params.get("planner")
     if not isinstance(planner, dict):

@@ -18,7 +18,8 @@ from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.package_files import config_path
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.planning.methods import check_given_settings_used
-from vjepa_ros.robot.planner_config import CEMParams, parameter_message
+from vjepa_ros.robot.cem_params import CEMParams
+from vjepa_ros.robot.planner_config import parameter_message
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
 from vjepa_ros.sim.config import CAMERA_SIZE_PX, REAL_TIME_FACTOR, SUCCESS_RADIUS, SimConfig
 from vjepa_ros.sim.runner import RunnerConfig
