@@ -90,7 +90,6 @@ from benchmarks.manipulation_tables import (  # noqa: E402
 from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
-    add_search_method_arguments,
     option_message,
     planner_option_message,
     planner_overrides,
@@ -109,6 +108,7 @@ from vjepa_ros.input_paths import distinct_files  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.trained_model import simulator_notes  # noqa: E402
+from vjepa_ros.search_method_options import add_search_method_arguments  # noqa: E402
 from vjepa_ros.sim.camera_options import add_camera_size_arguments, camera_size  # noqa: E402
 from vjepa_ros.sim.choices import (  # noqa: E402
     CLOSE_GRIPPER_TASK_DEFAULT,

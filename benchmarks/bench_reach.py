@@ -50,7 +50,6 @@ import numpy as np  # noqa: E402
 from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
-    add_search_method_arguments,
     planner_option_message,
     planner_overrides,
 )
@@ -59,6 +58,7 @@ from vjepa_ros.input_paths import distinct_files, world_model_path  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
+from vjepa_ros.search_method_options import add_search_method_arguments  # noqa: E402
 from vjepa_ros.sim.choices import evaluation_seeds_note  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,

@@ -112,7 +112,8 @@ def _choices(command: str) -> dict[str, tuple]:
 
 def test_every_choice_run_reach_and_demo_offer_is_accepted_and_the_readme_lists_the_same():
     """``run --subgoal-gripper`` offered ``hold``, which every task then refused (exit 1)."""
-    from vjepa_ros.cli_options import cem_changes, search_method_overrides
+    from vjepa_ros.cli_options import cem_changes
+    from vjepa_ros.search_method_options import search_method_overrides
     from vjepa_ros.sim.reach_config import load_reach_config
     from vjepa_ros.sim.run_command import _checked_options
 

@@ -6,11 +6,6 @@ import pytest
 import torch
 from test_planning_cem import START, _problem
 
-from vjepa_ros.cli_options import (
-    add_search_method_arguments,
-    search_method_changes,
-    search_method_overrides,
-)
 from vjepa_ros.config import ConfigError, UsageError, from_dict
 from vjepa_ros.planning import PlanCancelled, make_planner, plan
 from vjepa_ros.planning.cem import CEMPlanner, cem_search, make_generator
@@ -26,6 +21,11 @@ from vjepa_ros.planning.methods import (
 from vjepa_ros.planning.mppi import MPPIPlanner, mppi_search, mppi_weights
 from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
+from vjepa_ros.search_method_options import (
+    add_search_method_arguments,
+    search_method_changes,
+    search_method_overrides,
+)
 
 METHODS = ["icem", "mppi"]
 

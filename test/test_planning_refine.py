@@ -12,11 +12,6 @@ import torch
 import torch.nn.functional as F
 from test_planning_cem import START, PositionWorldModel, _problem
 
-from vjepa_ros.cli_options import (
-    add_search_method_arguments,
-    search_method_changes,
-    search_method_overrides,
-)
 from vjepa_ros.config import from_dict
 from vjepa_ros.models import build_predictor
 from vjepa_ros.planning import PlanCancelled, make_planner
@@ -30,6 +25,11 @@ from vjepa_ros.planning.refine import (
 )
 from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
+from vjepa_ros.search_method_options import (
+    add_search_method_arguments,
+    search_method_changes,
+    search_method_overrides,
+)
 
 METHODS = ["cem", "icem", "mppi"]
 

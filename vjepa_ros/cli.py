@@ -25,13 +25,13 @@ from vjepa_ros.cli_options import (
     RANDOM_MODEL_CEM,
     RANDOM_MODEL_CEM_WHY,
     add_planning_arguments,
-    add_search_method_arguments,
     cem_changes,
     check_input_paths,
     model_hyper_parameters,
 )
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.command_errors import command_ended
+from vjepa_ros.search_method_options import add_search_method_arguments
 from vjepa_ros.threads import add_threads_argument, apply_threads_option, check_threads_option
 
 

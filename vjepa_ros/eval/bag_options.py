@@ -11,9 +11,10 @@ import argparse
 import dataclasses
 
 from vjepa_ros import gripper_width_option as width
-from vjepa_ros.cli_options import add_planning_arguments, add_search_method_arguments
+from vjepa_ros.cli_options import add_planning_arguments
 from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
+from vjepa_ros.search_method_options import add_search_method_arguments
 from vjepa_ros.threads import add_threads_argument
 
 

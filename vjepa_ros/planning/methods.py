@@ -144,7 +144,8 @@ class RefineSettings:
 
 
 # The settings groups of CEMConfig beside its own fields: CLI options --GROUP-FIELD and node
-# parameters planner.GROUP.FIELD are generated from them (cli_options.py, robot/cem_params.py).
+# parameters planner.GROUP.FIELD are generated from them (search_method_options.py,
+# robot/cem_params.py).
 SETTINGS_GROUPS = {"icem": ICEMSettings, "mppi": MPPISettings, "refine": RefineSettings}
 
 

@@ -14,12 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from vjepa_ros.cli_options import (
-    add_cem_arguments,
-    add_search_method_arguments,
-    planner_option_message,
-    planner_overrides,
-)
+from vjepa_ros.cli_options import add_cem_arguments, planner_option_message, planner_overrides
 from vjepa_ros.cli_parser import Takes
 from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.goal_switch_options import (
@@ -31,6 +26,7 @@ from vjepa_ros.goal_switch_options import (
     goal_switch_configs,
 )
 from vjepa_ros.models.device_names import dtype_help
+from vjepa_ros.search_method_options import add_search_method_arguments
 from vjepa_ros.sim.run_loop import run_episodes
 
 WORLD_MODEL_HELP = ("demo: the packaged demo world model (default); oracle: the simulator's "
