@@ -56,7 +56,8 @@ at least 10 usable motions and no motion alone along a direction (else ``weakest
 ``not_judged`` says why, and the axis rules judge alone: breaker43k).
 
 This module gives the verdict (:func:`check_motions`); the result: ``camera_check_result``; the
-rotation fits: ``camera_check_rotation``; the motions used: ``camera_check_motions``; the words
+rotation fits: ``camera_check_rotation``, the choice between the yaw and the full fit:
+``camera_check_fit_choice``; the motions used: ``camera_check_motions``; the words
 of "move the camera": ``camera_check_reasons``; the model's inferred motions:
 ``camera_check_inference``; the motions whose frames are stale, the frame after the same
 picture as the frame before or an image taken with the arm elsewhere (left out; all of them, or
@@ -66,14 +67,14 @@ too many to leave enough: refused, naming the image topic): ``camera_check_uncha
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from vjepa_ros.eval.camera_check_fit_choice import fit_choice
 from vjepa_ros.eval.camera_check_motions import direction_spans, usable_motions
-from vjepa_ros.eval.camera_check_noise import richer_fit_observed, rotation_uncertainty
+from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
 from vjepa_ros.eval.camera_check_reasons import (
     axes_scope,
     explains_nothing,
@@ -86,7 +87,6 @@ from vjepa_ros.eval.camera_check_rotation import (
     estimate_rotation,
     estimate_yaw,
     level_turn_words,
-    mirrored_fit,
     mirrored_words,
     no_worse_than_identity,
     rms_angle_deg,
@@ -98,114 +98,23 @@ from vjepa_ros.eval.camera_check_search import (
 )
 from vjepa_ros.eval.camera_check_stats import (
     agreement,
-    axis_masks,
     axis_scale,
+    axis_sign_agreement,
     direction_lines,
     direction_scale,
-    unit_directions,
+    explained_by_axis,
+    explained_by_line,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.camera_check_unchanged import (
-    SAME,
     refuse_stale,
     skipped_motions,
     skipped_note,
+    stale_reasons,
 )
 from vjepa_ros.eval.camera_check_weakest import MIN_EVIDENCE, weakest_direction
 from vjepa_ros.eval.camera_check_wide import too_wide
-from vjepa_ros.eval.metrics import AXES, sign_agreement
-
-# The base motions span all three axes when the smallest singular value of the stacked unit
-# directions is at least this fraction of the largest; then the full rotation is recommended.
-# Below it, in the table's plane, the motions decide by what they show, not by this share
-# (:func:`_fit_choice`: 48 tabletop motions and a lift saw no tilt that 32 and the lift saw).
-SPAN_3D = 0.3
-# Motions in a plane get the yaw about base z when the plane's normal lies within this angle of z
-# (a tabletop's x-y motions); in another plane (x-z: y never moved) the yaw is no rotation within
-# the plane: a 40° pitch of the model's frame left it at 0° ("placement fine" with 40° RMS), so
-# the full rotation, which two directions determine, is fitted instead.
-PLANE_YAW_DEG = 30.0
-
-
-def _agreement(inferred: np.ndarray, executed: np.ndarray, min_motion: float,
-               unchecked=()) -> dict:
-    """Per base axis, the sign agreement (None: no component counted, or an ``unchecked`` axis).
-
-    An axis no used motion moved along is not checked (the verdict says so): the signs of the
-    small components of other motions along it are not shown as if it were.
-    """
-    fractions, counted = sign_agreement(inferred, executed, min_motion)
-    return {axis: (None if n == 0 or axis in unchecked else float(f))
-            for axis, f, n in zip(AXES, fractions, counted, strict=True)}
-
-
-def _explained_by_axis(executed: np.ndarray, explained: np.ndarray | None) -> dict:
-    """Mean explained share per base axis over the motions along it (``axis_masks``).
-
-    A motion counts for its dominant axis; where an axis has motions within ~37° of it, only
-    those count, so the live check's diagonal motions (45° between two axes) do not blur the
-    per-axis shares of its axis motions.
-    """
-    if explained is None:
-        return dict.fromkeys(AXES)
-    return {axis: float(explained[mine].mean()) if mine.any() else None
-            for axis, mine in axis_masks(executed).items()}
-
-
-def _explained_by_line(lines: dict, explained: np.ndarray | None) -> dict:
-    """Mean explained share per line off the base axes (``direction_lines``; None: not known)."""
-    return {words: (float(explained[mine].mean()) if explained is not None else None)
-            for words, mine in lines.items()}
-
-
-def _horizontal_plane(executed: np.ndarray) -> bool:
-    """Return True when the executed directions' plane is about horizontal (:data:`PLANE_YAW_DEG`).
-
-    The plane's normal is the direction of the smallest singular value of the unit directions.
-    """
-    normal = np.linalg.svd(unit_directions(executed))[2][-1]
-    return abs(float(normal[2])) >= math.cos(math.radians(PLANE_YAW_DEG))
-
-
-def _fit_choice(m_b: np.ndarray, m_m: np.ndarray, residual: dict, span: np.ndarray,
-                executed: np.ndarray, confidence: float):
-    """Return (full fit?, the reflections' fit by ``yaw_only``, cached): yaw or full rotation.
-
-    The full rotation when the motions span all three axes (:data:`SPAN_3D`) or a plane other
-    than the table's (:data:`PLANE_YAW_DEG`). Motions mostly in the table's plane get it when
-    the motions show more than a yaw: the best full rotation or 3-D reflection (3 parameters)
-    explains them better than the best yaw or in-plane reflection (1), beyond the motions'
-    scatter (``camera_check_noise.richer_fit_observed`` at ``confidence``): a tilt of the
-    model's frame seen in the inferred motions' out-of-plane components, or in what the lifts
-    present are inferred as, however few among the tabletop motions. Else the yaw, which
-    keeps z (an in-plane reflection and a tilt of 180° explain tabletop motions alike).
-    ``m_b``/``m_m`` [N, 3]: the executed / inferred motions with an inferred length;
-    ``residual``: the RMS angles [deg] of ``"yaw"`` and ``"full"``.
-    """
-
-    @functools.cache  # each fit once, whoever asks for it first
-    def mirrors(yaw_only: bool):
-        return mirrored_fit(m_b, m_m, yaw_only=yaw_only)
-
-    if span[2] >= SPAN_3D * span[0] or not _horizontal_plane(executed):
-        return True, mirrors
-    if len(m_b) < 2:
-        return False, mirrors
-    planar = min(residual["yaw"], mirrors(True)[1])
-    spatial = min(residual["full"], mirrors(False)[1])
-    return richer_fit_observed(planar, 1, spatial, 3, len(m_b), confidence), mirrors
-
-
-def stale_reasons(unchanged, count: int) -> list[str]:
-    """Return per motion why its frames are stale ("" not) from a bool or str mask [count]."""
-    if unchanged is None:
-        return [""] * count
-    reasons = [value if isinstance(value, str) else (SAME if value else "")
-               for value in np.asarray(unchanged, dtype=object).reshape(-1).tolist()]
-    if len(reasons) != count:
-        raise ValueError(f"camera check: unchanged must be [N] with N = {count} motions, "
-                         f"got {len(reasons)}")
-    return reasons
+from vjepa_ros.eval.metrics import AXES
 
 
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
@@ -273,9 +182,9 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     spread = search_spread(inferred, repeat[used]) if repeat is not None else None
     if explained is not None:
         explained = np.asarray(explained, dtype=np.float64).reshape(-1)[used]
-    by_axis = _explained_by_axis(executed, explained)
+    by_axis = explained_by_axis(executed, explained)
     lines = direction_lines(executed)  # the corners / diagonals moved along, judged as the axes
-    by_line = _explained_by_line(lines, explained)
+    by_line = explained_by_line(lines, explained)
     span = direction_spans(executed)
     moved = np.linalg.norm(inferred, axis=1) > 0
     scale = float(np.linalg.norm(inferred, axis=1).sum() / np.linalg.norm(executed, axis=1).sum())
@@ -291,7 +200,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     residual = {name: (rms_angle_deg(m_b, m_m, rotation) if moved.any() else 180.0)
                 for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                        ("full", full))}
-    full_fit, mirrors = _fit_choice(m_b, m_m, residual, span, executed, thresholds.confidence)
+    full_fit, mirrors = fit_choice(m_b, m_m, residual, span, executed, thresholds.confidence)
     choice = "full" if full_fit else "yaw"
     chosen = full if full_fit else yaw_rotation
     angle = float(np.degrees(chosen.magnitude()))
@@ -390,9 +299,10 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         correction_rpy_deg=chosen.as_euler("xyz", degrees=True).tolist(),
         correction_angle_deg=angle,
         residual_deg=residual, scale=scale,
-        sign_agreement=_agreement(inferred, executed, thresholds.min_motion_m / 2, unchecked),
-        sign_agreement_corrected=_agreement(corrected, executed, thresholds.min_motion_m / 2,
-                                            unchecked),
+        sign_agreement=axis_sign_agreement(inferred, executed, thresholds.min_motion_m / 2,
+                                           unchecked),
+        sign_agreement_corrected=axis_sign_agreement(corrected, executed,
+                                                     thresholds.min_motion_m / 2, unchecked),
         explained=by_axis, axis_scale=scales,
         directions={words: {"scale": line_scales[words], "explained": by_line[words]}
                     for words in lines},

@@ -13,6 +13,8 @@ measure, per check:
 - :func:`axis_scale`: per base axis, the inferred length over the executed length of the motions
   along it (a model that does not see motion along the camera's optical axis infers almost
   none there);
+- :func:`axis_sign_agreement`, :func:`explained_by_axis`, :func:`explained_by_line`: the
+  per-axis (and per-line) numbers ``camera_check.check_motions`` reports and judges;
 - :func:`pair_consistency_deg`: for executed motions in opposite directions (+x and −x), the
   angle between one inferred motion and the other's reverse — 0 when the model tells the two
   apart, above 90° when it infers nearly the same motion for both (it does not see the motion,
@@ -34,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.metrics import AXES
+from vjepa_ros.eval.metrics import AXES, sign_agreement
 
 AXIS_LIKE = 0.8  # a motion is "along" its dominant axis when that component is >= 0.8 of it
 OPPOSITE_COS = -0.9  # two executed motions are a ± pair when their directions' cosine is below
@@ -230,3 +232,34 @@ def pair_consistency_deg(executed, inferred) -> list[tuple[tuple[int, int], floa
     second = np.array([j for _, j in pairs])
     angles = direction_errors_deg(inferred[first], -inferred[second])
     return [(pair, float(angle)) for pair, angle in zip(pairs, angles, strict=True)]
+
+
+def axis_sign_agreement(inferred: np.ndarray, executed: np.ndarray, min_motion: float,
+               unchecked=()) -> dict:
+    """Per base axis, the sign agreement (None: no component counted, or an ``unchecked`` axis).
+
+    An axis no used motion moved along is not checked (the verdict says so): the signs of the
+    small components of other motions along it are not shown as if it were.
+    """
+    fractions, counted = sign_agreement(inferred, executed, min_motion)
+    return {axis: (None if n == 0 or axis in unchecked else float(f))
+            for axis, f, n in zip(AXES, fractions, counted, strict=True)}
+
+
+def explained_by_axis(executed: np.ndarray, explained: np.ndarray | None) -> dict:
+    """Mean explained share per base axis over the motions along it (``axis_masks``).
+
+    A motion counts for its dominant axis; where an axis has motions within ~37° of it, only
+    those count, so the live check's diagonal motions (45° between two axes) do not blur the
+    per-axis shares of its axis motions.
+    """
+    if explained is None:
+        return dict.fromkeys(AXES)
+    return {axis: float(explained[mine].mean()) if mine.any() else None
+            for axis, mine in axis_masks(executed).items()}
+
+
+def explained_by_line(lines: dict, explained: np.ndarray | None) -> dict:
+    """Mean explained share per line off the base axes (``direction_lines``; None: not known)."""
+    return {words: (float(explained[mine].mean()) if explained is not None else None)
+            for words, mine in lines.items()}

@@ -198,3 +198,15 @@ def skipped_motions(reasons, considered: np.ndarray) -> list[dict]:
     """
     return [{"motion": int(i), "reason": reasons[i]}
             for i in np.flatnonzero(considered) if reasons[i]]
+
+
+def stale_reasons(unchanged, count: int) -> list[str]:
+    """Return per motion why its frames are stale ("" not) from a bool or str mask [count]."""
+    if unchanged is None:
+        return [""] * count
+    reasons = [value if isinstance(value, str) else (SAME if value else "")
+               for value in np.asarray(unchanged, dtype=object).reshape(-1).tolist()]
+    if len(reasons) != count:
+        raise ValueError(f"camera check: unchanged must be [N] with N = {count} motions, "
+                         f"got {len(reasons)}")
+    return reasons
