@@ -43,7 +43,6 @@ import argparse
 import dataclasses
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,6 +51,8 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 # isort: split
 import numpy as np  # noqa: E402
 
+from benchmarks.camera_check_rows import check_row  # noqa: E402
+from benchmarks.camera_check_table import oracle_label, print_rows  # noqa: E402
 from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.eval.camera_check_options import (  # noqa: E402
@@ -67,9 +68,8 @@ from vjepa_ros.robot.camera_check_motions import (  # noqa: E402
     step_problem,
 )
 from vjepa_ros.robot.camera_check_trial import WHEN, CheckTrialConfig  # noqa: E402
-from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
 from vjepa_ros.robot.planner_config import CameraCheckParams  # noqa: E402
-from vjepa_ros.robot.safety import SafetyLimits, in_box  # noqa: E402
+from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
 from vjepa_ros.sim.camera_orbit import (  # noqa: E402
     camera_placement,
     elevation_range,
@@ -88,79 +88,6 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
 
 # torch and the simulator (seconds; a minute under load) are imported where they are first
 # needed, after the options are parsed: --help and a bad combination of options answer at once.
-
-
-def reach(sim, model, seeds, config, rpy) -> dict:
-    from vjepa_ros.planning.cem import checked_seed  # -1: random (None)
-    from vjepa_ros.sim.reach import make_reach_goal, run_reach_episode
-
-    cem = config.planner.to_cem()
-    control = ControlConfig(model_frame_rpy_deg=list(rpy))
-    outcomes = []
-    for seed in seeds:
-        goal = make_reach_goal(sim, seed)
-        episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
-                                    seed=checked_seed(config.planner.seed))
-        outcomes.append((episode.success, len(episode.steps), episode.final_distance))
-    return {"successes": sum(o[0] for o in outcomes), "goals": len(seeds),
-            "mean_steps": float(np.mean([o[1] for o in outcomes])),
-            "median_final_distance_m": float(np.median([o[2] for o in outcomes]))}
-
-
-def check_row(sim, model, seeds, config, motion: CheckMotionConfig, no_reach,
-              reach_with_yaw: bool = False, thresholds: CheckThresholds | None = None,
-              trial: CheckTrialConfig | None = None, reach_with_candidate: bool = False
-              ) -> dict:
-    """Run the live check from the first goal's start pose, then reach without/with correction.
-
-    ``thresholds``: the verdict's (default: the node's ``camera_check.verdict.*``); ``trial``:
-    the correction trial's (default the node's ``camera_check.trial.*``). With
-    ``reach_with_yaw`` the row also holds ``yaw_corrected``: reach corrected by the check's yaw
-    estimate alone (rotation about base z), whatever the verdict; with ``reach_with_candidate``
-    ``candidate_corrected``: by the rotation the trial tries (the check's best fit), whatever
-    the verdict.
-    """
-    from vjepa_ros.sim.check_motions import run_live_check
-
-    cem = config.planner.to_cem()
-    sim.reset(seeds[0])
-    started, sim_started, start = time.perf_counter(), sim.time, sim.ee_state()
-    limits = SafetyLimits()
-    # a start the motions do not fit from: ValueError, one line (command_errors.run_script)
-    run, _ = run_live_check(sim, model, cem, limits, config=motion, thresholds=thresholds,
-                            trial=trial)
-    if run.error:
-        raise SystemExit(f"camera check: {run.error}")
-    result = run.result
-    commands = np.array(run.commands)
-    row = {
-        "estimated_rpy_deg": result.rotation_rpy_deg,
-        "estimated_angle_deg": result.rotation_angle_deg,
-        "yaw_deg": result.yaw_deg,
-        "residual_deg": result.residual_deg, "scale": result.scale,
-        "explained": result.explained, "verdict": result.verdict,
-        "motions_verdict": (result.trial or {}).get("motions_verdict", result.verdict),
-        "trial": result.trial, "candidate_rpy_deg": result.candidate_rpy_deg,
-        "uncertainty": result.uncertainty,
-        "correction_rpy_deg": result.correction_rpy_deg,
-        "check_wall_s": time.perf_counter() - started,
-        "check_sim_s": sim.time - sim_started,
-        "commands": len(commands),
-        "commands_in_box": bool(all(in_box(c[:3], limits) for c in commands)),
-        "farthest_command_m": float(np.linalg.norm(commands[:, :3] - start[:3], axis=1).max()),
-        "executed": result.executed, "inferred": result.inferred,
-    }
-    if not no_reach:
-        row["uncorrected"] = reach(sim, model, seeds, config, (0, 0, 0))
-        row["corrected"] = (row["uncorrected"] if result.correction == "none" else
-                            reach(sim, model, seeds, config, result.correction_rpy_deg))
-        if reach_with_yaw:
-            row["yaw_corrected"] = reach(sim, model, seeds, config, (0, 0, result.yaw_deg))
-        if reach_with_candidate:
-            same = np.allclose(result.correction_rpy_deg, result.candidate_rpy_deg)
-            row["candidate_corrected"] = row["corrected"] if same else reach(
-                sim, model, seeds, config, result.candidate_rpy_deg)
-    return row
 
 
 def check_settings(args) -> tuple[CheckThresholds, CheckMotionConfig, CheckTrialConfig]:
@@ -394,46 +321,11 @@ def main() -> int:
                        **row}
                 rows.append(row)
                 print(f"  rotation {rpy}, axis gain {gain}: {json.dumps(row)}", flush=True)
-        print_rows(rows, seeds, args.no_reach, "true rpy [deg]", _oracle_label)
+        print_rows(rows, seeds, args.no_reach, "true rpy [deg]", oracle_label)
     if args.json:
         write_text(args.json, json.dumps({"seeds": seeds, "thresholds": verdict,
                                           "rows": rows}, indent=1))
     return 0
-
-
-def _oracle_label(row) -> str:
-    fmt = ", ".join(f"{v:.0f}" for v in row["true_rpy_deg"]) + (
-        "" if min(row["axis_gain"]) > 0 else f"; blind {'xyz'[row['axis_gain'].index(0.0)]}")
-    return f"[{fmt}] (err {row['estimation_error_deg']:.1f}°)"
-
-
-def print_rows(rows, seeds, no_reach, title, label) -> None:
-    """Print the summary table: one line per row."""
-    with_yaw = any("yaw_corrected" in row for row in rows)
-    with_candidate = any("candidate_corrected" in row for row in rows)
-    print(f"\n{title:<36} {'estimated rpy [deg]':<22} {'±95%':>6} {'RMS':>5} {'verdict':<20} "
-          f"{'trial u / c':>11} {'check sim s':>11} {'uncorrected':>12} {'corrected':>10}"
-          f"{' yaw-corrected' if with_yaw else ''}"
-          f"{' candidate-corr.' if with_candidate else ''}")
-    for row in rows:
-        est = ", ".join(f"{v:.1f}" for v in row["estimated_rpy_deg"])
-        reach_cells = "" if no_reach else (
-            f" {row['uncorrected']['successes']:>9}/{len(seeds):<2} "
-            f"{row['corrected']['successes']:>7}/{len(seeds):<2}")
-        if with_yaw and not no_reach:
-            reach_cells += f" {row['yaw_corrected']['successes']:>10}/{len(seeds):<2}"
-        if with_candidate and not no_reach:
-            reach_cells += f" {row['candidate_corrected']['successes']:>12}/{len(seeds):<2}"
-        trial = row.get("trial") or {}
-        progress = (f"{trial['progress_uncorrected']:.0%} / {trial['progress_corrected']:.0%}"
-                    if "progress_corrected" in trial else "–")
-        verdict = row["verdict"] if row.get("motions_verdict", row["verdict"]) == row["verdict"] \
-            else f"{row['motions_verdict'].split()[0]} → {row['verdict']}"
-        residual = min(row["residual_deg"].values())
-        bound = row["uncertainty"]["bound_deg"]
-        print(f"{label(row):<36} {'[' + est + ']':<22} {bound:>5.1f}° {residual:>4.0f}° "
-              f"{verdict:<20} {progress:>11} "
-              f"{row['check_sim_s']:>11.1f}{reach_cells}")
 
 
 if __name__ == "__main__":

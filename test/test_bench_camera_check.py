@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import bench_camera_check as bench  # repository root on sys.path: conftest
+from benchmarks.camera_check_rows import check_row
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.sim import Sim
@@ -100,7 +101,7 @@ def test_a_row_reaches_with_the_checks_yaw_where_uncorrected_fails():
     seeds = [HELD_OUT_SEED_START]
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
         model = OracleWorldModel(model_frame_rpy_deg=(0.0, 0.0, 90.0)).attach(sim)
-        row = bench.check_row(sim, model, seeds, config, CheckMotionConfig(corners=False),
+        row = check_row(sim, model, seeds, config, CheckMotionConfig(corners=False),
                               no_reach=False, reach_with_yaw=True,
                               thresholds=CheckThresholds(fine_deg=120.0))
     assert abs(row["yaw_deg"] - 90.0) < 2.0
