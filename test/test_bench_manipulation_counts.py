@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.manipulation_episodes import skipped_row  # repository root: conftest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -32,7 +34,7 @@ def _loop_row(seed, success, switches=()):
 
 
 def test_every_summary_counts_a_skipped_seed_as_a_failure(bench):
-    skipped = bench.skipped_row(1)
+    skipped = skipped_row(1)
     assert skipped == {"seed": 1, "subgoals": False, "success": False}  # the JSON row
     loop = bench.summarize_loop([skipped, _loop_row(2, True)])
     assert (loop["successes"], loop["episodes"], loop["subgoal_images"]) == (1, 2, 1)
@@ -48,7 +50,7 @@ def test_every_summary_counts_a_skipped_seed_as_a_failure(bench):
 
 
 def test_a_row_of_only_skipped_seeds_prints_without_medians(bench):
-    loop = bench.summarize_loop([bench.skipped_row(1), bench.skipped_row(2)])
+    loop = bench.summarize_loop([skipped_row(1), skipped_row(2)])
     assert bench.success_text(loop) == "0/2   0%" and loop["steps_median"] is None
     assert bench.number(loop["steps_median"], ">5") == "-"
     assert bench.number(5.25, ">6.1f") == "   5.2"
@@ -56,8 +58,8 @@ def test_a_row_of_only_skipped_seeds_prints_without_medians(bench):
 
 def test_the_rule_comparison_counts_skipped_seeds(bench, capsys):
     results = {
-        "demo/cup/grasp/steps": [bench.skipped_row(1), _loop_row(2, True, [(4, "steps")])],
-        "demo/cup/grasp/energy": [bench.skipped_row(1), _loop_row(2, False)],
+        "demo/cup/grasp/steps": [skipped_row(1), _loop_row(2, True, [(4, "steps")])],
+        "demo/cup/grasp/energy": [skipped_row(1), _loop_row(2, False)],
     }
     bench.print_rule_comparison(results, ["steps", "energy"])
     lines = capsys.readouterr().out.splitlines()

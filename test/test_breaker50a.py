@@ -357,11 +357,12 @@ def test_the_benchmarks_place_probe_refuses_a_box_lying_on_its_side():
     refuses a tipped-over object as the detector does, so a disagreement means the detector
     erred.
     """
-    bench = _load_bench()
+    from benchmarks.manipulation_episodes import probe_placed
+
     sim, setup, monitor = _pick_and_place("box")
     with sim:
         _put(sim, monitor, setup.place_xy, p.getQuaternionFromEuler([0.0, np.pi / 2, 0.0]),
              z=monitor.rest_height - 0.005)
         assert abs(sim.object_reading().position[2] - (monitor.rest_height - 0.005)) < 1e-3
         assert not monitor.placed(setup.place_xy)  # the detector: tipped over
-        assert not bench.probe_placed(sim, monitor, setup.place_xy)
+        assert not probe_placed(sim, monitor, setup.place_xy)
