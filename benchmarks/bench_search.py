@@ -51,8 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
 
 # isort: split
-import numpy as np  # noqa: E402
 from search_closed_loop import closed_loop  # noqa: E402
+from search_gradient_cost import gradient_cost  # noqa: E402
+from search_problems import DEMO_BASE, MID_BASE, demo_problems, mid_problems  # noqa: E402
 from search_tables import plot, print_open_table, summarize  # noqa: E402
 
 from vjepa_ros.atomic_files import write_text  # noqa: E402
@@ -67,11 +68,6 @@ from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  #
 # first needed, after the options are parsed and the --run specs checked.
 
 METHODS = ("cem", "icem", "mppi")
-# the settings each model's problems are planned with, but method, samples and iterations
-DEMO_BASE = CEMConfig(horizon=1, samples=100, topk=10, iterations=5, maxnorm=0.05)
-MID_BASE = CEMConfig(horizon=2, samples=100, topk=10, iterations=5, maxnorm=0.05)
-
-
 def iterations_for(budget: int) -> int:
     return 5 if budget < 1000 else 10
 
@@ -132,52 +128,6 @@ def budget_problem(option: str, budgets, base: CEMConfig, methods=METHODS,
     return ""
 
 
-# -- problems -----------------------------------------------------------------------------------
-
-def demo_problems(count: int):
-    """(model, context_reps, state, goal_reps) from held-out reach episodes with the demo model."""
-    import torch
-
-    from vjepa_ros.models import load_world_model
-    from vjepa_ros.sim import Sim
-    from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config
-    from vjepa_ros.sim.reach_config import resolve_checkpoint
-
-    model = load_world_model(resolve_checkpoint(""))
-    settings = load_reach_config().sim
-    problems = []
-    with Sim(reach_sim_config(HELD_OUT_SEED_START, settings)) as sim:
-        for seed in range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + count):
-            goal = make_reach_goal(sim, seed)
-            sim.reset(seed)  # back to the start pose
-            frame, state = sim.render(), torch.tensor(sim.ee_state(), dtype=torch.float32)
-            with torch.inference_mode():
-                reps = model.encode(np.stack([frame, goal.frame])).float()
-            problems.append((model, reps[:1], state, reps[1:2]))
-    return problems, DEMO_BASE
-
-
-def mid_problems(count: int):
-    """Random layer-normed context/goal for the random mid-size predictor (bench_planner.py)."""
-    import torch
-    import torch.nn.functional as F
-    from bench_planner import MID_PREDICTOR
-
-    from vjepa_ros.models import build_predictor
-
-    torch.manual_seed(0)
-    predictor = build_predictor(**MID_PREDICTOR).eval()
-    tokens, width = predictor.tokens_per_frame, predictor.embed_dim
-    problems = []
-    for index in range(count):
-        generator = torch.Generator().manual_seed(index)
-        context = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
-        goal = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
-        state = torch.tensor([0.45, -0.05, 0.3, 2.9, 0.3, -1.2, 0.1])
-        problems.append((predictor, context, state, goal))
-    return problems, MID_BASE
-
-
 def plan_energy(model, context, state, goal, actions) -> float:
     import torch
 
@@ -219,52 +169,6 @@ def open_loop(name: str, problems, base: CEMConfig, budgets, log, methods=METHOD
                 f"plan energy {statistics.mean(r['plan_energy'] for r in last):.5f}, "
                 f"{statistics.median(r['wall_s'] for r in last):.2f} s/step")
     return rows
-
-
-# -- cost of a gradient step -------------------------------------------------------------------
-
-def gradient_cost(name: str, problems, base: CEMConfig, log, samples: int = 100,
-                  repeats: int = 5) -> dict:
-    """CPU seconds of one sequence's forward+backward vs its share of a batched forward."""
-    import torch
-
-    from vjepa_ros.planning.rollout import ImaginedRollout
-
-    model, context, state, goal = problems[0]
-    rollout = ImaginedRollout(model, context, state, goal)
-    differentiable = rollout.differentiable()
-    actions = torch.randn(samples, base.horizon, 7, generator=torch.Generator().manual_seed(0))
-    actions = actions * base.maxnorm / 2
-
-    def batched():
-        with torch.inference_mode():
-            rollout.energies(actions)
-
-    def single():
-        with torch.inference_mode():
-            rollout.energies(actions[:1])
-
-    def forward_backward():
-        one = actions[:1].clone().requires_grad_(True)
-        torch.autograd.grad(differentiable.energies(one)[0], one)
-
-    def cpu_seconds(function, count):
-        function()  # warm-up (tables, allocator)
-        started = time.process_time()
-        for _ in range(count):
-            function()
-        return (time.process_time() - started) / count
-
-    per_sample = cpu_seconds(batched, max(1, repeats // 2)) / samples
-    one, both = cpu_seconds(single, repeats), cpu_seconds(forward_backward, repeats)
-    row = {"model": name, "horizon": base.horizon, "batched_forward_per_sample_s": per_sample,
-           "single_forward_s": one, "forward_backward_s": both,
-           "factor": both / per_sample, "factor_vs_single_forward": both / one}
-    log(f"  {name:<5} H {base.horizon}: one sequence's share of a batched forward (S {samples}) "
-        f"{per_sample * 1e3:.1f} ms, batch-1 forward {one * 1e3:.1f} ms, forward+backward "
-        f"{both * 1e3:.1f} ms (CPU time): one gradient step = {row['factor']:.2f} forwards "
-        f"({row['factor_vs_single_forward']:.2f} batch-1 forwards)")
-    return row
 
 
 # -- --run specs (the closed loop itself: search_closed_loop.py) ---------------------------------
