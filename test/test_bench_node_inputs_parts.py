@@ -10,7 +10,7 @@ import importlib
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-from benchmarks import bench_node_inputs as bench  # noqa: E402  (repository root: conftest)
+from benchmarks import node_inputs_process as bench  # noqa: E402  (repository root: conftest)
 
 
 def test_every_timed_callback_and_part_resolves_where_the_benchmark_looks():
