@@ -378,15 +378,16 @@ def test_bench_reach_notes_a_camera_size_the_model_was_not_trained_at(tmp_path, 
         "64x64 input, the size it was trained at: they are downsampled" in out, out
 
 
-def test_bench_reach_time_split_header_lines_up_with_its_columns(bench):
+def test_bench_reach_time_split_header_lines_up_with_its_columns():
     """The header once started one column left of its rows (a 42-character title before it)."""
+    from benchmarks.reach_tables import time_split_lines
     from vjepa_ros.sim.reach import TIME_SPLIT
 
     results = [{"agent": "demo", "mode": "blocking",
                 "time_split_s_mean": {key: 1.5 * i for i, key in enumerate(TIME_SPLIT)}},
                {"agent": "a-long-checkpoint-name.pt", "mode": "continuous",
                 "time_split_s_mean": {key: 1234.5 for key in TIME_SPLIT}}]
-    title, header, *rows = bench.time_split_lines(results)
+    title, header, *rows = time_split_lines(results)
     assert title == "where the time went (mean s per episode):"
     assert len(rows) == 2 and len({len(line) for line in (header, *rows)}) == 1
     for name in ("agent", "mode"):  # left-aligned: starts where the rows' names start
