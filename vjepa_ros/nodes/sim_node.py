@@ -52,12 +52,17 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 
-from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.refused_start import start_or_destroy
+from vjepa_ros.nodes.sim_messages import (
+    camera_info_message,
+    image_message,
+    joint_state_message,
+    tcp_pose_message,
+)
 from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
 from vjepa_ros.nodes.topic_wiring import SIM_CAMERA_INFO, SIM_TOPICS
 from vjepa_ros.sim.node_config import SimNodeConfig
@@ -131,7 +136,7 @@ class SimNode(Node):
         # marks this node as the package's simulator in the graph (a planner's sim-time advice)
         self.create_service(Trigger, f"~/{SIMULATOR_SERVICE}", self.on_identify,
                             callback_group=inputs)
-        self.camera_info = self._camera_info()
+        self.camera_info = camera_info_message(self.runner.sim.camera, self.config.camera_frame_id)
         rtf = self.config.real_time_factor
         # which ticks are due on the wall clock and their stamps (none when flat out); the
         # lambdas read sim_node's time and the node's clock at each call
@@ -266,41 +271,19 @@ class SimNode(Node):
         """Publish joint_states and current_pose stamped ``stamp`` (None: :meth:`stamp`)."""
         if self.refused:  # its publishers are gone (check_other_simulator)
             return
-        sim, stamp = self.runner.sim, self.stamp() if stamp is None else stamp
-        names, positions, velocities, efforts = sim.joint_states()
-        msg = JointState(name=list(names), position=positions.tolist(),
-                         velocity=velocities.tolist(), effort=efforts.tolist())
-        msg.header.stamp = stamp
-        self.joint_pub.publish(msg)
-        position, _ = sim.ee_pose()
-        pose = PoseStamped()
-        pose.header.stamp, pose.header.frame_id = stamp, self.config.base_frame
-        pose.pose.position.x, pose.pose.position.y, pose.pose.position.z = position.tolist()
-        o = pose.pose.orientation
-        o.x, o.y, o.z, o.w = sim.ee_quaternion().tolist()
-        self.pose_pub.publish(pose)
+        stamp = self.stamp() if stamp is None else stamp
+        self.joint_pub.publish(joint_state_message(self.runner.sim, stamp))
+        self.pose_pub.publish(tcp_pose_message(self.runner.sim, stamp, self.config.base_frame))
 
     def publish_frame(self, stamp: Time | None = None) -> None:
         """Publish the camera image and camera_info stamped ``stamp`` (None: :meth:`stamp`)."""
         if self.refused:
             return
         stamp = self.stamp() if stamp is None else stamp
-        image = Image(**rgb_to_image_fields(self.runner.sim.render()))
-        image.header.stamp, image.header.frame_id = stamp, self.config.camera_frame_id
+        image = image_message(self.runner.sim.render(), stamp, self.config.camera_frame_id)
         self.camera_info.header.stamp = stamp
         self.image_pub.publish(image)
         self.info_pub.publish(self.camera_info)
-
-    def _camera_info(self) -> CameraInfo:
-        camera = self.runner.sim.camera
-        k = camera.intrinsics
-        info = CameraInfo(width=camera.width, height=camera.height, distortion_model="plumb_bob")
-        info.header.frame_id = self.config.camera_frame_id
-        info.d = [0.0] * 5
-        info.k = k.reshape(-1).tolist()
-        info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
-        info.p = [k[0, 0], 0.0, k[0, 2], 0.0, 0.0, k[1, 1], k[1, 2], 0.0, 0.0, 0.0, 1.0, 0.0]
-        return info
 
     # -- inputs
 
@@ -334,9 +317,8 @@ class SimNode(Node):
         except CommandError as exc:
             self.get_logger().warning(f"goal {exc}")
             return
-        image = Image(**rgb_to_image_fields(goal.frame))
-        image.header.stamp, image.header.frame_id = self.stamp(), self.config.camera_frame_id
-        self.goal_pub.publish(image)
+        self.goal_pub.publish(image_message(goal.frame, self.stamp(),
+                                            self.config.camera_frame_id))
         where = " ".join(f"{v:+.3f}" for v in goal.state[:3])
         note = "" if goal.reached else " (the arm did not get within 1 mm: unreachable?)"
         self.get_logger().info(f"goal image published for TCP at [{where}]{note}")
