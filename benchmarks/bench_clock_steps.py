@@ -15,11 +15,17 @@ Run:  python benchmarks/bench_clock_steps.py [--hz 1000] [--minutes 10] [--step-
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
 
-from vjepa_ros.cli_parser import ArgumentParser
+# isort: split
+import numpy as np  # noqa: E402
+
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
 
 def streams(hz: float, minutes: float, step_s: float, at: float, seed: int = 0):
