@@ -1,4 +1,4 @@
-"""user61: a lab roboticist follows the README's reference sections (planner, sim_node, post-training).
+"""user61: a roboticist follows the README's reference sections (planner, sim_node, post-training).
 
 Each test is a strict xfail that fails because of the defect its reason names; a doc defect is a
 test that reads the doc and runs the program and shows they disagree.
@@ -13,7 +13,7 @@ README = REPO_ROOT / "README.md"
 
 
 def _table_row(heading: str, needle: str) -> list[str]:
-    """Return the cells of the first table row under ``heading`` of the README holding ``needle``."""
+    """Return the cells of the first README table row under ``heading`` holding ``needle``."""
     text = README.read_text()
     section = text[text.index(heading):]
     section = section[:section.index("\n### ", 1)]
@@ -23,8 +23,8 @@ def _table_row(heading: str, needle: str) -> list[str]:
     raise AssertionError(f"README {heading!r}: no table row holds {needle!r}")
 
 
-@pytest.mark.xfail(strict=True, reason="user61 #1: README 'Messages and exit statuses' gives status 1 for "
-                                       "the launch -p out-of-range line, which exits 2")
+@pytest.mark.xfail(strict=True, reason="user61 #1: README 'Messages and exit statuses' gives "
+                   "status 1 for the launch -p out-of-range line, which exits 2")
 def test_launch_p_out_of_range_exit_status_is_the_one_the_readme_gives(capsys):
     """The exit status the README's table gives a launch ``-p`` value out of range is the real one.
 
@@ -51,8 +51,8 @@ def test_launch_p_out_of_range_exit_status_is_the_one_the_readme_gives(capsys):
 
 
 
-@pytest.mark.xfail(strict=True, reason="user61 #2: a command whose reader stops early (| head) ends with "
-                                       "'[Errno 32] Broken pipe' and status 1, as if it had failed")
+@pytest.mark.xfail(strict=True, reason="user61 #2: a command whose reader stops early (| head) "
+                   "ends with '[Errno 32] Broken pipe' and status 1, as if it had failed")
 def test_a_reader_that_stops_early_is_no_failure(tmp_path):
     """`vjepa-ros inspect BAG | head -1` reads as success, as `--help | head -1` does.
 
