@@ -24,6 +24,13 @@ Defects (ranked by what a user loses):
    (vjepa_planner); closest: 'vjepa_planner'``. ``param_sections.other_package_nodes`` matches
    each package node as ``/<ros_name>`` (``/camera``), not where it runs. (#1-#3: one cause, the
    camera node's default namespace ``/camera`` unknown to the parameter-file checks.)
+4. ``vjepa-ros planner camera-check`` (``~/camera_check``) on a planner whose robot state does not
+   arrive (a remapped or silent joint-states / current_pose topic) answers only ``~/camera_check
+   refused: no robot state received yet`` (the camera alike: ``no camera image received yet``),
+   naming no topic and nothing to do, where ``~/capture_goal`` on the same node says ``no robot
+   state received yet; check the joint states (/joint_states), then call it again``. The brief's
+   rule for bad input: one line naming the topic and what to do (``MPCSession.start_camera_check``
+   takes ``_input_refusal(now).detail``, the short form).
 """
 
 from __future__ import annotations
@@ -119,3 +126,49 @@ def test_launch_ignores_a_section_for_the_camera_node_under_its_real_name(tmp_pa
     said.clear()
     check_params_file(_planner_and_camera_file(tmp_path, "/camera/camera"), **kwargs)
     assert said and "note:" in said[0] and "camera" in said[0], said
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61b #4: ~/camera_check's refusal for a missing "
+                   "robot state names no topic (capture_goal's names it)")
+def test_camera_check_refusal_for_a_missing_state_names_the_topic(monkeypatch, tmp_path):
+    """The user enables and calls ~/camera_check; frames come, the arm's state never does.
+
+    What happens: ``~/camera_check refused: no robot state received yet`` — which topic the
+    planner listens on (here ``current_pose``, ``robot.state_source: pose``) is not said, so a
+    topic remapped wrong on a lab machine is not found from the answer. What should happen: the
+    refusal names the topic, as ``~/capture_goal``'s refusal on the same node does.
+    """
+    from std_srvs.srv import Trigger
+    from test_ros_camera_check import make_arm
+    from test_ros_planner_node import WAIT_SLACK, frame
+
+    from vjepa_ros.images import rgb_to_image_fields
+
+    h = make_arm(monkeypatch, tmp_path)
+    h.current_pose = None  # no robot state at all
+    try:
+        from sensor_msgs.msg import Image
+
+        def frames_until(done, seconds=10.0):
+            import time
+            deadline = time.monotonic() + seconds * WAIT_SLACK
+            while time.monotonic() < deadline and not done():
+                h.seed += 1
+                h.publish(image=Image(**rgb_to_image_fields(frame(h.seed))), joints=None)
+                h.executor.spin_once(timeout_sec=0.03)
+            return done()
+
+        assert frames_until(lambda: h.session.frame is not None)
+        assert h.enable().success
+        client = h.node.create_client(Trigger, "/vjepa_planner/camera_check")
+        assert client.wait_for_service(timeout_sec=10 * WAIT_SLACK)
+        answer = client.call_async(Trigger.Request())
+        assert frames_until(answer.done)
+        check = answer.result()
+        capture = h.capture()
+        assert not check.success and "no robot state" in check.message, check.message
+        assert "current_pose" in capture.message, capture.message  # capture_goal names it
+        assert "current_pose" in check.message, (
+            f"camera_check: {check.message!r}; capture_goal: {capture.message!r}")
+    finally:
+        h.close()
