@@ -31,6 +31,13 @@ Defects (ranked by what a user loses):
    state received yet; check the joint states (/joint_states), then call it again``. The brief's
    rule for bad input: one line naming the topic and what to do (``MPCSession.start_camera_check``
    takes ``_input_refusal(now).detail``, the short form).
+5. A camera that freezes while the planner commands (a hung driver or republisher sending its
+   last image again with fresh stamps: what ``image_publisher`` as a stand-in camera does, and
+   what the capture services and the live camera check refuse as "the camera is frozen") is
+   planned on step after step: the planner keeps commanding while the arm moves and the picture
+   does not change, so the arm is driven blind past the goal toward the workspace box edge. The
+   frozen-camera rule (``robot/capture_pictures.py``: the same picture while the hand moved
+   1 cm or more) guards ``~/capture_goal``, ``~/add_subgoal`` and ``~/camera_check`` only.
 """
 
 from __future__ import annotations
@@ -170,5 +177,77 @@ def test_camera_check_refusal_for_a_missing_state_names_the_topic(monkeypatch, t
         assert "current_pose" in capture.message, capture.message  # capture_goal names it
         assert "current_pose" in check.message, (
             f"camera_check: {check.message!r}; capture_goal: {capture.message!r}")
+    finally:
+        h.close()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61b #5: a frozen camera (same picture, fresh "
+                   "stamps) is planned on while the arm moves: the planner drives the arm blind")
+def test_a_frozen_camera_stops_commanding_once_the_arm_moved(monkeypatch, tmp_path):
+    """The user enables the planner toward a goal 10 cm away; the camera then repeats one image.
+
+    The world model (the test's oracle) reads the arm's pose from the picture, so a frozen picture
+    says "still at the start" after every step. What happens: every plan starts from the start's
+    picture and commands another step in the same direction; the ideal arm follows past the goal
+    (measured: 20 cm from the start within ~3 s, the goal 10 cm away, continuous control; with
+    make_arm's 90°-rotated oracle it was driven to the box edge, y 0.45, 40 cm). What should happen: as
+    the capture services and the live check do, a frame that repeats the picture taken before the
+    arm moved 1 cm or more is held on (no further set-point from it), so the arm stops within one
+    step of where the camera last saw it.
+    """
+    import math
+    import time
+
+    from geometry_msgs.msg import PoseStamped
+    from sensor_msgs.msg import Image
+    from test_ros_camera_check import START
+    from test_ros_planner_node import WAIT_SLACK, Harness, frame
+
+    from vjepa_ros.images import rgb_to_image_fields
+    from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.nodes.pose_msgs import state_from_pose
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    oracle = OracleWorldModel()  # an exact world model: it reads the pose each picture shows
+    monkeypatch.setattr(PlannerNode, "_load_model", lambda self: oracle)
+    h = Harness("oracle (test stand-in)", **{
+        "robot.state_source": "pose", "planner.samples": 64, "planner.topk": 8,
+        "planner.iterations": 4, "planner.maxnorm": 0.075})
+    h.current_pose = PoseStamped()
+    h.current_pose.header.frame_id = "panda_link0"
+    h.current_pose.pose.position.x, h.current_pose.pose.position.y, \
+        h.current_pose.pose.position.z = START
+    h.current_pose.pose.orientation.x, h.current_pose.pose.orientation.w = 1.0, 0.0  # down
+    h.oracle = oracle
+    try:
+        seen, goal = frame(1001), frame(1002)
+        h.oracle.remember(seen, state_from_pose(h.current_pose.pose, 0.0))
+        goal_pose = type(h.current_pose.pose)()
+        goal_pose.position.x, goal_pose.position.y, goal_pose.position.z = \
+            START[0] + 0.10, START[1], START[2]
+        goal_pose.orientation = h.current_pose.pose.orientation
+        h.oracle.remember(goal, state_from_pose(goal_pose, 0.0))
+        frozen = Image(**rgb_to_image_fields(seen))
+        furthest = [0.0]
+
+        def run(until, seconds):
+            deadline = time.monotonic() + seconds * WAIT_SLACK
+            while time.monotonic() < deadline and not until():
+                if h.got["pose"]:  # the ideal arm follows the newest set-point
+                    h.current_pose.pose = h.got["pose"][-1].pose
+                at = h.current_pose.pose.position
+                furthest[0] = max(furthest[0], math.dist((at.x, at.y, at.z), START))
+                h.publish(image=frozen, joints=None)
+                h.executor.spin_once(timeout_sec=0.03)
+            return until()
+
+        assert run(lambda: h.session.frame is not None, 10)
+        h.goal_pub.publish(Image(**rgb_to_image_fields(goal)))
+        assert run(lambda: h.session.goals is not None, 10), "the goal was not taken"
+        assert h.enable().success
+        run(lambda: furthest[0] > 0.2, 4)  # the frames never change from here on
+        assert furthest[0] < 0.13, (
+            f"the arm was driven {furthest[0] * 100:.1f} cm from where the camera last saw it "
+            "(goal 10 cm away) while every frame repeated that picture")
     finally:
         h.close()
