@@ -38,6 +38,11 @@ Defects (ranked by what a user loses):
    does not change, so the arm is driven blind past the goal toward the workspace box edge. The
    frozen-camera rule (``robot/capture_pictures.py``: the same picture while the hand moved
    1 cm or more) guards ``~/capture_goal``, ``~/add_subgoal`` and ``~/camera_check`` only.
+6. ``~/camera_check`` with ``camera_check.output_dir`` empty (the default) and ``ROS_HOME`` set
+   but empty (``export ROS_HOME=``, a container's ``ENV ROS_HOME=""``) writes its files into
+   ``./camera_check`` under the planner's working directory, not ``~/.ros/camera_check``: ROS
+   (rcl_logging_interface's log folder) reads an empty ``ROS_HOME`` as unset, ``~/.ros``;
+   ``camera_check_service.output_dir`` takes ``os.environ.get("ROS_HOME", "~/.ros")``.
 """
 
 from __future__ import annotations
@@ -251,3 +256,20 @@ def test_a_frozen_camera_stops_commanding_once_the_arm_moved(monkeypatch, tmp_pa
             "(goal 10 cm away) while every frame repeated that picture")
     finally:
         h.close()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61b #6: an empty ROS_HOME puts the live check's "
+                   "files in ./camera_check, not ~/.ros/camera_check as ROS reads it")
+def test_an_empty_ros_home_is_read_as_unset(monkeypatch, tmp_path):
+    """The user's environment has ``ROS_HOME=`` (empty); the check runs with no output_dir.
+
+    What happens: the folder is ``camera_check`` relative to the node's working directory.
+    What should happen: ``~/.ros/camera_check``, as ROS reads an empty ``ROS_HOME`` (unset).
+    """
+    from pathlib import Path
+
+    from vjepa_ros.nodes.camera_check_service import output_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ROS_HOME", "")
+    assert output_dir("") == Path(tmp_path) / ".ros" / "camera_check", output_dir("")
