@@ -56,7 +56,9 @@ from vjepa_ros.robot import camera as robot_camera  # noqa: E402
 
 
 def _start_camera_node(monkeypatch, tmp_path, section: str):
-    """Run camera_node's main on a params file with ``section``; return (status, the config it opened with or None).
+    """Run camera_node's main on a params file with ``section``; return (status, its config).
+
+    The config is the one the node opened the camera with, None when it opened none.
 
     The RealSense is a stand-in that records the config the node opened it with, then ends the
     start as a missing device does (CameraError: exit status 1).
@@ -120,7 +122,7 @@ def _planner_and_camera_file(tmp_path, camera_section: str):
 @pytest.mark.xfail(strict=True, reason="breaker61b #3: vjepa-ros launch refuses a planner file "
                    "holding a section for the camera node under its real name /camera/camera")
 def test_launch_ignores_a_section_for_the_camera_node_under_its_real_name(tmp_path):
-    """The user keeps one lab.yaml for planner and camera, the camera's section ``/camera/camera:``.
+    """The user keeps one lab.yaml for planner and camera, the camera's as ``/camera/camera:``.
 
     What happens: ``vjepa-ros launch --params-file lab.yaml`` exits 2 calling the section a
     misspelling of ``vjepa_planner``. What should happen: as for ``sim_node:`` or ``camera:``
@@ -195,10 +197,10 @@ def test_a_frozen_camera_stops_commanding_once_the_arm_moved(monkeypatch, tmp_pa
     says "still at the start" after every step. What happens: every plan starts from the start's
     picture and commands another step in the same direction; the ideal arm follows past the goal
     (measured: 20 cm from the start within ~3 s, the goal 10 cm away, continuous control; with
-    make_arm's 90°-rotated oracle it was driven to the box edge, y 0.45, 40 cm). What should happen: as
-    the capture services and the live check do, a frame that repeats the picture taken before the
-    arm moved 1 cm or more is held on (no further set-point from it), so the arm stops within one
-    step of where the camera last saw it.
+    make_arm's 90°-rotated oracle it was driven to the box edge, y 0.45, 40 cm). What should
+    happen: as the capture services and the live check do, a frame that repeats the picture
+    taken before the arm moved 1 cm or more is held on (no further set-point from it), so the
+    arm stops within one step of where the camera last saw it.
     """
     import math
     import time
