@@ -188,8 +188,6 @@ def test_camera_check_refusal_for_a_missing_state_names_the_topic(monkeypatch, t
         h.close()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61b #5: a frozen camera (same picture, fresh "
-                   "stamps) is planned on while the arm moves: the planner drives the arm blind")
 def test_a_frozen_camera_stops_commanding_once_the_arm_moved(monkeypatch, tmp_path):
     """The user enables the planner toward a goal 10 cm away; the camera then repeats one image.
 

@@ -8,6 +8,7 @@ the cup (docs/manipulation.md: held, it reads closedness 0.24, below the roundin
 import argparse
 import dataclasses
 import re
+import zlib
 
 import numpy as np
 import pytest
@@ -228,9 +229,21 @@ def session_with(goal_states, switching):
     return session, clock
 
 
+def shown(session, state):
+    """Return the oracle's picture of the arm at ``state`` [7] (a live camera: it follows the arm).
+
+    One picture per pose, remembered by the session's oracle; a picture that stood still while
+    the arm moved would be a frozen camera, held on (``frozen_camera``).
+    """
+    pose_key = np.round(np.asarray(state, dtype=np.float64) * 1e4).astype(np.int64).tobytes()
+    picture = image(zlib.crc32(pose_key) + 10**6)
+    session.model.remember(picture, state)
+    return picture
+
+
 def step(session, clock, state):
     clock.now += 0.05
-    session.observe_image(image(1), clock.now)
+    session.observe_image(shown(session, state), clock.now)
     session.observe_state(state, clock.now)
     return session.plan_step()
 
@@ -244,7 +257,7 @@ def arrive(session, clock, state):
     arm = np.array(state, dtype=np.float64)
     for _ in range(1000):
         clock.now += 0.01
-        session.observe_image(image(1), clock.now)  # fresh inputs for the stream
+        session.observe_image(shown(session, arm), clock.now)  # fresh inputs for the stream
         out = session.stream_step()
         if out is not None and out.setpoint is not None:
             arm = np.r_[out.setpoint[:6], state[6]]

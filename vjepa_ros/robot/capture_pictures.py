@@ -155,18 +155,28 @@ class CapturePictures:
     def _changed(self, at: np.ndarray, measured: bool, state: np.ndarray,
                  gripper_measured: bool) -> Repeat:
         """Return how the hand changed from ``at`` to ``state`` (``earlier`` left "")."""
-        from vjepa_ros.recordings.stray_states import turn_angles
+        return hand_change(at, measured, state, gripper_measured, self.min_shift_m)
 
-        moved = float(np.linalg.norm(at[:3] - state[:3]))
-        turned = gripper = 0.0
-        if len(at) >= 7 and len(state) >= 7:
-            # the turn is at most the sum of the Euler angles' changes (one elementary rotation
-            # each): below 1 degree it is not computed (a still hand, every frame of seen)
-            steps = np.abs((state[3:6] - at[3:6] + np.pi) % (2 * np.pi) - np.pi)
-            if steps.sum() >= MIN_TURN_RAD:
-                turned = float(turn_angles(at[3:6], state[3:6])[0])
-            gripper = abs(float(at[6] - state[6])) if measured and gripper_measured else 0.0
-        return Repeat("", moved, turned, gripper, self.min_shift_m)
+
+def hand_change(at: np.ndarray, measured: bool, state: np.ndarray, gripper_measured: bool,
+                min_shift_m: float = MIN_SHIFT_M) -> Repeat:
+    """Return how the hand changed from ``at`` to ``state`` (``earlier`` left "").
+
+    ``at``, ``state``: [7] (TCP xyz [m], extrinsic xyz Euler angles [rad], closedness) or [3];
+    the closedness is compared only when both ``measured`` and ``gripper_measured``.
+    """
+    from vjepa_ros.recordings.stray_states import turn_angles
+
+    moved = float(np.linalg.norm(at[:3] - state[:3]))
+    turned = gripper = 0.0
+    if len(at) >= 7 and len(state) >= 7:
+        # the turn is at most the sum of the Euler angles' changes (one elementary rotation
+        # each): below 1 degree it is not computed (a still hand, every frame of seen)
+        steps = np.abs((state[3:6] - at[3:6] + np.pi) % (2 * np.pi) - np.pi)
+        if steps.sum() >= MIN_TURN_RAD:
+            turned = float(turn_angles(at[3:6], state[3:6])[0])
+        gripper = abs(float(at[6] - state[6])) if measured and gripper_measured else 0.0
+    return Repeat("", moved, turned, gripper, min_shift_m)
 
 
 def stale_capture_refusal(service: str, camera_topic: str, repeat: Repeat) -> str:

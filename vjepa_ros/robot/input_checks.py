@@ -42,6 +42,20 @@ class InputChecks:
         return self._age_blocker("camera image", age, self.limits.max_image_age_s, now,
                                  self.camera_topic, self.inputs.frames_received, 0)
 
+    def _frozen_blocker(self) -> Blocker:
+        """Return why a fresh frame repeating the camera's last picture, the arm moved, holds.
+
+        ``frozen_camera.FrozenCamera`` (breaker61b: planned on, the arm is driven blind); detail
+        "" when the camera's pictures follow the arm. The captures judge a frozen camera by
+        their own rule and words (``capture_pictures``), not by this.
+        """
+        return Blocker(self.frozen_camera.problem(self.camera_topic()))
+
+    def _live_camera_blocker(self, now: float) -> Blocker:
+        """Return the camera's own reason not to plan: :meth:`_camera_blocker`, else frozen."""
+        blocker = self._camera_blocker(now)
+        return blocker if blocker.detail else self._frozen_blocker()
+
     def _input_refusal(self, now: float) -> Refusal | None:
         """Why the inputs refuse a plan or a command at ``now`` [s, session clock]; None if not.
 
@@ -49,12 +63,12 @@ class InputChecks:
         enabled, a stale or missing camera frame or robot state (``STALE_INPUTS``): the first
         of :meth:`_first_input_blocker`.
         """
-        source, blocker = self._first_input_blocker(now)
+        source, blocker = self._first_input_blocker(now, frozen=True)
         self._judge_inputs(source, blocker, now)
         if not blocker.detail:
             return None
-        topic = {"camera": self.camera_topic, "state": self.state_topic,
-                 "invalid_state": self.state_topic}.get(source)
+        topic = {"camera": self.camera_topic, "frozen": self.camera_topic,
+                 "state": self.state_topic, "invalid_state": self.state_topic}.get(source)
         self._refusal_log.about(problem_shape(blocker.detail), topic() if topic else "",
                                 blocker.detail)  # its flaps are counted per input
         if source == "invalid_state":
@@ -70,19 +84,22 @@ class InputChecks:
         the camera, and is never said to recover (breaker45n); a state fresh while a bag
         player holds is not refused (breaker45s).
         """
-        camera = first if source == "camera" else self._camera_blocker(now)
+        camera = first if source in ("camera", "frozen") else self._live_camera_blocker(now)
         state = first if source in ("state", "invalid_state") else self._state_blocker(now)
         self._refusal_log.judged(now, {self.camera_topic(): camera.detail,
                                        self.state_topic(): state.detail})
 
-    def _first_input_blocker(self, now: float) -> tuple[str, Blocker]:
+    def _first_input_blocker(self, now: float, frozen: bool = False) -> tuple[str, Blocker]:
         """Return the planning loop's first input reason not to plan at ``now`` [s], and whose.
 
         The one order of the loop (:meth:`_input_refusal`) and the goal captures
         (``goal_session._captured_subgoal``), so that both name the same input when several
         are bad: ``("invalid_state", ...)`` an unusable robot state, ``("recorded", ...)``
         inputs from a bag player while enabled, ``("camera", ...)`` the camera frame, ``("state",
-        ...)`` the robot state's age; ``("", Blocker(""))`` when the inputs are fine.
+        ...)`` the robot state's age; with ``frozen`` (the loop's), last, ``("frozen", ...)`` a
+        fresh frame that repeats the picture the camera last changed to while the arm moved
+        (:meth:`_frozen_blocker`: the captures judge that by their own rule, last too);
+        ``("", Blocker(""))`` when the inputs are fine.
         """
         if self.inputs.state_problem:
             return "invalid_state", Blocker(self.inputs.state_problem)
@@ -93,7 +110,10 @@ class InputChecks:
         if camera.detail:
             return "camera", camera
         state = self._state_age_blocker(now)  # (its validity was asked first)
-        return ("state" if state.detail else ""), state
+        if state.detail:
+            return "state", state
+        still = self._frozen_blocker() if frozen else Blocker("")
+        return ("frozen" if still.detail else ""), still
 
     def set_recorded_inputs(self, problem: str,
                             kinds: frozenset[str] = frozenset({"camera", "state"})) -> None:
@@ -156,6 +176,8 @@ class InputChecks:
                                      self.inputs.states_received if states else old[1])
             # no plan starts from them (state_at's tie: breaker28c)
             self.inputs.forget(frames=frames, states=states)
+            if frames:  # the picture the camera last changed to was the player's
+                self.frozen_camera.forget()
             if states:
                 self._jumps.forget()  # the live arm's next state is no jump from a recording's
         if "fingers" in kinds and not states:
@@ -299,7 +321,7 @@ class InputChecks:
                         and stored.kind is not RefusalKind.NO_GOAL else ""),
                 Blocker(self.inputs.state_problem), Blocker(self._outside_box()),
                 Blocker(self.recorded_inputs or self._recorded_leftover()),
-                self._camera_blocker(now),
+                self._live_camera_blocker(now),
                 self._state_age_blocker(now), Blocker(self._goal_problem()),
                 Blocker(self._decoding_problem()),  # shadow mode too: it would hold
             ]

@@ -123,12 +123,18 @@ class InputEpisodes(NewWorlds):
         When: ``Stamped.state_time``, the frame's time on the states' clock.
 
         ``capture_pictures.CapturePictures.seen``: a camera frozen while the arm was guided is
-        refused at the first capture (breaker56a); no state within ``max_state_age_s``: none.
+        refused at the first capture (breaker56a); ``frozen_camera.FrozenCamera.seen``: the
+        planning loop holds on a picture that stands still while the arm moves (breaker61b); no
+        state within ``max_state_age_s``: neither; while the states are held as unusable (a
+        glitch), not the latter, which forgets its picture when they are usable again (the
+        glitch's pose may be the one it kept).
         """
         state = self.inputs.state_at(frame.state_time)
         if state is not None and abs(state.stamp - frame.state_time) <= \
                 self.limits.max_state_age_s:
             self.captures.seen(frame.value, frame.stamp, state.value, state.gripper_measured)
+            if not self.inputs.state_problem:  # a glitch's pose is not where the arm is
+                self.frozen_camera.seen(frame.value, frame.stamp, state.value)
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
@@ -201,6 +207,7 @@ class InputEpisodes(NewWorlds):
                 self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE,
                                              self.inputs.state_problem))
             else:
+                self.frozen_camera.forget()  # its kept pose may be the glitch's (breaker61b)
                 self._input_episode_ended(RefusalKind.INVALID_STATE, (
                     f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})"))
                 landing = self._jumps.landed()

@@ -62,6 +62,7 @@ from vjepa_ros.robot.clock_steps import SystemClockFalls, system_clock_offset
 from vjepa_ros.robot.command_session import CommandSession
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.enable_session import EnableSession
+from vjepa_ros.robot.frozen_camera import FrozenCamera
 from vjepa_ros.robot.goal_session import GoalSession
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
 from vjepa_ros.robot.goals import GoalSequence
@@ -212,6 +213,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._phase = Phase.SHADOW
         self.goals: GoalSequence | None = None
         self.captures = CapturePictures()  # the captures' pictures: a frozen camera refused
+        self.frozen_camera = FrozenCamera()  # the loop's: a picture still under a moving arm
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note

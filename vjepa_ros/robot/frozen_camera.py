@@ -1,0 +1,93 @@
+"""A camera whose picture stands still while the arm moves: the planning loop holds on it.
+
+A camera driver that hangs and re-publishes its last image with fresh stamps (a USB hiccup, a
+slow camera behind a faster republisher, ``image_publisher`` left running as a stand-in) passes
+every stamp-based check. Planned on, each frame says "the arm is still where the camera last saw
+it", so every plan commands another step the same way and the arm is driven blind past the goal
+(breaker61b: 20-40 cm). The captures refuse such a frame (``capture_pictures``); the planning
+loop, the set-point stream and shadow mode's plans hold on it by :class:`FrozenCamera`, the same
+rule applied to the frames as they come:
+
+- **The picture the camera last changed to** (the *anchor*): the first frame, then every frame
+  that is not the same picture as the anchor (``picture_repeats.same_picture`` with the captures'
+  rule ``capture_pictures.CAPTURE``: fewer than 0.005 % of up to 640x640 pixels changed by more
+  than 32 grey levels; a republisher's JPEG re-encoding of one image changes none by more than 25,
+  so it stays "the same"), with the hand's state nearest that frame.
+- **Frozen**: the newest frame is the same picture as the anchor while the TCP is
+  ``capture_pictures.MIN_SHIFT_M`` (1 cm) or more from the anchor's, or the hand turned
+  ``MIN_TURN_RAD`` (1 degree) or more. Measured on the package's pybullet scene (cameras 1 to
+  2.5 m away, 640x480 and 320x240: ``benchmarks/bench_capture_changes.py``), the least real
+  change of those motions changes 0.009 % of the pixels, above the floor. The gripper's
+  closedness is not judged here: a hand closing in place drives the arm nowhere, and fingers a
+  camera barely sees would hold a grasp half way.
+- **Bounded**: the hold begins with the first frame that shows no change although the arm moved
+  1 cm since the picture last changed (one plan step of at most ``planner.maxnorm``, 7.5 cm by
+  default, at most), and ends with the first frame that changes the picture.
+
+Never tripped by a still arm in a still scene (no motion), a live camera watching the arm move
+(its picture changes within 1 cm), deterministic simulator rendering (the same picture only for
+the same pose), or a bag replay (the bag's camera saw its arm). A camera that does not see the
+arm at all trips it too, as the captures refuse it: the world model cannot see the arm either.
+ROS-free; not locked (the session calls it under its own lock).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from vjepa_ros.eval.camera_check_unchanged import camera_advice
+from vjepa_ros.picture_repeats import Picture, picture, same_picture
+from vjepa_ros.robot.capture_pictures import CAPTURE, MIN_SHIFT_M, Repeat, hand_change
+from vjepa_ros.stale_camera import CAUSES
+
+
+@dataclasses.dataclass(frozen=True)
+class _Anchor:
+    picture: Picture
+    stamp: float  # [s] the frame's stamp
+    state: np.ndarray  # [3] or [7] the hand's state nearest it
+
+
+class FrozenCamera:
+    """The picture the camera last changed to, and whether it stands still under a moving arm."""
+
+    def __init__(self, min_shift_m: float = MIN_SHIFT_M):
+        self.min_shift_m = min_shift_m
+        self._anchor: _Anchor | None = None
+        self.repeat: Repeat | None = None  # the current verdict: how the hand changed, or None
+
+    def seen(self, frame: np.ndarray, stamp: float, state) -> None:
+        """Judge a camera frame as it comes (module docstring).
+
+        ``frame`` [H, W, 3] uint8; ``stamp`` [s]; ``state``: the hand's state nearest the frame,
+        [7] (TCP xyz [m], extrinsic xyz Euler angles [rad], closedness) or [3]; None: unknown,
+        the verdict stays as it was. One picture sample and one comparison per frame (~2 ms for
+        640x480).
+        """
+        if state is None:
+            return
+        state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
+        mine = picture(frame, CAPTURE)
+        anchor = self._anchor
+        if anchor is None or not same_picture(anchor.picture, mine, CAPTURE):
+            self._anchor, self.repeat = _Anchor(mine, stamp, state), None
+            return
+        change = hand_change(anchor.state, False, state, False, self.min_shift_m)
+        self.repeat = dataclasses.replace(
+            change, earlier=f"the frame it sent at {anchor.stamp:.3f} s (stamp)") \
+            if change.changed else None
+
+    def forget(self) -> None:
+        """Drop the anchor and the verdict (the camera's frames were dropped: a new start)."""
+        self._anchor = self.repeat = None
+
+    def problem(self, camera_topic: str) -> str:
+        """Return the one-line reason to hold on the camera ("" when its picture follows)."""
+        if self.repeat is None:
+            return ""
+        return (f"the camera on {camera_topic} sends the same picture as {self.repeat.earlier} "
+                f"with {self.repeat.words()}: the camera is frozen or does not see the arm "
+                f"({CAUSES}); not planning on it; "
+                f"{camera_advice(camera_topic, 'commanding resumes when its pictures change')}")
