@@ -76,9 +76,6 @@ def _start_camera_node(monkeypatch, tmp_path, section: str):
     return status, (opened[0] if opened else None)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61b #1: a 'camera:' section of camera_node's "
-                   "params file is accepted, but rcl applies it to no node (/camera/camera): "
-                   "the node starts on its defaults")
 def test_camera_section_that_rcl_drops_is_refused(monkeypatch, tmp_path, capsys):
     """The user writes ``camera: ros__parameters: {width: 1280, height: 720}`` for camera_node.
 
@@ -95,8 +92,6 @@ def test_camera_section_that_rcl_drops_is_refused(monkeypatch, tmp_path, capsys)
     assert status == 2 and "camera" in err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61b #2: camera_node refuses a params file whose "
-                   "section is its own fully qualified name /camera/camera (rcl applies it)")
 @pytest.mark.parametrize("section", ["/camera/camera", "camera/camera"])
 def test_camera_section_of_the_nodes_real_name_is_applied(monkeypatch, tmp_path, capsys,
                                                           section):
@@ -119,8 +114,6 @@ def _planner_and_camera_file(tmp_path, camera_section: str):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61b #3: vjepa-ros launch refuses a planner file "
-                   "holding a section for the camera node under its real name /camera/camera")
 def test_launch_ignores_a_section_for_the_camera_node_under_its_real_name(tmp_path):
     """The user keeps one lab.yaml for planner and camera, the camera's as ``/camera/camera:``.
 

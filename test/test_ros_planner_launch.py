@@ -107,6 +107,7 @@ def test_a_checkpoint_parameter_of_another_type_is_refused_in_one_line(
 def test_the_registry_knows_each_nodes_ros_name_without_loading_it(name):
     """``NodeEntry.ros_name`` (parameter files are checked for it before rclpy loads)."""
     assert NODES[name].ros_name == NODES[name].load().ROS_NAME
+    assert NODES[name].namespace == getattr(NODES[name].load(), "ROS_NAMESPACE", "")
 
 
 def test_the_launch_checks_its_parameter_file_before_rclpy_loads(tmp_path):

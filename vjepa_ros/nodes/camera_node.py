@@ -43,9 +43,10 @@ from vjepa_ros.robot.camera_stamp import device_stamp_problem
 
 class CameraNode(Node):
     ROS_NAME = "camera"  # the one prefix of its start-up errors (node_runner.run_node)
+    ROS_NAMESPACE = CAMERA_NAMESPACE  # /camera/camera, as the driver (node_registry's namespace)
 
     def __init__(self, camera_factory=RealSenseColor, **kwargs):
-        kwargs.setdefault("namespace", CAMERA_NAMESPACE)
+        kwargs.setdefault("namespace", self.ROS_NAMESPACE)
         super().__init__(self.ROS_NAME, **kwargs)
         start_or_destroy(self, self._start, camera_factory)  # refused: the camera stopped too
 

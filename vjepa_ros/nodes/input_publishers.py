@@ -18,7 +18,6 @@ from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.topic_wiring import (
     CAMERA_IMAGE,
-    CAMERA_NAMESPACE,
     SIM_TOPICS,
     absolute_topic,
 )
@@ -44,8 +43,7 @@ ONE_OF_THEM = {
 
 def node_fqn(name: str) -> str:
     """Return the fully qualified name node ``name`` (``NODES`` key) starts with in a launch."""
-    ros_name = NODES[name].ros_name
-    return f"/{CAMERA_NAMESPACE}/{ros_name}" if name == "camera" else f"/{ros_name}"
+    return NODES[name].fqn
 
 
 def published_inputs(node, planner) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 
+from vjepa_ros.nodes.topic_wiring import CAMERA_NAMESPACE
 from vjepa_ros.robot.planner_name import PLANNER_NODE
 
 
@@ -21,6 +22,8 @@ class NodeEntry:
     # parameter errors come before that wait.
     slow_start: bool = False
     ros_name: str = ""  # the class's ROS_NAME (known before rclpy loads; a test compares them)
+    # the class's ROS_NAMESPACE: the namespace it starts in without -r __ns:= ("": the root, /)
+    namespace: str = ""
     # Made ``held=True`` by a launch and released (``release()``) once every node is made: a
     # bag player that played while the planner loaded its model would feed nobody.
     held: bool = False
@@ -30,6 +33,11 @@ class NodeEntry:
     # "module:Class" of the node's parameters dataclass (its declared ranges), "" none here:
     # a launch file checks the values it gives against them (launch_values.check_ranges)
     config: str = ""
+
+    @property
+    def fqn(self) -> str:
+        """The node's fully qualified name without remapping (``/camera/camera``)."""
+        return f"/{self.namespace}/{self.ros_name}" if self.namespace else f"/{self.ros_name}"
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -47,7 +55,8 @@ NODES: dict[str, NodeEntry] = {
     "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
                          slow_start=True, ros_name=PLANNER_NODE),
     "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
-                        ros_name="camera", config="vjepa_ros.robot.camera:CameraConfig"),
+                        ros_name="camera", namespace=CAMERA_NAMESPACE,
+                        config="vjepa_ros.robot.camera:CameraConfig"),
     "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
                                  "image_publisher.yaml", ros_name="image_publisher",
                                  required=(("path", "the image file to publish"),),
@@ -59,6 +68,15 @@ NODES: dict[str, NodeEntry] = {
                             required=(("bag", "the bag to play (a folder, .mcap or .db3)"),),
                             config="vjepa_ros.eval.playback:PlaybackConfig"),
 }
+
+
+def default_namespace(ros_name: str) -> str:
+    """Return the namespace a node of this package named ``ros_name`` starts in ("" the root).
+
+    ``NodeEntry.namespace`` of the entry whose ROS name it is (the camera node: ``camera``, so
+    it runs as ``/camera/camera``); "" for a name no entry has.
+    """
+    return next((entry.namespace for entry in NODES.values() if entry.ros_name == ros_name), "")
 
 
 def launch_node_name(name: str) -> str:

@@ -76,21 +76,40 @@ def shown(node: str) -> str:
 def other_package_nodes(document: dict, nodes) -> list[tuple[str, str]]:
     """Return ``(section, registry name)`` of each section for another node of this package.
 
-    A section that applies to none of ``nodes`` (fully qualified) but names a node of
-    ``node_registry.NODES`` (``sim_node`` in the planner's file: the simulator, ``sim``) is no
-    misspelling: one file may hold the sections of several nodes, and rcl ignores the
-    sections of the nodes it is not given to (ROS 2's rule), so it is ignored here too.
+    A section that applies to none of ``nodes`` (fully qualified) but to a node of
+    ``node_registry.NODES`` where it starts (``NodeEntry.fqn``: ``sim_node``, ``/camera/camera``,
+    ``/*/camera``, ``/**/camera``: a wildcard section whose last part names the node; ``/*`` or
+    ``/ns/**`` names none), or names one by its bare ROS name (``camera:``, which rcl gives to
+    ``/camera`` only: :func:`misses_its_node` says so) is no misspelling: one file may
+    hold the sections of several nodes, and rcl ignores the sections of the nodes it is not
+    given to (ROS 2's rule), so it is ignored here too.
     """
     from vjepa_ros.nodes.node_registry import NODES
 
     here = {node.rpartition("/")[2] for node in nodes}  # (one of them in another namespace:
     found = []  # a section for it outside that namespace is a mistake, refused)
     for section, _ in sections(document):
-        if "*" in section or any(applies(section, node) for node in nodes):
+        if section.rpartition("/")[2] in ("*", "**") or any(applies(section, node)
+                                                             for node in nodes):
             continue
         found += [(section, name) for name, entry in NODES.items() if entry.ros_name
-                  and entry.ros_name not in here and applies(section, f"/{entry.ros_name}")][:1]
+                  and entry.ros_name not in here and (
+                      applies(section, entry.fqn) or ("*" not in section and applies(
+                          section, f"/{entry.ros_name}")))][:1]
     return found
+
+
+def misses_its_node(section: str, registry: str) -> str:
+    """Return the name to give ``section`` when it misses node ``registry`` where it starts.
+
+    ``registry``: a ``node_registry.NODES`` key the section was taken for
+    (:func:`other_package_nodes`); "" when rcl applies the section to that node as it starts
+    (``NodeEntry.fqn``), else that name as a section would give it (``/camera/camera``).
+    """
+    from vjepa_ros.nodes.node_registry import NODES
+
+    fqn = NODES[registry].fqn
+    return "" if applies(section, fqn) else shown(fqn)
 
 
 def unmatched_problem(document: dict, nodes, nodes_are: str = "started here") -> str:

@@ -23,6 +23,7 @@ from vjepa_ros.nodes.param_ranges import FILE_FORM, digits_refusal
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
     applies,
+    misses_its_node,
     name_problem,
     other_package_nodes,
     sections,
@@ -101,10 +102,13 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
                              f"starts with its own file, not this one (it goes to {given_to} "
                              f"alone): set its values with -p {name}.NAME:=VALUE, or remove "
                              "the section")
+        missed = misses_its_node(section, name)
+        rename = (f"; ROS gives this section to no node '{name}' either, which runs as "
+                  f"'{missed}': name the section '{missed}'") if missed else ""
         say(f"note: {option} {path}: section '{section}' is for this package's node '{name}', "
             f"not for {given_to}: ignored here, as ROS ignores the sections of other nodes "
             f"(vjepa-ros launch --node {name} starts it with its own file; -p "
-            f"{name}.NAME:=VALUE sets its values)")
+            f"{name}.NAME:=VALUE sets its values){rename}")
     for keys, first, later in repeated:
         at = keys.index(PARAMETERS) if PARAMETERS in keys[:-1] else -1  # (else: a section)
         if at >= 0 and (not nodes or any(applies("/".join(keys[:at]), node) for node in nodes)):

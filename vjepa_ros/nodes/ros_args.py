@@ -15,7 +15,7 @@ import re
 import shlex
 
 from vjepa_ros.cli_parser import empty_refusal
-from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.node_registry import NODES, default_namespace
 from vjepa_ros.nodes.param_names import known_parameters, meant_name, param_name_problem
 from vjepa_ros.nodes.param_ranges import NODE_FORM, digits_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
@@ -95,8 +95,14 @@ def with_params_files_expanded(argv: list[str]) -> list[str]:
     return expanded
 
 
-def node_name(name: str, arguments: list[tuple[str, str | None]]) -> str:
+def node_name(name: str, arguments: list[tuple[str, str | None]],
+              namespace: str | None = None) -> str:
     """Return the fully qualified name of node ``name`` after ``-r __node:=``/``__ns:=``, as rcl.
+
+    ``namespace``: the one the node's class gives rclpy (``camera``); None: the built-in one of
+    this package's node named ``name`` (``node_registry.default_namespace``: the camera node
+    runs as ``/camera/camera``, breaker61b), the root for any other name. A ``__ns:=`` rule
+    replaces it.
 
     rcl (``rcl_node_init``, ``rcl_remap_first_match``) takes the FIRST rule of each kind that
     applies, not the last: the first ``__node:=`` (or ``__name:=``) rule for every node or for
@@ -105,8 +111,10 @@ def node_name(name: str, arguments: list[tuple[str, str | None]]) -> str:
     image_publisher:__node:=goal_pub``: ``/goal_pub``; ``-r __node:=first -r __node:=second -r
     __ns:=/a -r __ns:=/b``: ``/a/first``).
     """
+    if namespace is None:
+        namespace = default_namespace(name)
     name = _first_rule(("__node", "__name"), name, arguments) or name
-    namespace = (_first_rule(("__ns",), name, arguments) or "/").strip("/")
+    namespace = (_first_rule(("__ns",), name, arguments) or namespace or "/").strip("/")
     return f"/{namespace}/{name}" if namespace else f"/{name}"
 
 
