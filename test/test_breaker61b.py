@@ -135,8 +135,6 @@ def test_launch_ignores_a_section_for_the_camera_node_under_its_real_name(tmp_pa
     assert said and "note:" in said[0] and "camera" in said[0], said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61b #4: ~/camera_check's refusal for a missing "
-                   "robot state names no topic (capture_goal's names it)")
 def test_camera_check_refusal_for_a_missing_state_names_the_topic(monkeypatch, tmp_path):
     """The user enables and calls ~/camera_check; frames come, the arm's state never does.
 

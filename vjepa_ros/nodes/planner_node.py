@@ -135,6 +135,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 log=self._log, seed=cfg.planner.seed, wake=lambda: self.worker.wake(),
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_topic,
                 state_topic=lambda: self.state_watch.topic,
+                state_what="robot poses" if cfg.robot.state_source == "pose" else "joint states",
                 clock_note=lambda: self.sources.clock.note_now(),
                 gripper_topics=lambda: self.sources.gripper_topics(),
                 camera_advice=lambda: self.sources.camera_advice, wall_clock=time.monotonic,

@@ -230,15 +230,8 @@ class GoalSession:
             raise RuntimeError(self._check_refusal(service))
         frame = self.inputs.frame
         now = self.clock()
-        whose, blocker = self._first_input_blocker(now)  # in the loop's order (fix45c)
-        if whose == "recorded":  # the loop's, while enabled
-            problem = f"{service} refused: {blocker.detail}"
-        else:
-            problem = capture_refusal(
-                service, blocker if whose == "camera" else Blocker(""), self.camera_topic(),
-                blocker if whose in ("state", "invalid_state") else None, self.state_topic())
+        problem, silent = self._inputs_refused(service, now)  # the loop's order (fix45c)
         if problem:  # no frame yet: typed, so the node adds where frames may be (user59)
-            silent = blocker.missing_topic if whose == "camera" else ""
             raise CaptureRefused(problem, silent)
         # the arm when the frame was taken: its time on the states' clock (Stamped.state_time)
         motion = frame_motion(self.inputs, frame.state_time, self.limits.max_state_age_s)
@@ -265,6 +258,25 @@ class GoalSession:
                        state=np.array(state.value, dtype=np.float64) if near else None,
                        gripper_measured=measured, hand=self.hand if measured else None,
                        frame_stamp=frame.stamp)
+
+    def _inputs_refused(self, service: str, now: float, frozen: bool = False) -> tuple[str, str]:
+        """Return why ``service`` refuses the inputs at ``now`` [s], in one line ("" if not).
+
+        The one wording of the captures and ``~/camera_check`` (breaker61b): the loop's first
+        reason (``_first_input_blocker``; ``frozen``: with the loop's frozen-camera hold, which
+        the captures judge by their own rule) naming its topic and what to do
+        (``subgoal.capture_refusal``), the robot state's as the node reads it (joint states or
+        robot poses: ``state_what``). Also returns the camera topic when no frame came yet
+        ("": otherwise), for the node to add where frames may be (user59). Locked.
+        """
+        whose, blocker = self._first_input_blocker(now, frozen)
+        if whose in ("recorded", "frozen"):  # the loop's own line: it says what to do
+            return f"{service} refused: {blocker.detail}", ""
+        problem = capture_refusal(
+            service, blocker if whose == "camera" else Blocker(""), self.camera_topic(),
+            blocker if whose in ("state", "invalid_state") else None, self.state_topic(),
+            self.state_what)
+        return problem, (blocker.missing_topic if whose == "camera" else "")
 
     @staticmethod
     def _check_refusal(service: str, then: str = "") -> str:

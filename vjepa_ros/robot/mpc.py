@@ -108,6 +108,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         goal_switching: how sub-goals switch and how many ``add_subgoal`` keeps (``goals.py``).
         camera_topic: the camera topic's resolved name, for refusals (the node's subscription).
         state_topic: the robot state topic's resolved name, for :meth:`blocking_problems`.
+        state_what: what that topic brings, in words, for refusals ("joint states"; the node
+            with ``robot.state_source: pose``: "robot poses").
         clock_note: why stamps may disagree with the clock ("" when nothing is known, e.g.
             "/clock has 2 publishers: /sim_node, /sim_node"), added to stale-input refusals;
             called on every input check, so it must be cheap (the node returns a cached line).
@@ -166,6 +168,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         goal_switching: GoalSwitchConfig | None = None,
         camera_topic: Callable[[], str] = lambda: "image",
         state_topic: Callable[[], str] = lambda: "joint_states",
+        state_what: str = "joint states",
         clock_note: Callable[[], str] = lambda: "",
         gripper_topics: Callable[[], str] = lambda: "joint_states",
         camera_advice: Callable[[], str] = lambda: "",
@@ -216,6 +219,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.frozen_camera = FrozenCamera()  # the loop's: a picture still under a moving arm
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic, self.state_topic = camera_topic, state_topic
+        self.state_what = state_what
         self.clock_note = clock_note
         self.on_sim_time, self.clock_published = on_sim_time, clock_published
         self.clock_players = clock_players

@@ -99,7 +99,8 @@ def check_subgoal_gripper(index: int, goal: SubGoal) -> None:
 
 
 def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image",
-                    state: Blocker | None = None, state_topic: str = "joint states") -> str:
+                    state: Blocker | None = None, state_topic: str = "joint states",
+                    state_what: str = "joint states") -> str:
     """Why the newest frame cannot become a goal through ``service`` ("" when it can).
 
     ``camera``, ``state``: why the session would not plan on the newest frame, the newest robot
@@ -110,7 +111,8 @@ def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image",
     holds no axis and commands no closedness, silently. The session passes one of the two, the
     planning loop's first reason (``InputChecks._first_input_blocker``); given both, the camera
     is said first. A ``missing_topic`` (set when none has come yet), not the wording of a
-    detail, decides the "no ... received yet" answer.
+    detail, decides the "no ... received yet" answer. ``state_what``: what the state topic
+    brings, in words ("joint states"; "robot poses" with ``robot.state_source: pose``).
     """
     if camera.detail:
         if camera.missing_topic:
@@ -120,6 +122,6 @@ def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image",
                 "call it again")
     if state is not None and state.detail:
         detail = "no robot state received yet" if state.missing_topic else state.detail
-        return (f"{service} refused: {detail}; check the joint states ({state_topic}), then "
+        return (f"{service} refused: {detail}; check the {state_what} ({state_topic}), then "
                 "call it again")
     return ""
