@@ -249,8 +249,6 @@ def test_a_frozen_camera_stops_commanding_once_the_arm_moved(monkeypatch, tmp_pa
         h.close()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61b #6: an empty ROS_HOME puts the live check's "
-                   "files in ./camera_check, not ~/.ros/camera_check as ROS reads it")
 def test_an_empty_ros_home_is_read_as_unset(monkeypatch, tmp_path):
     """The user's environment has ``ROS_HOME=`` (empty); the check runs with no output_dir.
 

@@ -62,3 +62,14 @@ def expand_path(path: str | os.PathLike, error: type[Exception] = UnsetVariable)
         exc.path, exc.problem = text, problem
         raise exc
     return Path(os.path.expandvars(str(user)))
+
+
+def ros_home() -> Path:
+    """Return ROS's home folder, as rcl reads it: ``$ROS_HOME``, else ``~/.ros``.
+
+    An empty ``ROS_HOME`` (``export ROS_HOME=``, a container's ``ENV ROS_HOME=""``) is unset to
+    rcl (``rcl_logging_interface``'s log folder, ``rcutils_get_env``'s empty string), not the
+    working directory (breaker61b); a ``~`` at its start is expanded, as rcl's
+    ``rcutils_expand_user`` does.
+    """
+    return Path(os.environ.get("ROS_HOME") or "~/.ros").expanduser()

@@ -58,18 +58,20 @@ OPTION = "camera_check.output_dir"  # the parameter the folder's errors name
 def output_dir(configured: str) -> Path:
     """``camera_check.output_dir``, or ``$ROS_HOME/camera_check`` (``~/.ros/camera_check``).
 
+    ``ROS_HOME`` as rcl reads it (``user_paths.ros_home``: empty is unset).
+
     ``~`` and ``$NAME`` in it are expanded (``user_paths.expand_path``: a parameter is no shell
     word); a variable that is not set: ValueError ``camera_check.output_dir PATH names the
     environment variable NAME, which is not set here: ...``.
     """
-    from vjepa_ros.user_paths import UnsetVariable, expand_path
+    from vjepa_ros.user_paths import UnsetVariable, expand_path, ros_home
 
     if configured:
         try:
             return expand_path(configured)
         except UnsetVariable as exc:
             raise ValueError(f"{OPTION} {exc}") from None
-    return Path(os.environ.get("ROS_HOME", "~/.ros")).expanduser() / "camera_check"
+    return ros_home() / "camera_check"
 
 
 class CameraCheckService:

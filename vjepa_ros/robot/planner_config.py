@@ -38,7 +38,7 @@ class CameraCheckParams:
     output_dir: str = param(
         "", "Where ~/camera_check writes camera_check.json, camera_check.png and "
         "planner_camera_check.yaml (this node's parameters with the correction); empty: "
-        "$ROS_HOME/camera_check (default ~/.ros/camera_check)."
+        "$ROS_HOME/camera_check (~/.ros/camera_check when ROS_HOME is unset or empty)."
     )
 
     def __post_init__(self):
