@@ -21,6 +21,29 @@ def test_a_value_given_twice_is_refused_naming_the_key_and_both_lines(tmp_path):
                                "and 6): keep one of them")
 
 
+def test_a_key_given_twice_on_one_line_says_the_line_once(tmp_path):
+    """A one-line mapping (``optim: {lr: 0.1, lr: 0.2}``) said "lines 3 and 3" (breaker61b).
+
+    Both kinds of file: a settings file's refusal and a parameter file's warning.
+    """
+    from vjepa_ros.nodes.params_file import check_params_file
+    from vjepa_ros.train.config import config_from_yaml
+
+    path = tmp_path / "train.yaml"
+    path.write_text("steps: 10\noptim: {lr: 0.001, lr: 0.01}\n")
+    with pytest.raises(UsageError) as info:
+        config_from_yaml(path)
+    assert str(info.value) == (f"train settings file {path}: optim.lr is given twice (both on "
+                               "line 2): keep one of them")
+    path = tmp_path / "planner.yaml"
+    path.write_text("vjepa_planner:\n  ros__parameters:\n    planner: {samples: 8, samples: 16}\n")
+    said = []
+    check_params_file(path, say=said.append)
+    assert said == [f"warning: --params-file {path}: section 'vjepa_planner' gives parameter "
+                    "'planner.samples' twice (both on line 3): the later is used, as ROS uses "
+                    "it; keep one"]
+
+
 def test_a_setting_given_dotted_and_in_its_section_is_refused(tmp_path):
     """``optim.lr`` and ``optim: {lr}`` are one setting: the later silently won before."""
     from vjepa_ros.sim.reach_config import load_reach_config

@@ -23,6 +23,11 @@ from vjepa_ros.rcl_scalars import rcl_scalar
 _MERGE = "tag:yaml.org,2002:merge"  # '<<: *base': keys of an anchor, overridden by design
 
 
+def both_lines(first: int, later: int) -> str:
+    """Say where a key given twice is: "lines 2 and 5", or "both on line 3" (a one-line {...})."""
+    return f"both on line {first}" if first == later else f"lines {first} and {later}"
+
+
 class RepeatedKeyError(yaml.YAMLError):
     """A key of a settings file given twice with a value (not a section); str: one line.
 
@@ -33,8 +38,7 @@ class RepeatedKeyError(yaml.YAMLError):
 
     def __init__(self, keys: tuple, lines: tuple[int, int]):
         name = dotted(keys)
-        super().__init__(f"{name} is given twice (lines {lines[0]} and {lines[1]}): keep one "
-                         "of them")
+        super().__init__(f"{name} is given twice ({both_lines(*lines)}): keep one of them")
         self.keys, self.name, self.lines = tuple(keys), name, lines
 
     def one_line_value(self, under: str = "") -> str:

@@ -33,7 +33,7 @@ from vjepa_ros.nodes.param_sections import (
 from vjepa_ros.rcl_yaml import EmptyMapping
 from vjepa_ros.user_paths import expand_path
 from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
-from vjepa_ros.yaml_keys import dotted
+from vjepa_ros.yaml_keys import both_lines, dotted
 
 LAYOUT = "<node>: ros__parameters: {name: value}"
 
@@ -113,7 +113,7 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
         at = keys.index(PARAMETERS) if PARAMETERS in keys[:-1] else -1  # (else: a section)
         if at >= 0 and (not nodes or any(applies("/".join(keys[:at]), node) for node in nodes)):
             say(f"warning: {option} {path}: section '{'/'.join(keys[:at])}' gives parameter "
-                f"'{dotted(keys[at + 1:])}' twice (lines {first} and {later}): the later is "
+                f"'{dotted(keys[at + 1:])}' twice ({both_lines(first, later)}): the later is "
                 "used, as ROS uses it; keep one")
     return path
 
