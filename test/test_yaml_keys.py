@@ -9,16 +9,23 @@ from vjepa_ros.yaml_files import read_ros_params
 from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
 
 
-def test_a_value_given_twice_is_refused_naming_the_key_and_both_lines(tmp_path):
-    """PyYAML kept the later ``lr`` of two without a word (which one was meant?)."""
+def _train_refusal(tmp_path, text: str) -> tuple:
+    """Return (the train settings file holding ``text``, the one line that refuses it)."""
     from vjepa_ros.train.config import config_from_yaml
 
     path = tmp_path / "train.yaml"
-    path.write_text("optim:\n  lr: 0.001\nsteps: 10\noptim:\n  warmup: 5\n  lr: 0.01\n")
+    path.write_text(text)
     with pytest.raises(UsageError) as info:
         config_from_yaml(path)
-    assert str(info.value) == (f"train settings file {path}: optim.lr is given twice (lines 2 "
-                               "and 6): keep one of them")
+    return path, str(info.value)
+
+
+def test_a_value_given_twice_is_refused_naming_the_key_and_both_lines(tmp_path):
+    """PyYAML kept the later ``lr`` of two without a word (which one was meant?)."""
+    path, said = _train_refusal(
+        tmp_path, "optim:\n  lr: 0.001\nsteps: 10\noptim:\n  warmup: 5\n  lr: 0.01\n")
+    assert said == (f"train settings file {path}: optim.lr is given twice (lines 2 and 6): keep "
+                    "one of them")
 
 
 def test_a_key_given_twice_on_one_line_says_the_line_once(tmp_path):
@@ -27,14 +34,10 @@ def test_a_key_given_twice_on_one_line_says_the_line_once(tmp_path):
     Both kinds of file: a settings file's refusal and a parameter file's warning.
     """
     from vjepa_ros.nodes.params_file import check_params_file
-    from vjepa_ros.train.config import config_from_yaml
 
-    path = tmp_path / "train.yaml"
-    path.write_text("steps: 10\noptim: {lr: 0.001, lr: 0.01}\n")
-    with pytest.raises(UsageError) as info:
-        config_from_yaml(path)
-    assert str(info.value) == (f"train settings file {path}: optim.lr is given twice (both on "
-                               "line 2): keep one of them")
+    path, said = _train_refusal(tmp_path, "steps: 10\noptim: {lr: 0.001, lr: 0.01}\n")
+    assert said == (f"train settings file {path}: optim.lr is given twice (both on line 2): "
+                    "keep one of them")
     path = tmp_path / "planner.yaml"
     path.write_text("vjepa_planner:\n  ros__parameters:\n    planner: {samples: 8, samples: 16}\n")
     said = []
