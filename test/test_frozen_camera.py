@@ -1,10 +1,11 @@
 """A camera whose picture stands still while the arm moves holds the planning loop (breaker61b #5).
 
-``frozen_camera.FrozenCamera`` keeps the picture the camera last changed to (the captures' rule,
-``capture_pictures.CAPTURE``) and the hand's state there; a fresh frame that is still that picture
-while the TCP moved 1 cm or the hand turned 1 degree is frozen, and the session refuses it as a
-stale frame (``stale_inputs``, naming the image topic) until the picture changes. The rendered
-scene from 2.5 m at 320x240 (test_capture_repeats' hardest camera) shows a live camera's slow
+``frozen_camera.FrozenCamera`` keeps a frame (the anchor) and the hand's state there; once the TCP
+moved 1 cm or the hand turned 1 degree from it, a fresh frame that is the same picture (the
+captures' rule, ``capture_pictures.CAPTURE``) is frozen, a changed one the new anchor; the
+session refuses a frozen frame as a stale frame (``stale_inputs``, naming the image topic) until
+the picture changes. The rendered scene from 2.5 m at 320x240 (test_capture_repeats' hardest
+camera) shows a live camera's slow
 motion is never taken for a frozen one; the session tests drive the whole path
 (``observe_image`` -> ``FrozenCamera.seen``, the plan and the set-point stream refused, resumed).
 The planner node's path (an oracle world model, a frozen image topic): test_breaker61b.
