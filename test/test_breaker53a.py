@@ -166,8 +166,8 @@ def test_a_wall_clock_step_under_a_moving_arm_keeps_the_goal_progress(model):
             pose = START.copy()
             pose[1] += 0.1 * (clock.steady() - begun)
             session.observe_state(pose, clock.now)
-            if tick % 3 == 0:
-                session.observe_image(frame(0), clock.now)
+            if tick % 3 == 0:  # a live camera: its picture follows the arm (per mm)
+                session.observe_image(frame(1000 + int(pose[1] * 1000)), clock.now)
 
     feed(1)
     session.set_goals([SubGoal(frame(20), 1, "grasp"), SubGoal(frame(21), 3, "place")])

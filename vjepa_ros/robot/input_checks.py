@@ -47,8 +47,12 @@ class InputChecks:
 
         ``frozen_camera.FrozenCamera`` (breaker61b: planned on, the arm is driven blind); detail
         "" when the camera's pictures follow the arm. The captures judge a frozen camera by
-        their own rule and words (``capture_pictures``), not by this.
+        their own rule and words (``capture_pictures``), not by this; so does a live camera
+        check while it runs (its motions whose frames did not change are skipped, all of them:
+        it stops naming the camera, ``eval.camera_check_unchanged``), not held by this.
         """
+        if self.camera_check is not None:
+            return Blocker("")
         return Blocker(self.frozen_camera.problem(self.camera_topic()))
 
     def _live_camera_blocker(self, now: float) -> Blocker:
