@@ -113,7 +113,8 @@ def _train_opening(args: argparse.Namespace, topics) -> tuple[float, str]:
         return topics.gripper_max_width, ""
     from vjepa_ros.train.recorded_width import run_opening
 
-    return run_opening([path for path in args.path if os.path.exists(os.path.expanduser(path))], topics)
+    there = [path for path in args.path if os.path.exists(os.path.expanduser(path))]
+    return run_opening(there, topics)
 
 
 def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
