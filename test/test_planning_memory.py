@@ -199,7 +199,9 @@ def test_the_planner_node_words_an_allocation_failing_while_it_plans():
     from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     logged = []
-    node = SimpleNamespace(config=PlannerNodeConfig(), closing=False, _failed=lambda where, exc:
+    config = PlannerNodeConfig()  # the node words it from its session's search (mend61e)
+    node = SimpleNamespace(config=config, session=SimpleNamespace(cem=config.planner.to_cem()),
+                           closing=False, _failed=lambda where, exc:
                            logged.append(f"{type(exc).__name__}: {exc}"))
     PlannerNode._planning_failed(node, RuntimeError(ALLOCATOR))
     PlannerNode._planning_failed(node, RuntimeError("shape mismatch"))
