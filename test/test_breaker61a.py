@@ -180,33 +180,31 @@ def test_collect_randomize_refusal_gives_its_own_reason(capsys, tmp_path):
     assert "scene" not in err, err
 
 
-@pytest.mark.parametrize("extra, refused", [
-    (["--gripper-round-threshold", "0.1"], "--gripper-round-threshold"),
-    (["--momentum-mean-gripper", "0.5"], "--momentum-mean-gripper"),
-    (["--momentum-std-gripper", "0.5"], "--momentum-std-gripper"),
-])
-def test_run_refuses_gripper_search_options_reach_with_object_never_searches(
-        capsys, tmp_path, extra, refused):
-    """``vjepa-ros run --task reach-with-object --gripper-round-threshold 0.1`` (#1's kind).
+def test_run_refuses_gripper_sample_options_reach_with_object_never_draws(capsys, tmp_path):
+    """``vjepa-ros run --task reach-with-object --momentum-std-gripper 0.5`` (#1's kind).
 
     Was: accepted and void: the task plans with close-gripper 0 (``task_cem``), every sampled
-    gripper delta is 1 from the first step, so the gripper search's options (those ``run``
-    takes) change nothing.
+    gripper delta is 1 from the first step, so the samples' spread changes nothing.
     Now: refused (exit status 2) naming the option, nothing written; with ``--close-gripper``
-    given (the gripper searched) or for grasp they are taken.
+    given (the gripper searched) or for grasp it is taken. fix61c: the mean momentum and the
+    round threshold are taken too (fix61a refused them): the planned gripper is the search's
+    mean, which they shape (``test_closed_gripper_search.py``).
     """
     out = tmp_path / "runs"
-    code, _, err = _run(capsys, "run", "--task", "reach-with-object", *extra,
-                        "--world-model", "oracle", "--out", str(out))
-    assert code == 2 and err.startswith(f"vjepa-ros run: {refused} sets the planner's gripper "
-                                        "search, which reach-with-object does not do"), err
+    code, _, err = _run(capsys, "run", "--task", "reach-with-object", "--momentum-std-gripper",
+                        "0.5", "--world-model", "oracle", "--out", str(out))
+    assert code == 2 and err.startswith("vjepa-ros run: --momentum-std-gripper sets the "
+                                        "planner's gripper samples, which reach-with-object "
+                                        "does not draw"), err
     assert "give --close-gripper" in err and not out.exists()
     import argparse
 
     from vjepa_ros.goal_switch_options import check_task_gripper_search
 
-    name = refused[2:].replace("-", "_")
-    check_task_gripper_search(argparse.Namespace(**{name: 0.5, "close_gripper": -1}),
+    check_task_gripper_search(argparse.Namespace(momentum_std_gripper=0.5, close_gripper=-1),
                               ["reach-with-object"])  # searched: taken
-    check_task_gripper_search(argparse.Namespace(**{name: 0.5, "close_gripper": None}),
+    check_task_gripper_search(argparse.Namespace(momentum_std_gripper=0.5, close_gripper=None),
                               ["reach-with-object", "grasp"])  # grasp searches it
+    for name in ("gripper_round_threshold", "momentum_mean_gripper"):  # they shape the mean
+        check_task_gripper_search(argparse.Namespace(**{name: 0.5, "close_gripper": None}),
+                                  ["reach-with-object"])

@@ -24,6 +24,12 @@ def config(**values):
     ({"goals.gripper": "subgoal", "planner.close_gripper": 0,
       "planner.gripper_round_threshold": 0.1}, "planner.gripper_round_threshold, "
      "planner.close_gripper do", "set goals.gripper to planned"),
+    ({"planner.close_gripper": 0, "planner.gripper_round_threshold": 0.1,  # fix61c #1 (the
+      "planner.momentum_std_gripper": 0.5}, "planner.momentum_std_gripper does nothing while "
+     "planner.close_gripper is 0", "set planner.close_gripper to -1 (never) or a later step"),
+    ({"planner.close_gripper": 0, "planner.gripper_clip": 0.5, "planner.gripper_init_std": 2.0},
+     "planner.gripper_clip, planner.gripper_init_std do nothing while planner.close_gripper is 0",
+     "set planner.close_gripper to -1 (never) or a later step"),  # threshold shapes the mean)
     ({"goals.energy_threshold": 0.2}, "goals.energy_threshold does", "set goals.rule to energy"),
     ({"goals.axes_tolerance_m": 0.02}, "goals.axes_tolerance_m does", "set goals.axes to subgoal"),
     ({"planner.icem.noise_beta": 1.0}, "planner.icem.noise_beta does",
@@ -59,6 +65,11 @@ def test_a_parameter_idled_by_another_gets_one_line_naming_both(values, idle, fi
     {"goals.gripper": "subgoal", "goals.gripper_closed_above": 0.3},
     {"goals.axes": "subgoal", "goals.axes_tolerance_m": 0.02, "goals.axes_min_move_m": 0.05},
     {"planner.close_gripper": 0},  # the planned gripper: the search uses it
+    {"planner.horizon": 2, "planner.close_gripper": 1,  # step 0 searched
+     "planner.gripper_round_threshold": 0.1,
+     "planner.momentum_std_gripper": 0.5},
+    {"planner.close_gripper": 0, "planner.gripper_round_threshold": 0.1,  # they shape the
+     "planner.momentum_mean_gripper": 0.5},  # planned gripper, the search's mean
     {"goals.rule": "energy", "goals.energy_threshold": 0.2, "goals.patience": 1},
     {"planner.method": "icem", "planner.icem.noise_beta": 1.0},
     {"planner.method": "mppi", "planner.mppi.temperature": 0.5},

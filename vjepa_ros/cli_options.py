@@ -75,8 +75,10 @@ def _cem_changes(args: argparse.Namespace, defaults: dict | None, defaults_why: 
     changes = {**(defaults or {}), **given}
     base = preset(args.preset)  # (the method and refinement the options change)
     planned = SimpleNamespace(method=changes.get("method", base.method),
-                              refine=changes.get("refine", base.refine))
-    try:  # an --icem-*/--mppi-* option of another method, --refine-lr without refinement:
+                              refine=changes.get("refine", base.refine),
+                              close_gripper=changes.get("close_gripper", base.close_gripper))
+    try:  # an --icem-*/--mppi-* option of another method, --refine-lr without refinement,
+        # a gripper-search option under --close-gripper 0:
         check_given_settings_used(planned, planner_overrides(args))  # before CEMConfig's
     except ValueError as exc:
         raise type(exc)(option_message(str(exc), negated_search_options(args))) from None

@@ -30,6 +30,13 @@ METHODS = ("cem", "icem", "mppi")
 CEM_ONLY_FIELDS = ("warm_start", "early_stop_patience", "early_stop_rel_tol")
 # the momenta of the elite refit: CEM's and iCEM's (MPPI weighs every sample instead)
 REFIT_FIELDS = ("momentum_mean", "momentum_std", "momentum_mean_gripper", "momentum_std_gripper")
+# the gripper's sample settings, void while the gripper is closed from the first step
+# (close_gripper 0: every gripper sample is 1, cem.clip_to_box, whatever their clip and spread):
+# the commands refuse them then (methods.check_given_settings_used), the node warns
+# (robot/idle_parameters.py). Not momentum_mean_gripper nor gripper_round_threshold: the plan's
+# gripper is the search's mean, which moves from 0 toward those 1s at the mean momentum's pace
+# and is then rounded (0.27 after 3 iterations at momentum 0.9, rounded to 0 below 0.3).
+CLOSED_GRIPPER_IDLE_FIELDS = ("gripper_clip", "gripper_init_std", "momentum_std_gripper")
 # the settings group of each method of its own: read only while that method plans
 METHOD_GROUPS = ("icem", "mppi")
 # every CEMConfig field (or settings group) that not all methods read -> the methods that read it

@@ -32,7 +32,13 @@ import dataclasses
 import math
 
 from vjepa_ros.config import UsageError, param
-from vjepa_ros.planning.method_reads import METHOD_GROUPS, does_instead, either, readers
+from vjepa_ros.planning.method_reads import (
+    CLOSED_GRIPPER_IDLE_FIELDS,
+    METHOD_GROUPS,
+    does_instead,
+    either,
+    readers,
+)
 from vjepa_ros.planning.settings_check import check_fields
 
 
@@ -149,6 +155,13 @@ class RefineSettings:
 SETTINGS_GROUPS = {"icem": ICEMSettings, "mppi": MPPISettings, "refine": RefineSettings}
 
 
+# Why the gripper search's settings do nothing under close_gripper 0, and what to do instead
+# (the commands' refusal, check_given_settings_used, the node's warning: robot/idle_parameters.py)
+CLOSED_FROM_START = ("planner.close_gripper is 0 (every sampled gripper delta is 1 from the "
+                     "first step, whatever its clip and spread)")
+CLOSE_LATER = "set planner.close_gripper to -1 (never) or a later step"
+
+
 def check_given_settings_used(config, given) -> None:
     """Refuse a search setting given explicitly that ``config`` would not use.
 
@@ -160,9 +173,11 @@ def check_given_settings_used(config, given) -> None:
     ``planner.mppi.*`` under another method, CEM's own ``planner.warm_start`` /
     ``planner.early_stop_*`` while ``planner.method`` is icem or mppi, the refit's
     ``planner.momentum_*`` while it is mppi), and for ``planner.refine.lr`` while
-    ``planner.refine.steps`` is 0 (refinement off). The planner node warns of the same
-    combinations instead (``robot/idle_parameters.py``), ``CEMConfig`` notes them
-    (``IdleSettingsWarning``).
+    ``planner.refine.steps`` is 0 (refinement off), and for a gripper sample setting
+    (``method_reads.CLOSED_GRIPPER_IDLE_FIELDS``) while ``planner.close_gripper`` is 0 (the gripper
+    closed from the first step; ``config`` without ``close_gripper``: not checked). The planner
+    node warns of the same combinations instead (``robot/idle_parameters.py``), ``CEMConfig``
+    notes the method's (``IdleSettingsWarning``).
     """
     for name in sorted(given):
         owners = readers(name)
@@ -177,3 +192,10 @@ def check_given_settings_used(config, given) -> None:
             raise UsageError("planner.refine.lr does nothing while planner.refine.steps is 0 "
                              "(gradient refinement off): set planner.refine.steps > 0 or leave "
                              "planner.refine.lr out")
+    if getattr(config, "close_gripper", None) == 0:
+        void = [name for name in sorted(given)
+                if name.removeprefix("planner.") in CLOSED_GRIPPER_IDLE_FIELDS]
+        if void:
+            raise UsageError(f"{void[0]} does nothing while {CLOSED_FROM_START}: leave "
+                             f"{void[0]} out, or {CLOSE_LATER}")
+

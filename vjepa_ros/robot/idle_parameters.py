@@ -29,12 +29,14 @@ from collections.abc import Callable
 
 from vjepa_ros.config import flatten
 from vjepa_ros.planning.method_reads import (
+    CLOSED_GRIPPER_IDLE_FIELDS,
     METHOD_GROUPS,
     does_instead,
     either,
     idle_fields,
     settings_read_by,
 )
+from vjepa_ros.planning.methods import CLOSE_LATER, CLOSED_FROM_START
 from vjepa_ros.robot.goal_switch_config import GRIPPER_SEARCH_OPTIONS
 from vjepa_ros.robot.hand_motion import HAND_WINDOW_S
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
@@ -129,6 +131,10 @@ RULES = (
     IdleRule(tuple(f"planner.{name}" for name in GRIPPER_SEARCH_OPTIONS),
              lambda c: c.goals.gripper != "planned",
              lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to planned"),
+    # (under goals.gripper subgoal/hold the rule above names them, with close_gripper)
+    IdleRule(tuple(f"planner.{name}" for name in CLOSED_GRIPPER_IDLE_FIELDS),
+             lambda c: c.goals.gripper == "planned" and c.planner.close_gripper == 0,
+             lambda c: CLOSED_FROM_START, CLOSE_LATER),
     IdleRule(("control.gripper_deadband", "control.gripper_action"),
              lambda c: c.goals.gripper == "hold",
              lambda c: GRIPPER_RULE["hold"], "set goals.gripper to planned or subgoal"),
