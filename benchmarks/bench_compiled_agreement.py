@@ -172,12 +172,14 @@ def main(argv=None) -> int:
         parser.error(problem)
     import torch
 
+    from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.models.world_model import resolve_device
     from vjepa_ros.out_paths import output_dir, output_file
     from vjepa_ros.planning.config import CEMConfig
 
     try:
+        world_model_path(args.checkpoint, "--checkpoint")  # missing, a folder: the commands' line
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # names the option
         try:  # default CUDA when available; a CUDA device this machine lacks is refused
             device = resolve_device(args.device or None)

@@ -43,7 +43,6 @@ import numpy as np
 from vjepa_ros import saved_outputs
 from vjepa_ros.atomic_files import replacing
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.input_paths import distinct_files
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.randomize import randomized_sim_config
 
@@ -176,7 +175,8 @@ def print_per_scene(rows: dict[str, list[np.ndarray]], seeds: list[int]) -> None
 
 def main() -> None:
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")
+    parser.add_argument("--encoder", nargs="*", default=[], help="encoder or world-model files, "
+                        "demo, or pretraining settings (.yaml: their seeded encoder)")
     parser.add_argument("--poses", type=int, default=150, help="rendered poses")
     parser.add_argument("--goals", type=int, default=30, help="poses used as goals")
     parser.add_argument("--size", type=int, default=128, help="rendered frame size [px]")
@@ -199,18 +199,26 @@ def main() -> None:
                      f"{CAMERA_SIZE_PX[0]}..{CAMERA_SIZE_PX[1]} px")
     import torch
 
+    from vjepa_ros.sim.encoder_model import load_encoder_models
+
+    try:  # before rendering: a bad file is one line (exit status 2), as the commands say it
+        models = load_encoder_models(args.encoder, "--encoder")
+    except ValueError as exc:
+        parser.error(str(exc))
     with torch.no_grad():  # as a function (tests) it must not switch autograd off for the caller
-        report(args)
+        report(args, models)
 
 
-def report(args: argparse.Namespace) -> None:
-    """Render (or load) the poses, print the landscape table: ``main``'s work."""
+def report(args: argparse.Namespace, models: list) -> None:
+    """Render (or load) the poses, print the landscape table: ``main``'s work.
+
+    ``models``: the ``--encoder`` rows, (spec, WorldModel) (``encoder_model.load_encoder_models``).
+    """
     import torch
 
-    from vjepa_ros.models import WorldModel, build_encoder, load_world_model
+    from vjepa_ros.models import WorldModel, build_encoder
 
-    models = [(path, load_world_model(path, device="cpu"))
-              for path in distinct_files(args.encoder, "--encoder")]
+    models = list(models)
     if models:
         config = models[0][1].encoder.config
         torch.manual_seed(0)

@@ -45,7 +45,6 @@ import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, ma
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.input_paths import distinct_files
 
 if TYPE_CHECKING:
     import torch
@@ -122,14 +121,16 @@ def random_projection(tokens: torch.Tensor, dim: int, seed: int = 0) -> torch.Te
     return F.layer_norm(projected, projected.shape[-1:])
 
 
-def feature_rows(args, frames: np.ndarray):
-    """(name, features [N, T, D]) of every row for frames [N, H, W, 3], one row at a time."""
+def feature_rows(args, frames: np.ndarray, models: list):
+    """(name, features [N, T, D]) of every row for frames [N, H, W, 3], one row at a time.
+
+    ``models``: the ``--encoder`` rows, (spec, WorldModel) (``encoder_model.load_encoder_models``).
+    """
     import torch
 
-    from vjepa_ros.models import WorldModel, build_encoder, load_world_model
+    from vjepa_ros.models import WorldModel, build_encoder
 
-    models = [(path, load_world_model(path, device="cpu"))
-              for path in distinct_files(args.encoder, "--encoder")]
+    models = list(models)
     config = (models[0][1].encoder.config.to_dict() if models else
               {"img_size": frames.shape[1], "patch_size": 16, "embed_dim": 192, "depth": 4,
                "num_heads": 3})
@@ -150,7 +151,8 @@ def main() -> None:
     parser = ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", nargs="+", required=True,
                         help="episode .npz files, bags, or directories holding them")
-    parser.add_argument("--encoder", nargs="*", default=[], help="encoder/world-model files")
+    parser.add_argument("--encoder", nargs="*", default=[], help="encoder or world-model files, "
+                        "demo, or pretraining settings (.yaml: their seeded encoder)")
     parser.add_argument("--episodes", type=int, default=16, help="episodes, spread over the data")
     parser.add_argument("--frames", type=int, default=16, help="frames per episode (its first)")
     parser.add_argument("--pixels", action="store_true",
@@ -166,12 +168,21 @@ def main() -> None:
         parser.error("--monitor-frames must be 0 (off) or >= 2")
     import torch
 
+    from vjepa_ros.sim.encoder_model import load_encoder_models
+
+    try:  # before the data: a bad file is one line (exit status 2), as the commands say it
+        models = load_encoder_models(args.encoder, "--encoder")
+    except ValueError as exc:
+        parser.error(str(exc))
     with torch.no_grad():  # as a function (tests) it must not switch autograd off for the caller
-        report(args, parser)
+        report(args, parser, models)
 
 
-def report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    """Load the data, print the rank table (and the collapse monitors): ``main``'s work."""
+def report(args: argparse.Namespace, parser: argparse.ArgumentParser, models: list) -> None:
+    """Load the data, print the rank table (and the collapse monitors): ``main``'s work.
+
+    ``models``: the ``--encoder`` rows, (spec, WorldModel).
+    """
     from vjepa_ros.train.collapse import collapse_monitors
     from vjepa_ros.train.pretrain import PretrainConfig
     from vjepa_ros.train.pretrain_data import load_clip_segments, spread_frames
@@ -186,7 +197,7 @@ def report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
           f"from {', '.join(args.data)}")
     names = ("rank all", "rank arm", "rank scene", "arm share", "rank pooled")
     print(f"{'encoder':48s} " + " ".join(f"{name:>11s}" for name in names))
-    for name, features in feature_rows(args, frames.reshape(-1, *frames.shape[2:])):
+    for name, features in feature_rows(args, frames.reshape(-1, *frames.shape[2:]), models):
         split = rank_split(features.unflatten(0, frames.shape[:2]))
         print(f"{name[-48:]:48s} " + " ".join(
             f"{split[key]:11.3f}" if key == "arm share" else f"{split[key]:11.1f}"
@@ -199,7 +210,7 @@ def report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         print(f"collapse monitors on the {len(monitor)} frames `vjepa-ros pretrain` monitors")
         print(f"{'encoder':48s} {'feature_std':>12s} {'eff. rank':>10s} {'pairwise':>10s} "
               f"{'dims 90%':>9s} {'top share':>10s}")
-        for name, features in feature_rows(args, monitor):
+        for name, features in feature_rows(args, monitor, models):
             values = collapse_monitors(features)
             dims, top = variance_spread(features)
             print(f"{name[-48:]:48s} {values['feature_std']:12.4f} "

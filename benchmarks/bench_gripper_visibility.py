@@ -53,6 +53,7 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 import numpy as np  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.sim.encoder_model import load_encoder_model  # noqa: E402, F401 (tests)
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
 
 if TYPE_CHECKING:
@@ -133,28 +134,6 @@ def summarize(rows: dict[str, list[tuple[float, float]]]) -> dict[str, float]:
         out["close_cm"] = float(np.float64(out["close"]) / out["move_per_cm"])
         out["close_vs_still"] = float(np.float64(out["close"]) / out["still"])
     return out
-
-
-def load_encoder_model(spec: str, option: str = "--model"):
-    """Return a CPU ``WorldModel`` with the encoder ``spec`` names (module docstring).
-
-    ``*.yaml``/``*.yml``: the seeded encoder of those pretraining settings (no predictor);
-    otherwise ``demo`` or a file (world model or encoder-only). Raises ValueError naming
-    ``option`` and ``spec``.
-    """
-    if spec == "oracle":
-        raise ValueError(f"{option} oracle: the oracle has no image encoder; give demo, a "
-                         "model file or a pretraining settings YAML")
-    if Path(spec).suffix in (".yaml", ".yml"):
-        from vjepa_ros.models.world_model import WorldModel
-        from vjepa_ros.train.pretrain import load_pretrain_config, seeded_encoder
-
-        try:
-            config = load_pretrain_config(spec)
-        except ValueError as exc:
-            raise ValueError(f"{option} {spec}: {exc}") from None
-        return WorldModel(seeded_encoder(config), None, device="cpu")
-    return load_run_model(spec, device="cpu", option=option, need_predictor=False)
 
 
 def encoder_text(model) -> str:

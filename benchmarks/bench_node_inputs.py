@@ -66,6 +66,7 @@ from node_inputs_process import (  # noqa: E402
 from node_inputs_report import read_log, report  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.input_paths import checked_world_model  # noqa: E402
 from vjepa_ros.nodes.busy_domain_scripts import (  # noqa: E402
     script_child,
     script_refuses_after,
@@ -126,6 +127,10 @@ def main() -> int | None:
         if ":=" not in item:
             parser.error(f"-p {item}: write NAME:=VALUE (e.g. control.mode:=continuous)")
 
+    try:  # a missing, damaged or predictor-less file: one line before any node starts
+        checked_world_model(args.checkpoint, "--checkpoint")
+    except ValueError as exc:
+        parser.error(str(exc))
     from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.node_launch import mpc_nodes
 

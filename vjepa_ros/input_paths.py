@@ -290,6 +290,25 @@ def world_model_path(spec: str, option: str = "--checkpoint",
     return path
 
 
+def checked_world_model(spec: str, option: str) -> Path:
+    """Return the world model file ``spec`` names once it would load with a predictor.
+
+    For a script that hands the file to a planner node of its own (the node would refuse it in
+    its own process, its words lost): :func:`world_model_path`, then the load's checks run on
+    the file's keys and shapes (``models.checkpoint.check_checkpoint``: cheap, no weight's
+    data read). Raises ValueError in one line naming ``option`` (:func:`world_model_error`).
+    """
+    from vjepa_ros.models.checkpoint import check_checkpoint
+    from vjepa_ros.models.errors import CheckpointError
+
+    path = world_model_path(spec, option)
+    try:
+        check_checkpoint(path, need_predictor=True)
+    except (CheckpointError, OSError) as exc:
+        raise world_model_error(exc, path, option, spec) from None
+    return path
+
+
 # The model files a `vjepa-ros train` output folder holds, the one to give first.
 RUN_MODEL_FILES = (RUN_FILES["world_model"], RUN_FILES["latest"])
 
