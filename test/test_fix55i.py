@@ -106,7 +106,7 @@ def test_a_params_file_with_quoted_or_decimal_digits_is_taken(tmp_path):
     (None, "reach.yaml", "goal_seed in reach.yaml"), (None, None, "the default goal_seed"),
 ])
 def test_reach_names_the_source_of_its_goal_seed(goal_seed, config, source):
-    from vjepa_ros.nodes.reach_demo import goal_seed_source
+    from vjepa_ros.nodes.reach_command import goal_seed_source
 
     assert goal_seed_source(argparse.Namespace(goal_seed=goal_seed, config=config)) == source
 

@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     from vjepa_ros.sim.command import add_commands as add_sim_commands
 
     add_sim_commands(sub)  # collect
-    from vjepa_ros.nodes.reach_demo import add_commands as add_reach_commands
+    from vjepa_ros.nodes.reach_command import add_commands as add_reach_commands
 
     add_reach_commands(sub)  # reach
     from vjepa_ros.nodes.planner_cli import add_commands as add_planner_commands
