@@ -164,6 +164,9 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     # any training state at data.topics.tcp_xyz: the point is recorded (model_records)
     info["labelled_at_tcp"] = any(shards[source].get("at_tcp", True)
                                   for source in train_sources if source in shards)
+    # any training closedness from finger widths: gripper_max_width is recorded (model_records)
+    info["gripper_from_widths"] = any(shards[source].get("from_widths", True)
+                                      for source in train_sources if source in shards)
     banks = []
     for label, given in (("train", train_sources), ("val", val_sources)):
         group = [source for source in given if source in shards]  # short ones left out

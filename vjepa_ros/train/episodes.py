@@ -153,6 +153,9 @@ class Segment:
     # its states are of data.topics.tcp_xyz / tcp_rpy (a joint-state bag's FK, poses that
     # agree with it: Recording.at_tcp; an .npz's as saved); False: a pose-only bag's own point
     at_tcp: bool = True
+    # its closedness was computed from finger widths at data.topics.gripper_max_width (a bag's
+    # finger joints); False: an .npz's as saved, or a bag's gripper not read (closedness 0)
+    from_widths: bool = False
 
     def __len__(self) -> int:
         return len(self.frames)

@@ -152,7 +152,8 @@ def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dic
     ``blocks``: float16 [F, 3, H // 16, W // 16] block means of its frames, for telling a lossy
     copy from another recording (``same_content.block_means``); ``at_tcp``: its states are of
     ``data.topics.tcp_xyz`` / ``tcp_rpy`` (``Segment.at_tcp``; older shards: absent, taken as
-    True).
+    True); ``from_widths``: some closedness of it was computed from finger widths
+    (``Segment.from_widths``; older shards: absent, taken as True).
     """
     segments, notes = load_segments(source, data)
     sizes = list(dict.fromkeys(tuple(s.frames.shape[1:3]) for s in segments))  # [H, W] px
@@ -162,7 +163,8 @@ def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dic
             "lengths": bank.lengths, "names": bank.names, "notes": notes,
             "frame_sizes": torch.tensor(sizes) if sizes else None,
             "demonstrations": bank.trajectories, "blocks": blocks,
-            "at_tcp": all(segment.at_tcp for segment in segments)}
+            "at_tcp": all(segment.at_tcp for segment in segments),
+            "from_widths": any(segment.from_widths for segment in segments)}
 
 
 def shard_demonstrations(shard: dict) -> Tensor:

@@ -22,7 +22,7 @@ from vjepa_ros.train.config import TrainConfig
 
 
 def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list | None,
-               at_tcp: bool = True) -> dict:
+               at_tcp: bool = True, from_widths: bool = True) -> dict:
     """Return what a saved model records of its training data (``config["data"]``).
 
     ``aspect_ratio_range`` ([min, max] w/h, ``data.aspect_ratio_min/max``: ``load_world_model``
@@ -35,7 +35,11 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
     :func:`with_init_sizes`; left out when unknown). ``at_tcp``: some training state was
     of ``data.topics.tcp_xyz`` / ``tcp_rpy`` (False: every bag was a pose topic's own point,
     ``Segment.at_tcp``): else the point is left out, as it labelled nothing (a planner would
-    compare its own with it).
+    compare its own with it). ``from_widths``: some training closedness was computed from
+    finger widths (``Segment.from_widths``: a bag's finger joints); False (only ``.npz``
+    episodes' closedness as saved, or no gripper read): ``gripper_max_width`` is left out, as
+    it scaled nothing (a planner would be told to train again with its own width, which would
+    change nothing).
     """
     topics = config.data.topics
     data: dict = {"aspect_ratio_range": [config.data.aspect_ratio_min,
@@ -47,6 +51,8 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
                   "rate_hz": float(config.data.rate_hz)}
     if not at_tcp:
         del data["tcp_xyz"], data["tcp_rpy"]
+    if not from_widths:
+        del data["gripper_max_width"]
     sizes = with_init_sizes(frame_sizes, init_sizes)
     if sizes:
         data["frame_sizes"] = sizes

@@ -158,6 +158,7 @@ def bag_segments(path: Path, data: DataConfig, *,
         notes, timing, path.name, "; ".join(recording.damage))
     for segment in segments:  # a pose topic's own point: no tcp_xyz to record (model_records)
         segment.at_tcp = recording.at_tcp or data.topics.state_source == "none"
+        segment.from_widths = recording.gripper_source in recording.topic_types
     return segments, notes
 
 

@@ -139,7 +139,8 @@ class TrainerFiles:
         records = self.init_records
         return model_data(self.config, self.info.get("frame_sizes"),
                           None if records is None else records.get("frame_sizes"),
-                          self.info.get("labelled_at_tcp", True))
+                          self.info.get("labelled_at_tcp", True),
+                          self.info.get("gripper_from_widths", True))
 
     @functools.cached_property
     def init_records(self) -> dict | None:
