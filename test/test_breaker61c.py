@@ -1,0 +1,113 @@
+"""breaker61c: planning while the arm moves, and the small commands (demo, check, bag-from-npz).
+
+Attacked at 3a9a7dcc: ``vjepa-ros bag-from-npz`` (odd ``.npz`` layouts, frame dtypes and channel
+counts, timestamps in other units, existing outputs), ``vjepa-ros check`` (``ROS_DOMAIN_ID``
+spellings: blank, padded, signed, octal, hexadecimal, out of range), ``vjepa-ros demo
+--episode`` and the planner node's continuous / async control.
+
+Defects (strict xfail at 3a9a7dcc), ranked by what a user loses:
+
+1. ``vjepa-ros bag-from-npz`` of an episode whose ``timestamps`` are past 2262 as seconds
+   (epoch milliseconds of a camera at 100 Hz or faster: 10 ms apart passes the unit check, which
+   refuses spacing over 10 s only) ends in a traceback (``OverflowError: Python int too large
+   to convert to C long`` in ``bag_writing``), exit 1, not one line.
+2. ``vjepa-ros bag-from-npz`` and ``demo --episode`` refuse RGBA ``[T, H, W, 4]`` and grey
+   ``[T, H, W, 1]`` frames ("need >= 2 frames [T, H, W, 3]"), while docs/simulator.md says every
+   reader, ``demo --episode`` and ``bag-from-npz`` named, reads them as a bag's camera is, and
+   their own refusal of float frames advises "also read ...: RGBA [T, H, W, 4], grey
+   [T, H, W, 1]": ``load_example`` checks the shape before ``check_episode_frames``.
+
+Held (not repeated here): float 0..1 / 0..255 and bool frames (refused with the conversion),
+channels-first frames (refused), 16-bit colour (read), 1x1 and 7x5 frames, [1, T] timestamps,
+whole-number, negative, text and scalar timestamps, ns / ms / µs epoch stamps at a camera's
+rate (refused naming the unit); ``check`` with ``ROS_DOMAIN_ID`` '', ' 5', '05', '+5', '-0',
+'010', '08', '0x10', '5.0', 233, 2**32+5 (each as rcl reads it or refused naming why).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cli_runs import _run
+
+EXAMPLE = "vjepa_ros/data/franka_example_traj.npz"
+
+
+def _example():
+    """The packaged example's two frames [2, 256, 256, 3] uint8 and states [2, 7] float32."""
+    with np.load(EXAMPLE) as data:
+        return data["observations"][0], data["states"][0]
+
+
+# ---------------------------------------------- 1. timestamps past int64 nanoseconds
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61c #1: bag-from-npz timestamps past 2262 (epoch "
+                   "ms of a fast camera) end in an OverflowError traceback")
+@pytest.mark.parametrize("start, step", [(1733400000123.0, 10.0), (1e12, 0.25)])
+def test_bag_from_npz_timestamps_beyond_int64_ns_are_one_line(capsys, tmp_path, start, step):
+    """``vjepa-ros bag-from-npz OUT --episode ep.npz``, its timestamps epoch milliseconds.
+
+    What the user does: saves an episode from a 100 Hz camera with its stamps in milliseconds
+    since the epoch (1733400000123, ...133: 10 apart, which the unit check takes for seconds,
+    it refuses a spacing over 10 s only), or any timestamps past 9.22e9 s, and writes a bag.
+    What happens: ``bag_writing`` turns the start into int64 nanoseconds: ``OverflowError:
+    Python int too large to convert to C long``, a traceback, exit status 1.
+    What should happen: one line naming the file and the timestamps (past what a bag's int64
+    nanosecond stamps hold: milliseconds? save them as seconds, or give --rate), nothing
+    written, exit status 1.
+    """
+    frames, states = _example()
+    episode = tmp_path / "ep.npz"
+    np.savez(episode, observations=frames[None], states=states[None],
+             timestamps=np.array([[start, start + step]]))
+    try:
+        code, out, err = _run(capsys, "bag-from-npz", str(tmp_path / "bag"),
+                              "--episode", str(episode))
+    except OverflowError as exc:  # the traceback the user sees
+        pytest.fail(f"traceback: OverflowError: {exc}")
+    assert code == 1
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert "ep.npz" in err and "timestamps" in err, err
+    assert not (tmp_path / "bag").exists()
+
+
+# ---------------------------------------------- 2. RGBA and grey frames
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61c #2: bag-from-npz and demo --episode refuse "
+                   "RGBA and grey [T,H,W,1] frames, which docs/simulator.md and the float "
+                   "refusal say are read")
+@pytest.mark.parametrize("layout", ["rgba", "grey"])
+def test_bag_from_npz_reads_rgba_and_grey_frames(capsys, tmp_path, layout):
+    """``vjepa-ros bag-from-npz OUT --episode ep.npz``, the frames RGBA or grey [T, H, W, 1].
+
+    What the user does: saves an episode's frames as pybullet gives them (RGBA [T, H, W, 4]) or
+    from a grey camera ([T, H, W, 1]) and writes it as a bag (``demo --episode`` alike: the
+    same reader, ``example_episode.load_example``).
+    What happens: refused, "need >= 2 frames [T, H, W, 3] with states [T, 7], got (2, 256,
+    256, 4)", exit 1. docs/simulator.md: "Every reader (train, pretrain, demo --episode,
+    bag-from-npz) checks the frames alike (check_episode_frames): RGBA, grey [T, H, W, 1] and
+    16-bit colour frames are read as a bag's camera topic of them is"; the same command's
+    refusal of float frames advises "also read, as a bag's camera is: RGBA [T, H, W, 4], grey
+    [T, H, W, 1]" (``input_paths.FRAME_LAYOUTS``), so a user who converts float RGBA frames as
+    told is refused again. ``load_example`` checks ``frames.shape[-1] != 3`` before
+    ``check_episode_frames`` reads the layouts (train's ``Episode.load`` reads them).
+    What should happen: the bag is written, its frames RGB (alpha dropped, grey repeated),
+    exit status 0, as the docs and the advice say.
+    """
+    from vjepa_ros.example_episode import load_example
+
+    frames, states = _example()
+    frames = (np.concatenate([frames, np.full(frames.shape[:-1] + (1,), 255, np.uint8)], -1)
+              if layout == "rgba" else frames[..., :1])
+    episode = tmp_path / "ep.npz"
+    np.savez(episode, observations=frames[None], states=states[None])
+    code, out, err = _run(capsys, "bag-from-npz", str(tmp_path / "bag"), "--episode",
+                          str(episode))
+    assert code == 0, err
+    assert "wrote" in out
+    read = load_example(episode).frames  # demo --episode's reader
+    assert read.shape == (2, 256, 256, 3)
+    expected = frames[..., :3] if layout == "rgba" else np.repeat(frames, 3, -1)
+    assert np.array_equal(read, expected)
