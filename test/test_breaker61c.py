@@ -111,3 +111,39 @@ def test_bag_from_npz_reads_rgba_and_grey_frames(capsys, tmp_path, layout):
     assert read.shape == (2, 256, 256, 3)
     expected = frames[..., :3] if layout == "rgba" else np.repeat(frames, 3, -1)
     assert np.array_equal(read, expected)
+
+
+# ---------------------------------------------- 3. demo scores plans on frames the node refuses
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61c #3: demo --episode plans and prints an "
+                   "agreement on frames under 32 px / wider than 4:1, which the planner node "
+                   "and eval refuse")
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (32, 200)])
+def test_demo_refuses_frames_the_planner_refuses(capsys, tmp_path, size):
+    """``vjepa-ros demo --episode ep.npz``, the episode's frames 1x1, 7x5 or 200x32 px.
+
+    What the user does: runs the demo on an episode whose frames are thumbnails (a preview
+    saved instead of the camera's frames) or a strip, to see how the model plans on it.
+    What happens: it encodes them (``encode 2 frames 1x1``), plans and prints ``planned``,
+    ``executed`` and an ``agreement`` cosine, status 0, with no word on the size: the frames are
+    upsampled to the model's 256 px, a picture of nothing. The planner node refuses such frames
+    (``image_limits.image_size_problem``: under 32 px a side, a long side over 4 times the short
+    one), and eval and camera-check refuse to score plans on them (``Recording.
+    check_plannable_size``, breaker38: "so that eval and the camera check never score plans on
+    frames the node would refuse"); demo is the third command that scores a plan against the
+    executed move and applies no such check.
+    What should happen: refused in one line naming the file and the size (as eval's ``the
+    frames ... is 7x5, smaller than 32 px a side ...``), nothing planned, exit status 1.
+    """
+    frames_, states = _example()
+    height, width = size
+    frames = np.zeros((2, height, width, 3), np.uint8)
+    frames[1] = 200
+    episode = tmp_path / "ep.npz"
+    np.savez(episode, observations=frames[None], states=states[None])
+    code, out, err = _run(capsys, "demo", "--threads", "1", "--samples", "4", "--topk", "2",
+                          "--iterations", "1", "--horizon", "1", "--episode", str(episode))
+    assert "agreement" not in out, out
+    assert code == 1
+    assert f"{width}x{height}" in err and "ep.npz" in err, err
