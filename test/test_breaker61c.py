@@ -181,3 +181,41 @@ def test_check_names_a_discovery_range_rcl_refuses(capsys, monkeypatch, value):
               if line.startswith("ROS_AUTOMATIC_DISCOVERY_RANGE"))
     told = lines[at + 1]  # the line under the variable, as ROS_DOMAIN_ID's UNUSABLE/WARNING
     assert not told.startswith("ROS_") and "LOCALHOST" in told, "\n".join(lines[at:at + 2])
+
+
+# ---------------------------------------------- 5. check: a torch whose import fails otherwise
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61c #5: vjepa-ros check ends in a traceback when "
+                   "import torch raises OSError (a CUDA wheel missing libcudart), the case check "
+                   "is run for")
+def test_check_says_torch_is_broken_when_its_import_raises_oserror(tmp_path):
+    """``vjepa-ros check`` where ``import torch`` raises OSError.
+
+    What the user does: installs a CUDA build of torch whose CUDA libraries the loader does not
+    find (pytorch/pytorch#131284: ``import torch`` raises ``OSError: libcudart.so.12: cannot
+    open shared object file`` from ``torch._load_global_deps``' ``ctypes.CDLL``), and runs
+    ``vjepa-ros check``, the command for "what the machine offers", to see what is wrong.
+    What happens: after the python line, a 30-line traceback ending in the OSError: check
+    catches only ImportError around ``import torch`` (``cli._check_environment``), so none of
+    its other lines (config, rclpy, the ROS variables, the optional packages) is printed.
+    What should happen: a ``torch`` line saying it cannot be imported and why (the OSError's
+    one line), the remaining lines, status 1.
+    """
+    import os
+    import subprocess
+    import sys
+
+    fake = tmp_path / "torch"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        'raise OSError("libcudart.so.12: cannot open shared object file: No such file or '
+        'directory")\n')
+    repo = os.getcwd()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), repo]))
+    done = subprocess.run([sys.executable, "-m", "vjepa_ros.cli", "check"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr, done.stderr[-600:]
+    assert "libcudart.so.12" in done.stdout + done.stderr
+    assert "ROS_DOMAIN_ID" in done.stdout and "pybullet" in done.stdout, done.stdout
