@@ -34,7 +34,7 @@ EXAMPLE = "vjepa_ros/data/franka_example_traj.npz"
 
 
 def _example():
-    """The packaged example's two frames [2, 256, 256, 3] uint8 and states [2, 7] float32."""
+    """Return the packaged example's frames [2, 256, 256, 3] uint8 and states [2, 7] float32."""
     with np.load(EXAMPLE) as data:
         return data["observations"][0], data["states"][0]
 
@@ -136,7 +136,7 @@ def test_demo_refuses_frames_the_planner_refuses(capsys, tmp_path, size):
     What should happen: refused in one line naming the file and the size (as eval's ``the
     frames ... is 7x5, smaller than 32 px a side ...``), nothing planned, exit status 1.
     """
-    frames_, states = _example()
+    _, states = _example()
     height, width = size
     frames = np.zeros((2, height, width, 3), np.uint8)
     frames[1] = 200
