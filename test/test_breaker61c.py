@@ -16,12 +16,26 @@ Defects (strict xfail at 3a9a7dcc), ranked by what a user loses:
    reader, ``demo --episode`` and ``bag-from-npz`` named, reads them as a bag's camera is, and
    their own refusal of float frames advises "also read ...: RGBA [T, H, W, 4], grey
    [T, H, W, 1]": ``load_example`` checks the shape before ``check_episode_frames``.
+3. ``vjepa-ros demo --episode`` plans on frames the planner node and eval refuse (under 32 px a
+   side, over 4:1) and prints an agreement cosine, with no word on the size.
+4. ``vjepa-ros check`` prints a ``ROS_AUTOMATIC_DISCOVERY_RANGE`` rcl refuses (``subnet``,
+   ``SUBNET ``, ``LAN``) with no word; rcl then discovers on this machine only.
+5. ``vjepa-ros check`` ends in a traceback (not its other lines) when ``import torch`` raises
+   OSError (a CUDA wheel missing ``libcudart.so.12``, pytorch/pytorch#131284).
+6. ``vjepa-ros demo --episode`` of a file of several episodes plans on episode 0 with no word
+   (``no step of the episode moves`` when episode 0 is still and episode 1 moves).
 
 Held (not repeated here): float 0..1 / 0..255 and bool frames (refused with the conversion),
 channels-first frames (refused), 16-bit colour (read), 1x1 and 7x5 frames, [1, T] timestamps,
 whole-number, negative, text and scalar timestamps, ns / ms / µs epoch stamps at a camera's
 rate (refused naming the unit); ``check`` with ``ROS_DOMAIN_ID`` '', ' 5', '05', '+5', '-0',
-'010', '08', '0x10', '5.0', 233, 2**32+5 (each as rcl reads it or refused naming why).
+'010', '08', '0x10', '5.0', 233, 2**32+5 (each as rcl reads it or refused naming why); ``demo``
+with an .npz/bag folder/``/dev/null`` as ``--checkpoint`` or ``--episode``, ``--device cuda`` on a
+CPU torch, a still or rotation-only episode (``agreement n/a``), a still first step (the first
+moving one planned, with a note); the closed loop (``sim.reach.run_reach_episode``, the oracle,
+continuous and async, plans of 0.05-3 s simulated, blend 1 and 5 cm, a workspace box cutting
+the goal): every set-point within max_speed, max_accel, max_step of the measured TCP and the
+box, no reversal of the set-point's direction.
 """
 
 from __future__ import annotations
@@ -219,3 +233,33 @@ def test_check_says_torch_is_broken_when_its_import_raises_oserror(tmp_path):
     assert "Traceback" not in done.stderr, done.stderr[-600:]
     assert "libcudart.so.12" in done.stdout + done.stderr
     assert "ROS_DOMAIN_ID" in done.stdout and "pybullet" in done.stdout, done.stdout
+
+
+# ---------------------------------------------- 6. demo: a file of several episodes
+
+
+@pytest.mark.xfail(strict=True, reason="breaker61c #6: demo --episode of [B, T] arrays plans on "
+                   "episode 0 with no word; 'no step of the episode moves' when only it is still")
+def test_demo_says_which_episode_of_several_it_plans(capsys, tmp_path):
+    """``vjepa-ros demo --episode eps.npz``, the file holding 2 episodes ([2, T, ...] arrays).
+
+    What the user does: gives the demo a file of several episodes (a lab's batch export,
+    ``observations`` [2, T, H, W, 3], ``states`` [2, T, 7]) whose first episode is a still
+    start and whose second moves.
+    What happens: the demo plans on episode 0 alone and says nothing of the other: ``agreement
+    n/a: no step of the episode moves 2 mm``, status 0, though the file's episode 1 moves 13
+    cm. ``load_example`` counts the episodes (``Example.episodes``, "for a caller that must not
+    drop the others") and ``bag-from-npz`` refuses such a file ("never drop the others
+    silently"); the demo reads it as if it held one.
+    What should happen: a note naming the episode planned on and the count (episode 0 of 2), or
+    a refusal as ``bag-from-npz``'s; never "no step of the episode moves" for a file whose
+    other episode does.
+    """
+    frames, states = _example()
+    still = np.stack([states[0], states[0]])
+    episode = tmp_path / "eps.npz"
+    np.savez(episode, observations=np.stack([frames, frames]), states=np.stack([still, states]))
+    code, out, err = _run(capsys, "demo", "--threads", "1", "--samples", "4", "--topk", "2",
+                          "--iterations", "1", "--horizon", "1", "--episode", str(episode))
+    told = out + err
+    assert "2 episodes" in told or "of 2" in told, told
