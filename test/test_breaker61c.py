@@ -5,7 +5,7 @@ counts, timestamps in other units, existing outputs), ``vjepa-ros check`` (``ROS
 spellings: blank, padded, signed, octal, hexadecimal, out of range), ``vjepa-ros demo
 --episode`` and the planner node's continuous / async control.
 
-Defects (strict xfail at 3a9a7dcc), numbered as found (none a safety defect: the set-point limits held):
+Defects (strict xfail at 3a9a7dcc), numbered as found; none is a safety defect:
 
 1. ``vjepa-ros bag-from-npz`` of an episode whose ``timestamps`` are past 2262 as seconds
    (epoch milliseconds of a camera at 100 Hz or faster: 10 ms apart passes the unit check, which
