@@ -17,8 +17,6 @@ vjepa-ros train            post-train the AC predictor on episodes (``vjepa_ros/
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 
 from vjepa_ros.cli_options import (
@@ -46,64 +44,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     Ctrl-C / SIGTERM: one line saying it saved nothing (it writes no files), status 130 / 143.
     """
     try:
-        return _check_environment()
+        from vjepa_ros.environment_check import check_environment
+
+        return check_environment()
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (terminate.sigterm_raises)
         return command_ended("vjepa-ros check", exc, "nothing saved (check writes no files)")
-
-
-def _check_environment() -> int:
-    """Print the lines of ``vjepa-ros check``; return its exit status."""
-    ok = True
-    print(f"python        {platform.python_version()} ({sys.executable})")
-    try:
-        import torch
-
-        cuda = torch.cuda.is_available()
-        device = torch.cuda.get_device_name(0) if cuda else "cpu"
-        bf16 = cuda and torch.cuda.is_bf16_supported()
-        print(f"torch         {torch.__version__}  device: {device}  bf16: {bf16}")
-        print(f"cpu threads   {torch.get_num_threads()}")
-    except ImportError:
-        print("torch         MISSING (run scripts/bootstrap.sh)")
-        ok = False
-    try:
-        import rclpy
-
-        print(f"rclpy         {os.path.dirname(rclpy.__file__)}")
-    except ImportError:
-        print("rclpy         missing (ROS nodes unavailable; the ROS-free core still works)")
-    from vjepa_ros.config import ConfigError
-    from vjepa_ros.package_files import config_path
-
-    try:  # the parameter and launch files every command and node reads
-        print(f"config        {config_path('planner.yaml').parent}")
-    except ConfigError as exc:
-        print(f"config        MISSING: {exc}")
-        ok = False
-    ros_vars = ("ROS_DISTRO", "ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
-                "ROS_LOCALHOST_ONLY")
-    from vjepa_ros.ros_environment import domain_id_problem, domain_id_risk  # no rclpy
-
-    for name in ros_vars:
-        print(f"{name:<30}{os.environ.get(name, '(unset)')}")
-        if name == "ROS_DOMAIN_ID" and domain_id_problem():  # every node and launch refuses it
-            print(f"{'':<30}UNUSABLE: {domain_id_problem()}")
-            ok = False
-        elif name == "ROS_DOMAIN_ID" and domain_id_risk():  # usable: a warning, status 0
-            print(f"{'':<30}WARNING: {domain_id_risk()}")
-    for optional in ("launch_ros", "cv_bridge", "rosbags", "pybullet", "pyrealsense2"):
-        try:
-            if optional == "pybullet":
-                from vjepa_ros.sim.pybullet_import import import_pybullet
-
-                import_pybullet()  # without the build-time line it prints on stderr
-            else:
-                __import__(optional)
-            state = "available"
-        except ImportError:
-            state = "not installed"
-        print(f"{optional:<14}{state}")
-    return 0 if ok else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

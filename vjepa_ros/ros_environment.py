@@ -223,6 +223,22 @@ def discovery_range(environ=None, rcl: int | None = -1) -> str:
     return _discovery(environ, rcl_major(environ) if rcl == -1 else rcl)[0]
 
 
+def discovery_note(environ=None, rcl: int | None = -1) -> str:
+    """Return the words for a discovery variable rcl refuses or ignores in ``environ``, or "".
+
+    ``rcl`` as :func:`discovery_range`'s. The words start with the variable's ``NAME=``:
+    ``rcl refuses ROS_AUTOMATIC_DISCOVERY_RANGE='subnet' and assumes LOCALHOST ...`` is
+    reworded to start with it, for ``vjepa-ros check``'s line under that variable.
+    """
+    environ = os.environ if environ is None else environ
+    why = _discovery(environ, rcl_major(environ) if rcl == -1 else rcl)[1]
+    if why.startswith("rcl refuses "):
+        value = environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE", "")
+        return (f"ROS_AUTOMATIC_DISCOVERY_RANGE={value!r}: rcl refuses it and assumes LOCALHOST "
+                f"(this machine only): it takes {', '.join(DISCOVERY_RANGES)} exactly")
+    return why
+
+
 def ros_network_line(environ=None, rcl: int | None = -1, client: bool = False) -> str:
     """Return the one line every command that starts nodes prints first: domain and discovery.
 
