@@ -89,9 +89,6 @@ def test_bag_from_npz_timestamps_beyond_int64_ns_are_one_line(capsys, tmp_path, 
 # ---------------------------------------------- 2. RGBA and grey frames
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61c #2: bag-from-npz and demo --episode refuse "
-                   "RGBA and grey [T,H,W,1] frames, which docs/simulator.md and the float "
-                   "refusal say are read")
 @pytest.mark.parametrize("layout", ["rgba", "grey"])
 def test_bag_from_npz_reads_rgba_and_grey_frames(capsys, tmp_path, layout):
     """``vjepa-ros bag-from-npz OUT --episode ep.npz``, the frames RGBA or grey [T, H, W, 1].

@@ -67,15 +67,15 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
     if problem:
         episode = f" (episode 0 of the file's {batch}, the one read)" if batch > 1 else ""
         raise ValueError(f"{path}{episode}: {problem}")
-    if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 2 or len(states) != len(frames):
+    try:  # the one frame-layout rule of every .npz reader: RGBA, grey, 16-bit read as RGB
+        frames = check_episode_frames(frames)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if len(frames) < 2 or len(states) != len(frames):
         raise ValueError(
             f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "
             f"{states.shape}"
         )
-    try:
-        frames = check_episode_frames(frames)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
     return Example(frames=frames, states=states.astype(np.float32),
                    timestamps=_timestamps(path, data.get("timestamps"), len(frames))
                    if timestamps else None, episodes=batch, notes=notes)
