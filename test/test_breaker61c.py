@@ -127,9 +127,6 @@ def test_bag_from_npz_reads_rgba_and_grey_frames(capsys, tmp_path, layout):
 # ---------------------------------------------- 3. demo scores plans on frames the node refuses
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61c #3: demo --episode plans and prints an "
-                   "agreement on frames under 32 px / wider than 4:1, which the planner node "
-                   "and eval refuse")
 @pytest.mark.parametrize("size", [(1, 1), (7, 5), (32, 200)])
 def test_demo_refuses_frames_the_planner_refuses(capsys, tmp_path, size):
     """``vjepa-ros demo --episode ep.npz``, the episode's frames 1x1, 7x5 or 200x32 px.
@@ -229,8 +226,6 @@ def test_check_says_torch_is_broken_when_its_import_raises_oserror(tmp_path):
 # ---------------------------------------------- 6. demo: a file of several episodes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61c #6: demo --episode of [B, T] arrays plans on "
-                   "episode 0 with no word; 'no step of the episode moves' when only it is still")
 def test_demo_says_which_episode_of_several_it_plans(capsys, tmp_path):
     """``vjepa-ros demo --episode eps.npz``, the file holding 2 episodes ([2, T, ...] arrays).
 

@@ -16,7 +16,11 @@ import numpy as np
 import torch
 
 from vjepa_ros.eval.eval_config import EvalConfig
-from vjepa_ros.example_episode import Example, load_example  # noqa: F401 (its names here)
+from vjepa_ros.example_episode import (  # noqa: F401 (its names here)
+    Example,
+    load_example,
+    several_episodes_message,
+)
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
 from vjepa_ros.models.checkpoint_entries import ENTRY_FIXED
@@ -115,6 +119,32 @@ def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(a @ b) / denom if denom > 0 else float("nan")
 
 
+def _check_plannable(episode, example: Example) -> None:
+    """Raise ValueError (one line naming the file) for an episode the demo must not plan on.
+
+    Frames the planner node refuses for their size (``image_limits.image_size_problem``: under
+    32 px a side, a long side over 4 times the short one), as eval's and camera-check's
+    ``Recording.check_plannable_size``: no plan is scored on them; and a file of several
+    episodes (``Example.episodes`` > 1), as ``bag-from-npz`` refuses it: never one planned and
+    the others dropped without a word.
+    """
+    from vjepa_ros.image_limits import image_size_problem
+    from vjepa_ros.path_text import shown_path
+
+    if episode is None:  # the packaged example: one episode, 256x256
+        return
+    if example.episodes > 1:
+        raise ValueError(several_episodes_message(
+            episode, example.episodes, "the demo plans on one, nothing planned",
+            "give each to vjepa-ros demo --episode"))
+    height, width = example.frames.shape[1:3]
+    problem = image_size_problem(width, height, "the planner node refuses such frames, nothing "
+                                 "planned: give the camera's frames at its own resolution "
+                                 "(e.g. 640x480)")
+    if problem:
+        raise ValueError(f"{shown_path(episode)}: each frame {problem}")
+
+
 def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, dtype=None,
              seed=0, model_args: dict | None = None, **cem_changes) -> dict:
     """Run the example and print what happens; return the numbers (for tests and scripts).
@@ -127,6 +157,7 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     """
     config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
     example = load_example(episode)
+    _check_plannable(episode, example)
     for note in example.notes:  # states that look like joint positions
         print(f"note          {note}")
     min_motion_m = EvalConfig().min_motion_m

@@ -102,3 +102,15 @@ def _timestamps(path: Path, times, count: int) -> np.ndarray | None:
                          f"({seconds[frame]:.6g} s, {len(repeats)} repeat(s) in all): remove "
                          f"frame {frame} (a frame the camera repeated), or {again}")
     return seconds
+
+
+def several_episodes_message(episode, count: int, holds: str, give: str) -> str:
+    """Return the refusal of an ``.npz`` of ``count`` episodes, for a command that reads one.
+
+    ``holds``: why the command takes one and that it did nothing (``a bag holds one, nothing
+    written``); ``give``: what to do with each episode's own file. No command picks one of
+    several (no ``--index``): the others are never dropped without a word.
+    """
+    return (f"{shown_path(episode)} holds {count} episodes ([{count}, T, ...] arrays) and "
+            f"{holds}: save each episode as an .npz of its own (observations[k:k+1], "
+            f"states[k:k+1], timestamps[k:k+1]) and {give}")

@@ -89,12 +89,14 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         bag = new_output_dir(args.out)
         check_input_paths(args)  # --episode
         # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
-        from vjepa_ros.example_episode import load_example
+        from vjepa_ros.example_episode import load_example, several_episodes_message
         from vjepa_ros.recordings.bag_writing import episode_start_ns, write_bag
 
         example = load_example(args.episode, timestamps=args.rate is None)  # --rate overrides
         if example.episodes > 1:  # one bag of one episode: never drop the others silently
-            raise ValueError(several_episodes_message(args.episode, example))
+            raise ValueError(several_episodes_message(
+                args.episode, example.episodes, "a bag holds one, nothing written",
+                "write a bag of each"))
         writing = True
         with bag_writing(bag):  # a full disk: one line naming the bag (DiskFullError)
             path = write_bag(args.out, example.frames, example.states, example.timestamps,
@@ -108,16 +110,6 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     print("".join(f"note: {n}\n" for n in example.notes) + f"wrote {path} ({args.storage}): "
           f"{len(example.frames)} frames {_timing(example.timestamps, args.rate, args.episode)}")
     return 0
-
-
-def several_episodes_message(episode, example) -> str:
-    """Return the refusal of an ``.npz`` of several episodes (``example.episodes`` > 1)."""
-    from vjepa_ros.path_text import shown_path
-
-    count = example.episodes
-    return (f"{shown_path(episode)} holds {count} episodes ([{count}, T, ...] arrays) and a bag "
-            "holds one, nothing written: save each episode as an .npz of its own "
-            "(observations[k:k+1], states[k:k+1], timestamps[k:k+1]) and write a bag of each")
 
 
 def _timing(times, rate: float | None, episode) -> str:

@@ -25,13 +25,13 @@ from vjepa_ros.eval.bag_commands import (  # noqa: F401 (RECORD_SEED_MEANING ...
     bag_writing,
     cmd_bag_from_npz,
     cmd_record,
-    several_episodes_message,
 )
 from vjepa_ros.eval.bag_options import (
     add_bag_planning_arguments,
     read_bag,
     topics_from_args,
 )
+from vjepa_ros.example_episode import several_episodes_message  # noqa: F401 (re-exported)
 from vjepa_ros.threads import apply_threads_option, check_threads_option
 
 
