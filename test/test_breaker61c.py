@@ -56,8 +56,6 @@ def _example():
 # ---------------------------------------------- 1. timestamps past int64 nanoseconds
 
 
-@pytest.mark.xfail(strict=True, reason="breaker61c #1: bag-from-npz timestamps past 2262 (epoch "
-                   "ms of a fast camera) end in an OverflowError traceback")
 @pytest.mark.parametrize("start, step", [(1733400000123.0, 10.0), (1e12, 0.25)])
 def test_bag_from_npz_timestamps_beyond_int64_ns_are_one_line(capsys, tmp_path, start, step):
     """``vjepa-ros bag-from-npz OUT --episode ep.npz``, its timestamps epoch milliseconds.

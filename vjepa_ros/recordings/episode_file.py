@@ -31,6 +31,10 @@ SHOWN_ENTRIES = 5  # the entries a "missing arrays" line names before "and N mor
 # are in another unit; each unit and how many of it make a second, smallest first.
 MAX_FRAME_SPACING_S = 10.0
 TIME_UNITS = (("1e3", "milliseconds"), ("1e6", "microseconds"), ("1e9", "nanoseconds"))
+# The latest time [s] a bag's int64 nanosecond stamps (and rclpy's Time) hold: April 2262.
+# Epoch milliseconds, microseconds or nanoseconds (1.7e12, 1.7e15, 1.7e18 today) are all past it.
+MAX_STAMP_S = (2**63 - 1) / 1e9
+SECONDS_PER_YEAR = 31_557_600  # a Julian year, for the year an epoch time falls in
 # What numpy or zipfile raise for a file or an archive member that is not what it should be.
 _READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
 
@@ -179,7 +183,9 @@ def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:
     line naming the file, for float32 / float16 timestamps too coarse for a frame's time
     (``time_precision.timestamp_precision_problem``: float32 epoch seconds are 128 s steps),
     for timestamps that are not T finite numbers, that go back (naming
-    the frame), that are mostly repeats (whole seconds?), and for spacing wider than
+    the frame), that are mostly repeats (whole seconds?), that reach past :data:`MAX_STAMP_S`
+    (2262: epoch milliseconds, microseconds or nanoseconds, named by their magnitude, whatever
+    their spacing: a 100 Hz camera's milliseconds are 10 apart), and for spacing wider than
     :data:`MAX_FRAME_SPACING_S` (median): milliseconds, microseconds or nanoseconds (ROS
     stamps) saved as they were, named with the conversion to seconds; no unit is guessed.
     """
@@ -209,7 +215,23 @@ def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:
     if spacing > MAX_FRAME_SPACING_S:
         raise ValueError(f"episode {shown}: its timestamps are {spacing:.6g} apart (median) from "
                          f"{times[0]}: {_unit_words(spacing)}")
+    latest = float(seconds.max()) if len(seconds) else 0.0
+    if latest > MAX_STAMP_S:  # epoch ms of a fast camera (10 apart at 100 Hz) pass the above
+        raise ValueError(f"episode {shown}: its timestamps reach {latest:.6g}, past "
+                         f"{MAX_STAMP_S:.4g} s (the year 2262, where a bag's int64 nanosecond "
+                         f"stamps end): {_epoch_unit_words(latest)}")
     return seconds
+
+
+def _epoch_unit_words(latest: float) -> str:
+    """Say which epoch unit a time ``latest`` past :data:`MAX_STAMP_S` looks like, and the fix."""
+    for factor, unit in TIME_UNITS:
+        seconds = latest / float(factor)
+        if seconds <= MAX_STAMP_S:
+            year = 1970 + seconds / SECONDS_PER_YEAR
+            return (f"they look like epoch {unit} ({seconds:.6g} s, the year {year:.0f}), not "
+                    f"seconds: save them as seconds, timestamps / {factor}")
+    return "not seconds of any clock: save each frame's time in seconds"
 
 
 def _unit_words(spacing: float) -> str:
