@@ -172,5 +172,5 @@ def test_the_bag_player_refuses_an_infinite_rate_at_start_up_naming_it(tmp_path,
     code = node_runner.run_node(BagPlayer, ["node", "--ros-args", "-p", "bag:=/no/bag",
                                             "-p", "clock_hz:=.nan"])
     err = capfd.readouterr().err
-    assert code == 1 and err == \
-        "bag_player: -p clock_hz must lie in (0, 1000], got nan\n", err
+    assert code == 2 and err == \
+        "bag_player: -p clock_hz must lie in (0, 1000], got nan\n", err  # typed: usage (fix61u)

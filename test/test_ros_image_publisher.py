@@ -92,7 +92,8 @@ def test_a_stand_in_camera_at_rate_0_is_refused_in_one_line_naming_rate_and_qos(
     """With qos sensor_data it would publish once, best effort, unlatched: no one would hear it.
 
     As ``ros2 run`` starts it (run_node): one line naming rate_hz and qos (after the ``-p``
-    that set qos), exit status 1. With a rate it starts and is heard (the test below).
+    that set qos), exit status 2 (values typed as -p that do not go together: a usage error, as
+    under vjepa-ros launch; fix61u, was 1). With a rate it starts and is heard (the test below).
     """
     from vjepa_ros.nodes.image_publisher import main
 
@@ -100,7 +101,7 @@ def test_a_stand_in_camera_at_rate_0_is_refused_in_one_line_naming_rate_and_qos(
     status = main(["image_publisher", "--ros-args", "-p", f"path:={path}",
                    "-p", "qos:=sensor_data"])
     err = capfd.readouterr().err.strip()
-    assert status == 1, err
+    assert status == 2, err
     assert err.startswith("image_publisher: -p qos: parameter 'rate_hz' is 0 "
                           "(publish once) with qos 'sensor_data'"), err
     assert "give rate_hz > 0" in err and len(err.splitlines()) == 1, err

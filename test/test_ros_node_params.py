@@ -116,7 +116,7 @@ def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_paramete
     monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
     code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p", parameter])
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1, err
+    assert code == 2 and err.count("\n") == 1, err  # typed as -p: a usage error (fix61u)
     source = parameter.partition(":=")[0]  # named as the -p that gave it, once (user52u)
     assert err.startswith(f"vjepa_planner: -p {source}{message.removeprefix(source)}"
                           if message.startswith(f"{source} ")
@@ -131,7 +131,7 @@ def test_the_simulator_nodes_start_up_error_has_one_prefix(monkeypatch, capsys):
     code = node_runner.run_node(SimNode, ["sim_node", "--ros-args", "-p", "use_sim_time:=true",
                                        "-p", "publish_clock:=false"])
     err = capsys.readouterr().err
-    assert code == 1 and err.startswith("sim_node: -p use_sim_time, -p publish_clock: "
+    assert code == 2 and err.startswith("sim_node: -p use_sim_time, -p publish_clock: "
                                         "use_sim_time is true but publish_clock is "), err
     assert err.count("sim_node") == 1 and "SimNode" not in err
 
@@ -241,7 +241,7 @@ def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(
     code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
                                            "camera_check.trial.max_distance_m:=5.0"])
     err = capfd.readouterr().err
-    assert code == 1 and err.count("\n") == 1, err
+    assert code == 2 and err.count("\n") == 1, err  # typed as -p: a usage error (fix61u)
     assert err.startswith("vjepa_planner: -p camera_check.trial.max_distance_m "
                           "(5 m) must be at "
                           "most the safety workspace box's largest side (0.9 m, along y: "), err
@@ -402,7 +402,7 @@ def test_the_planner_refuses_an_invalid_gripper_state_topic_in_one_line(monkeypa
     code = node_runner.run_node(PlannerNode, ["planner_node", "--ros-args", "-p",
                                            f"robot.gripper_state_topic:={name}"])
     err = capfd.readouterr().err
-    assert code == 1 and err.count("\n") == 1, err
+    assert code == 2 and err.count("\n") == 1, err  # typed as -p: a usage error (fix61u)
     assert "robot.gripper_state_topic" in err and "not a valid ROS topic name" in err, err
 
 

@@ -1,10 +1,10 @@
 """Node executables refuse a bad ``-p`` before torch, pybullet or the model load.
 
 The cases run the nodes' ``main`` in one fresh interpreter with ``--ros-args -p NAME:=VALUE`` (as
-``ros2 run`` does): exit 1 (2 for an unknown name or a value of the wrong type) with one line
-naming the parameter, and the heavy libraries still unloaded at that point (rclpy is needed to
-read the parameters). The planner and sim nodes took ~3.5 s on a quiet machine (~14 s under load)
-to refuse one, 0.8 s now; timing is never asserted.
+``ros2 run`` does): exit 2 (an unknown name, a value of the wrong type or out of its range) with
+one line naming the parameter, and the heavy libraries still unloaded at that point (rclpy is
+needed to read the parameters). The planner and sim nodes took ~3.5 s on a quiet machine (~14 s
+under load) to refuse one, 0.8 s now; timing is never asserted.
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ for module, args in json.loads(sys.argv[1]):
 print(json.dumps(results))
 """ % (HEAVY,)
 # status 2, a usage error: an unknown name (as an unknown --config key) and a value of the wrong
-# type typed as -p (as argparse's "invalid int value"; was 1); 1: a value out of range
+# type or out of its range typed as -p (as argparse's "invalid int value", and as `vjepa-ros
+# launch -p`: fix61u, was 1)
 BAD_PARAMETERS = [
-    ("planner_node", "planner.samples:=0", 1,
+    ("planner_node", "planner.samples:=0", 2,
      "vjepa_planner: -p planner.samples must lie in [1, 100000], got 0"),
     ("planner_node", "planner.samples:=3.5", 2, "vjepa_planner: -p planner.samples: parameter "
      "'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)"),
@@ -42,7 +43,7 @@ BAD_PARAMETERS = [
      "vjepa_planner: unknown parameter 'planner.sampels'"),
     ("planner_node", "model.device:=3", 2, "vjepa_planner: -p model.device: parameter "
      "'model.device' takes a string"),
-    ("sim_node", "control_rate_hz:=-1.0", 1, "sim_node: "),
+    ("sim_node", "control_rate_hz:=-1.0", 2, "sim_node: "),
     ("sim_node", "camera.width:=wide", 2, "sim_node: -p camera.width: parameter 'camera.width' "
      "takes a whole number"),
     ("sim_node", "bogus:=1", 2, "sim_node: unknown parameter 'bogus'"),
@@ -71,6 +72,9 @@ def results(tmp_path_factory):
     cases.update({(node, "params-file"): (f"vjepa_ros.nodes.{node}",
                                           ["--params-file", str(params)])
                   for node, _ in NODE_NAMES})
+    # last: its check loads torch (the arm's kinematics come first), which the cases above forbid
+    cases["planner_node", "missing-checkpoint"] = ("vjepa_ros.nodes.planner_node",
+                                                   ["-p", "model.checkpoint:=/nonexistent/x.pt"])
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(list(cases.values()))],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
@@ -87,6 +91,14 @@ def test_a_bad_parameter_is_refused_before_the_heavy_libraries_load(node, parame
     assert result["code"] == status, result
     assert result["err"].startswith(message) and result["err"].count("\n") == 1, result["err"]
     assert result["loaded"] == [], f"{node} imported {result['loaded']} before refusing"
+
+
+def test_a_checkpoint_file_typed_as_p_that_does_not_exist_is_a_file_problem_status_1(results):
+    """A missing file is no typing mistake: status 1, as `vjepa-ros launch -p` gives it."""
+    result = results[0]["planner_node", "missing-checkpoint"]
+    assert result["code"] == 1, result
+    assert result["err"].startswith("vjepa_planner: -p model.checkpoint: parameter "
+                                    "'model.checkpoint' /nonexistent/x.pt does not exist"), result
 
 
 def test_a_value_of_the_wrong_type_in_a_parameter_file_is_a_value_refused_status_1(results):

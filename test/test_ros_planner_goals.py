@@ -376,15 +376,19 @@ def test_goal_parameters_are_checked_alone_and_emptied_with_the_goal(oracle_harn
                                      "describe a goal from files only)"), captured.message
 
 
-@pytest.mark.parametrize("given, message", [
+# status: 2 for a value typed as -p that is refused (a usage error, as under vjepa-ros launch:
+# fix61u, was 1); 1 for a goal file that is not there (a file problem, typed or not)
+@pytest.mark.parametrize("given, message, status", [
     ({"goal_image_path": "GOOD", "goal_steps": "[-3]"},
-     "goal files not loaded: goal_steps entry 1 of 1 is -3: give executed-step counts >= 0"),
+     "goal files not loaded: goal_steps entry 1 of 1 is -3: give executed-step counts >= 0", 2),
     # goal_steps [5] fits neither: the two file parameters are refused before the lengths
     ({"goal_image_path": "GOOD", "goal_image_paths": "[GOOD, GOOD]", "goal_steps": "[5]"},
-     "goal files not loaded: goal_image_path and goal_image_paths are both set: give one"),
+     "goal files not loaded: goal_image_path and goal_image_paths are both set: give one", 2),
+    ({"goal_image_path": "/nonexistent/goal.png"},
+     "goal files not loaded: goal_image_path: image file not found: /nonexistent/goal.png", 1),
 ])
 def test_goal_parameters_at_start_up_get_the_same_checks(monkeypatch, capfd, tmp_path, given,
-                                                          message):
+                                                          message, status):
     from vjepa_ros.nodes import node_runner
 
     monkeypatch.setattr(PlannerNode, "_load_model", lambda self: OracleWorldModel())
@@ -396,7 +400,7 @@ def test_goal_parameters_at_start_up_get_the_same_checks(monkeypatch, capfd, tmp
     code = node_runner.run_node(PlannerNode, args)
     err = capfd.readouterr().err
     # after the -p items that gave the values (param_sources)
-    assert code == 1 and err.startswith("vjepa_planner: -p goal_") and message in err, err
+    assert code == status and err.startswith("vjepa_planner: -p goal_") and message in err, err
 
 
 def test_a_run_time_value_of_another_type_is_refused_naming_the_parameter(oracle_harness):

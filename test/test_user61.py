@@ -23,8 +23,6 @@ def _table_row(heading: str, needle: str) -> list[str]:
     raise AssertionError(f"README {heading!r}: no table row holds {needle!r}")
 
 
-@pytest.mark.xfail(strict=True, reason="user61 #1: README 'Messages and exit statuses' gives "
-                   "status 1 for the launch -p out-of-range line, which exits 2")
 def test_launch_p_out_of_range_exit_status_is_the_one_the_readme_gives(capsys):
     """The exit status the README's table gives a launch ``-p`` value out of range is the real one.
 

@@ -137,7 +137,8 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
     ``name``: the node's ROS name (``ros_args.started_name``), the prefix of that line.
 
     ``status``: 2 for a usage error (``config.UsageError``: an unknown parameter; a ``-p`` value
-    of the wrong type, ``config.typed_on_command_line``), else 1 (``config.exit_status``). A
+    of the wrong type or out of its range, ``param_sources.typed_refused``, as under
+    ``vjepa-ros launch``), else 1 (``config.exit_status``). A
     value error names the ``--params-file`` or ``-p`` of ``argv`` that gave the parameters it
     names (``param_sources.sourced``): ``vjepa_planner:
     --params-file p.yaml: planner.samples must lie in [1, 100000], got -5``; one typed as a ``-p``
@@ -145,13 +146,14 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
     """
     from rclpy.exceptions import ParameterException
 
-    from vjepa_ros.config import UsageError, exit_status, typed_on_command_line
+    from vjepa_ros.config import UsageError, exit_status
     from vjepa_ros.nodes.param_sources import (
         command_line_names,
         noted,
         ros_arg_notes,
         ros_arg_sources,
         sourced,
+        typed_refused,
     )
     from vjepa_ros.nodes.params import UnknownParameterError, rclpy_type_error
 
@@ -161,15 +163,16 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
         exc = rclpy_type_error(error)  # use_sim_time:=1: said as any parameter's type error
         # One prefix, the node's ROS name; the node's own messages carry none.
         default = getattr(node_class, "ROS_NAME", node_class.__name__)  # (as -r rules name it)
-        message, sources = one_line(exc), ros_arg_sources(argv, default)
+        said, sources = one_line(exc), ros_arg_sources(argv, default)
+        message = said
         if isinstance(exc, UnknownParameterError):  # a file's names after that file
             message = exc.message(sources=sources)
         message = noted(message, ros_arg_notes(argv))  # 08: rcl's float 8.0, said why
         if not isinstance(exc, (UnknownParameterError, UsageError)):  # (a usage error names
             message = sourced(message, sources)  # its parameter itself)
         print(f"{name}: {message}", file=sys.stderr)
-        if typed_on_command_line(exc, command_line_names(sources)):
-            return None, 2  # a -p value of the wrong type: a usage error, as argparse's
+        if typed_refused(exc, said, command_line_names(sources)):
+            return None, 2  # a -p value refused: a usage error, as argparse's
         return None, exit_status(exc)  # (run_node shuts the context down)
 
 

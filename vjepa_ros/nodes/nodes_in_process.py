@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 
-from vjepa_ros.config import UsageError, typed_on_command_line
+from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.node_launch import NodeLaunch
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.node_runner import one_line
@@ -264,7 +264,7 @@ def _prefixed(exc: BaseException, name: str, sources: dict | None = None,
     a value error (status 1). ``notes``
     (``NodeLaunch.notes``) go after a message naming their parameters.
     """
-    from vjepa_ros.nodes.param_sources import command_line_names, named, noted, sourced
+    from vjepa_ros.nodes.param_sources import command_line_names, noted, sourced, typed_refused
 
     text = said = one_line(exc)  # said: the names as the node wrote them (sourced: once)
     text = noted(text, notes or {})
@@ -272,7 +272,7 @@ def _prefixed(exc: BaseException, name: str, sources: dict | None = None,
         text = sourced(text, sources)
     message = f"{name}: {text}"
     typed = command_line_names(sources or {})
-    if typed_on_command_line(exc, typed) or (type(exc) is ValueError and named(said, typed)):
+    if typed_refused(exc, said, typed):
         return UsageError(message)  # a -p value refused: status 2, as argparse's
     if isinstance(exc, (OSError, ValueError, RuntimeError)):
         try:

@@ -133,6 +133,22 @@ def command_line_names(sources: dict[str, str]) -> set[str]:
     return {name for name, label in sources.items() if label.startswith("-p ")}
 
 
+def typed_refused(exc: BaseException, said: str, typed) -> bool:
+    """Whether ``exc`` refuses a value typed as ``-p`` (``typed``: :func:`command_line_names`).
+
+    A value of the wrong type (``config.typed_on_command_line``) or a plain ValueError naming
+    such a parameter in ``said``, its one-line message as the node wrote it (out of its range:
+    ``planner.samples must lie in [1, 100000], got 0``): a usage error, exit status 2, as
+    argparse's ``invalid int value`` and the ``vjepa-ros`` options' ranges (docs/cli.md "Exit
+    status"), under ``vjepa-ros launch`` and the node executables alike. From a file: False.
+    """
+    from vjepa_ros.config import typed_on_command_line
+
+    if typed_on_command_line(exc, typed):
+        return True
+    return type(exc) is ValueError and bool(named(said, typed))
+
+
 def named(message: str, names) -> list[str]:
     """Return the parameters of ``names`` that ``message`` names, in the order it names them.
 

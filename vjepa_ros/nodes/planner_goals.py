@@ -295,7 +295,9 @@ class PlannerGoals(GoalDecodes):
         self.checked_goal_images = CheckedGoalImages()
         try:  # each value on its own first, as at run time
             self.goal_values = updated_goal_values(given, given, checked=self.checked_goal_images)
-        except ValueError as exc:
+        except ImageError as exc:  # a file problem (status 1), also for a -p that names it
+            raise ImageError(f"goal files not loaded: {exc}") from None
+        except ValueError as exc:  # a value refused (status 2 when typed as -p)
             raise ValueError(f"goal files not loaded: {exc}") from None
         self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
         self.goal_files_loaded: list[str] = []  # the files it loaded (goal_updates: retunes)

@@ -279,14 +279,22 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self._checkpoint_file(cfg)
 
     def _checkpoint_file(self, cfg: PlannerNodeConfig):
-        """Return ``model.checkpoint``'s file (a Path); ValueError naming the parameter.
+        """Return ``model.checkpoint``'s file (a Path); CheckpointError naming the parameter.
 
         'demo': the packaged demo world model, as `vjepa-ros launch --checkpoint demo` takes it;
-        a missing, unreadable or folder path: one line naming the parameter.
+        a missing, unreadable or folder path: one line naming the parameter, a file problem
+        (``models.errors.CheckpointError``, a ValueError: exit status 1 also when typed as
+        ``-p``, as under ``vjepa-ros launch``; not a usage error, ``param_sources.typed_refused``).
         """
         from vjepa_ros.input_paths import world_model_path
+        from vjepa_ros.models.errors import CheckpointError
 
-        return world_model_path(cfg.model.checkpoint, "parameter 'model.checkpoint'")
+        try:
+            return world_model_path(cfg.model.checkpoint, "parameter 'model.checkpoint'")
+        except CheckpointError:
+            raise
+        except ValueError as exc:
+            raise CheckpointError(str(exc)) from None
 
     def _load_model(self):
         from vjepa_ros.models import load_world_model
