@@ -1,10 +1,8 @@
 """user61: a roboticist follows the README's reference sections (planner, sim_node, post-training).
 
-Each test is a strict xfail that fails because of the defect its reason names; a doc defect is a
-test that reads the doc and runs the program and shows they disagree.
+Each test was a strict xfail that failed because of the defect it names (fixed by fix61u); a doc
+defect is a test that reads the doc and runs the program and shows they agree.
 """
-
-import pytest
 
 from conftest import REPO_ROOT
 from vjepa_ros.cli import main
@@ -49,8 +47,6 @@ def test_launch_p_out_of_range_exit_status_is_the_one_the_readme_gives(capsys):
 
 
 
-@pytest.mark.xfail(strict=True, reason="user61 #2: a command whose reader stops early (| head) "
-                   "ends with '[Errno 32] Broken pipe' and status 1, as if it had failed")
 def test_a_reader_that_stops_early_is_no_failure(tmp_path):
     """`vjepa-ros inspect BAG | head -1` reads as success, as `--help | head -1` does.
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
+import sys
 
 # Where a sub-parser leaves itself on the namespace when it did not recognize arguments.
 _REFUSED_BY = "_vjepa_ros_unrecognized_by"
@@ -172,6 +173,23 @@ class ArgumentParser(argparse.ArgumentParser):
             setattr(namespace, _REFUSED_BY, self)  # (parse_args exits: never seen by a command)
         self._refused_by = getattr(namespace, _REFUSED_BY, None) if extras else None
         return namespace, extras
+
+    def print_help(self, file=None):
+        """Print the help (on stdout); a reader gone early ends as a command does: 141, silent.
+
+        argparse drops a failed write of its help (the exit's flush then failed or not, by the
+        help's length): ``--help | head -1`` ended 0 where a command ended 1; both end as a
+        program ended by SIGPIPE (``closed_output``).
+        """
+        from vjepa_ros.closed_output import end_quietly, flush_output, reader_gone
+
+        try:
+            (file or sys.stdout).write(self.format_help())
+            flush_output()
+        except BrokenPipeError as exc:
+            if not reader_gone(exc):
+                raise
+            self.exit(end_quietly())
 
     def error(self, message: str):
         """Exit (2) with one line ``PROG: error: MESSAGE (run PROG --help for its options)``.

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 
+from vjepa_ros.closed_output import end_quietly, flush_output, reader_gone
 from vjepa_ros.name_lists import first_names
 
 # The package's user errors a benchmark script ends on in one line: a value its settings refuse
@@ -51,7 +52,8 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
     Returns 143 after SIGTERM (``terminate.Terminated``: ``PROG: terminated``), 130 after Ctrl-C
     (``PROG: interrupted``; no line for a second stop after the command said its own,
     ``terminate.said_since``), 1 for a ``SamplesMemoryError`` (``PROG: --samples 100000000 at
-    horizon 1 needs about 26.1 GiB ...``).
+    horizon 1 needs about 26.1 GiB ...``), 141 without a line when the reader of its stdout or
+    stderr has gone (``| head``: ``closed_output``; the output is flushed before it returns).
     """
     from vjepa_ros.terminate import (
         command_holds_stops,
@@ -69,7 +71,9 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
         # (a stop inside an import comes out as another error: stops_undisguised)
         with sigterm_raises(), sigint_raises(), stops_undisguised():
             command_holds_stops()  # a stop that came while the script loaded (main_start)
-            return work() or 0
+            status = work() or 0
+            flush_output()  # a reader gone early (| head) shows here, not in the exit's flush
+            return status
     except KeyboardInterrupt as exc:  # terminate.Terminated (SIGTERM) too: 143, else 130
         return command_stopped(prog, exc, said, saved)
     except MemoryError as exc:
@@ -80,7 +84,11 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
         shown = SamplesMemoryError(exc.command_message) if exc.command_message else exc
         print(f"{prog}: {error_line(shown, typed, options)}", file=sys.stderr)
         return 1
-    except user_errors as exc:
+    except (*user_errors, BrokenPipeError) as exc:
+        if reader_gone(exc):  # `| head` closed the output: ended as by SIGPIPE, silent
+            return end_quietly()
+        if not isinstance(exc, user_errors):
+            raise
         from vjepa_ros.config import exit_status
 
         print(f"{prog}: {error_line(exc, typed, options)}", file=sys.stderr)
@@ -107,8 +115,13 @@ def command_ended(prog: str, exc: BaseException,
       settings named as the options that set them: ``cli_options.option_message``); a bare
       full disk or quota (ENOSPC, EDQUOT) or a file-size limit (EFBIG), worded by the command
       or not: train's line naming the output, what is in it and what to do
-      (:func:`_full_disk_message`), never a bare ``[Errno 28]`` or ``[Errno 27]``.
+      (:func:`_full_disk_message`), never a bare ``[Errno 28]`` or ``[Errno 27]``;
+    - a broken pipe of the command's own output (``| head`` stopped reading,
+      ``closed_output.reader_gone``): raised again, for :func:`run_reporting` to end it silently
+      with status 141, never ``PROG: [Errno 32] Broken pipe`` and a refusal's 1.
     """
+    if reader_gone(exc):
+        raise exc
     if isinstance(exc, KeyboardInterrupt):
         if saved is None:
             raise exc
