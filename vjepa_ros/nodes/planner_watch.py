@@ -94,7 +94,10 @@ def status(prog: str, client: PlannerClient, follow: bool) -> int:
     for text in reports:
         print(report_line(text))
     if not reports:
-        print("plan report: none heard (one comes per plan; --follow waits for them)")
+        # the node keeps no report (a volatile topic): one published before this command
+        # subscribed (`status --follow` right after `enable`: command 1) is not shown (user61)
+        print("plan report: none heard since this command started (one comes per plan; one "
+              "before that is not shown; --follow waits for the next)")
     if not follow:
         return 0
     changes = StatusChanges((_level(newest), newest.message, *(values.get(k) for k in CHANGES)))
