@@ -213,9 +213,14 @@ def test_two_nodes_under_the_planner_s_name_are_refused_not_one_picked():
     ("goal_steps", "[0016, 4]", [16, 4]),  # zero-led digits are decimal, not rcl's octal
 ])
 def test_param_set_reads_the_value_as_the_declared_type(planner, name, typed, expected):
-    """The type is the node's: integers for a double array are doubles, 0016 is 16."""
+    """The type is the node's: integers for a double array are doubles, 0016 is 16.
+
+    A goal list that disagrees with the goal files an earlier test left is set, and said as
+    kept goal, status 1 (fix61u: user61 #3); the value is what is checked here.
+    """
     done = planner_cli("param", "set", name, typed)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0 or (done.returncode == 1 and "kept its goal" in done.stderr), \
+        done.stderr
     value = planner.get_parameter(name).value
     value = list(value) if isinstance(expected, list) else value
     assert value == expected

@@ -17,10 +17,20 @@ import sys
 
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
-from vjepa_ros.robot.goal_words import REFUSED, WARN, file_word, goal_lines, image_word
+from vjepa_ros.robot.goal_words import (
+    REFUSED,
+    WARN,
+    file_word,
+    goal_lines,
+    goal_not_changed,
+    image_word,
+)
 
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
 MAX_LINES = 4  # the planner's lines on a goal printed
+# the planner logs "goal not changed yet" before it answers the set: its /rosout line comes
+# within milliseconds; this bounds the wait for it after every goal parameter it took
+NOT_CHANGED_S = 2.0
 CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (docs/planner_node.md)
 TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
             "clear-goals": "clear_goals", "camera-check": "camera_check"}
@@ -102,12 +112,40 @@ def param_get(prog: str, client: PlannerClient, names: list[str]) -> int:
 
 
 def param_set(prog: str, client: PlannerClient, pairs: list[tuple[str, str]]) -> int:
-    """Set each ``(NAME, VALUE text)``, read as its declared type, in one atomic call."""
+    """Set each ``(NAME, VALUE text)``, read as its declared type, in one atomic call.
+
+    A goal parameter the planner took but whose goal it left as it was (goal lists that
+    disagree) is status 1 with its line (:func:`goal_kept`), as ``goal-image`` says it.
+    """
     from vjepa_ros.nodes.param_text import parameter_value
+    from vjepa_ros.robot.planner_config import GOAL_PARAMETERS  # (numpy: not at import)
 
     types = _parameter_types(client, [name for name, _ in pairs])
     values = {name: parameter_value(name, text, types[name]) for name, text in pairs}
-    return set_parameters(prog, client, values, types)
+    if not set(values) & set(GOAL_PARAMETERS):
+        return set_parameters(prog, client, values, types)
+    logs = client.node_logs({logger_name(client.target)})
+    return set_parameters(prog, client, values, types) or goal_kept(prog, client, logs)
+
+
+def goal_kept(prog: str, client: PlannerClient, logs: list) -> int:
+    """Return 1 with the planner's line when goal parameters it took left its goal unchanged.
+
+    The planner stores goal values whose lists disagree (``goal_steps`` [2, 2, 0] beside two
+    goal files: set the other list next) but changes no goal until they agree; it says so in a
+    warning, ``goal not changed yet: ...`` (``goal_words.NOT_CHANGED``), its only word: rclpy
+    answers a successful set without the callback's reason. ``logs``: the planner's /rosout
+    lines gathered since before the set (:meth:`PlannerClient.node_logs`); waited for up to
+    :data:`NOT_CHANGED_S`. 0 when none came (the values took effect).
+    """
+    client.spin_until(lambda: bool(goal_not_changed(logs)), NOT_CHANGED_S)
+    kept = goal_not_changed(logs)
+    if not kept:
+        return 0
+    print(kept[0][1])
+    print(f"{prog}: {client.target} kept its goal (its line above): the values are set, and "
+          "the goal changes once its goal lists agree", file=sys.stderr)
+    return 1
 
 
 def set_parameters(prog: str, client: PlannerClient, values: dict, types: dict,

@@ -35,6 +35,9 @@ from __future__ import annotations
 import re
 
 TAKEN, KEPT, REFUSED = "taken", "kept", "refused"
+# the head of the planner's warning that goal parameters set at run time left its goal as it
+# was: goal lists that disagree (``planner_goals.load_goal_files``, ``goal_updates``)
+NOT_CHANGED = "goal not changed yet: "
 WARN = 30  # rcl_interfaces/msg/Log.WARN
 ERROR = 40  # rcl_interfaces/msg/Log.ERROR
 # the head of the node's error line when applying a decoded goal (file or image) raised
@@ -91,12 +94,18 @@ def file_word(level: int, line: str, parameter: str, first: str) -> str | None:
         return KEPT
     if level < WARN:
         return None
-    if message.startswith("goal not changed yet: ") or _apply_failed(level, message):
+    if message.startswith(NOT_CHANGED) or _apply_failed(level, message):
         return REFUSED
     head, found, _ = message.partition(" not applied: ")
     if found and set(head.split(" and ")) <= set(GOAL_PARAMETERS):
         return REFUSED
     return None
+
+
+def goal_not_changed(logs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Return the planner's warnings of ``logs`` that it left its goal as it was (NOT_CHANGED)."""
+    return [(level, line) for level, line in logs
+            if level >= WARN and message_of(line).startswith(NOT_CHANGED)]
 
 
 def image_word(level: int, line: str, topic: str) -> str | None:
