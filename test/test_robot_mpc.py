@@ -422,13 +422,15 @@ def test_an_arm_held_outside_the_box_and_brought_back_elsewhere_does_not_lurch(m
     about 6 m/s (found by the process check, benchmarks/bench_planner_safety.py).
     """
     session, clock, _ = enabled_session(model)
+    shown = iter(range(1, 10 ** 6))  # a live camera: a new picture each tick, never one again
 
     def run(state, ticks):
         setpoints = []
         for tick in range(ticks):
             clock.now += 0.01 if tick else 0.5  # time to get there (faster: JumpWatch refuses)
             session.observe_state(state, clock.now)
-            session.observe_image(frame(tick), clock.now)
+            # (the same picture again once the arm moved is a frozen camera, held on: fix61b)
+            session.observe_image(frame(next(shown)), clock.now)
             if tick % 10 == 0:
                 session.plan_step()
             out = session.stream_step()

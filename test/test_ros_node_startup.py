@@ -117,6 +117,8 @@ def test_a_parameter_file_for_no_node_is_refused_with_status_2_before_anything_l
     assert "[rcl]" not in stderr, stderr
     result = found[node, "params-file"]
     assert result["code"] == 2 and result["loaded"] == []
+    # the camera node starts in its own namespace: named in full, as rcl matches it (fix61b)
+    full = "/camera/camera" if name == "camera" else name
     assert result["err"] == (f"{name}: --params-file {params}: section 'vjepa_planer' applies to "
-                             f"no node started here ({name}); closest: '{name}' — fix the name "
+                             f"no node started here ({full}); closest: '{full}' — fix the name "
                              "or use '/**'\n")

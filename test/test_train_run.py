@@ -125,8 +125,9 @@ def test_the_exported_model_records_its_training_frames_size(files, tmp_path):
         # data.topics: the point joint-state bags are labelled at (the Franka Hand TCP), the
         # gripper read (fix52i: the planner holds a --no-gripper model's gripper)
         "tcp_xyz": [0.0, 0.0, 0.1034], "tcp_rpy": [0.0, 0.0, -math.pi / 4], "no_gripper": False,
-        "rate_hz": 4.0,  # data.rate_hz: its actions' period (breaker56e)
-        "gripper_max_width": 0.08}  # closedness's fully open width (breaker58e)
+        # data.rate_hz: its actions' period (breaker56e); no gripper_max_width: the .npz episodes'
+        # closedness came from no finger widths (fix61c; breaker58e records it when one did)
+        "rate_hz": 4.0}
     assert load_world_model(exported, device="cpu").trained_frame_sizes == [(32, 32)]
 
 
