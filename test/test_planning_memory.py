@@ -184,7 +184,7 @@ def test_the_planner_node_refuses_too_many_samples_at_start(tiny_world_model):
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
-    assert result["code"] == 1
+    assert result["code"] == 2  # a -p value the node cannot use: a usage error (fix61u)
     assert result["err"].startswith("vjepa_planner: -p planner.samples "
                                     "100000 at horizon 1 needs about 27 MiB for the planner's "
                                     "action samples, more than half the 16 MiB free on cpu: "

@@ -192,7 +192,8 @@ def test_simulator_dying_is_reported_with_its_output(tiny_world_model, tmp_path,
                  str(_config(tmp_path, 2, real_time_factor=-1.0)), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 1
-    assert "the simulator process (sim_node) exited with code 1" in err
+    # a -p value the node refuses is its usage error, 2 (fix61u); reach itself ends 1
+    assert "the simulator process (sim_node) exited with code 2" in err
     assert "real_time_factor must lie in [0, 100], got -1.0" in err, "the child's own message"
     assert not (tmp_path / "o").exists()
 
