@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 
+import pytest
 from planner_harness import HOME, checkpoint, harness  # noqa: F401
 from std_srvs.srv import Trigger
 from test_review61a import _bag
