@@ -24,7 +24,9 @@ FROZEN = "never moves the search mean's xyz"
 
 
 @pytest.mark.xfail(strict=False, reason="open (session 61's last CI): since fix61b-fix61u merged, "
-                   "the harness's first wait for a frame after a state at home times out (60 s); "
+                   "the harness's first wait for a frame after a state at home times out: the "
+                   "kept frame's stamp is now ~0.3 ms before the kept state's (the harness "
+                   "publishes both in one call); "
                    "passed on the integration before them; the one-route fix itself is pinned by "
                    "test_mend61e_frozen_mean")
 def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, capfd):  # noqa: F811
@@ -56,15 +58,15 @@ def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, cap
             return state is not None and frame is not None and frame.stamp > state.stamp \
                 and (abs(state.value[1]) > 0.05) == moved  # y: 0 at home, ~0.12 m turned
 
-        assert h.pump(60.0, until=lambda: seen(False))
+        assert h.pump(3.0, until=lambda: seen(False))
         assert h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request()).success
-        assert h.pump(60.0, until=lambda: seen(True), joints=turned)
+        assert h.pump(3.0, until=lambda: seen(True), joints=turned)
         answer = h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request())
         assert answer.success, answer.message
         assert "held axes" in answer.message, answer.message  # z held toward sub-goal 2
         h.enable()
-        assert h.pump(60.0, until=lambda: session.goals.index == 1, joints=turned)
-        assert h.pump(60.0, until=lambda: session.goals.steps_done >= 1,  # planned, z held
+        assert h.pump(3.0, until=lambda: session.goals.index == 1, joints=turned)
+        assert h.pump(3.0, until=lambda: session.goals.steps_done >= 1,  # planned, z held
                       joints=turned)
     err = capfd.readouterr().err
     frozen = [w for w in caught if issubclass(w.category, FrozenMeanWarning)]
