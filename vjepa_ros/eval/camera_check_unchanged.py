@@ -48,7 +48,7 @@ from vjepa_ros.eval.camera_check_motions import usable_motions
 from vjepa_ros.picture_repeats import Picture, RepeatRule, same_as
 from vjepa_ros.picture_repeats import picture as picture_of
 from vjepa_ros.picture_repeats import same_picture as same_as_rule
-from vjepa_ros.stale_camera import CAUSES  # noqa: F401 - the one wording, re-exported
+from vjepa_ros.stale_camera import CAUSES, camera_advice
 
 # the camera check's "same picture" (module docstring): training's numbers on a 64-a-side sample
 # (full frames would cost a bag's check 1 GB): no sampled pixel changed by more than 32 grey
@@ -126,12 +126,6 @@ def frames_changed(unchanged: np.ndarray, image_topic: str, live: bool) -> None:
 def _what_to_do(image_topic: str, live: bool) -> str:
     return camera_advice(image_topic, "call ~/camera_check again" if live else
                          "record the bag again with a camera that shows the arm moving")
-
-
-def camera_advice(image_topic: str, then: str) -> str:
-    """Return what to check of stale frames on ``image_topic``, then do ``then`` (words)."""
-    return (f"check that the camera driver publishes new images (e.g. ros2 topic hz and a viewer "
-            f"on {image_topic}) and that the arm is in the camera's view, then {then}")
 
 
 def stale_refusal(image_topic: str, which: str, live: bool, stopped: str = "") -> str:

@@ -48,9 +48,9 @@ import math
 import numpy as np
 
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
-from vjepa_ros.eval.camera_check_unchanged import CAUSES, camera_advice
 from vjepa_ros.picture_repeats import RepeatRule, picture, same_picture
 from vjepa_ros.robot.frame_rest import REST_TOLERANCE_CLOSEDNESS, REST_TOLERANCE_RAD
+from vjepa_ros.stale_camera import CAUSES, camera_advice
 
 KEPT_CAPTURES = 16  # captures remembered (each at most 0.9 MB: the sample of a 640x480 frame)
 # frames remembered of the hand's way (one per hand change, CapturePictures.seen; 0.9 MB each)

@@ -41,10 +41,9 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.eval.camera_check_unchanged import camera_advice
 from vjepa_ros.picture_repeats import Picture, picture, same_picture
 from vjepa_ros.robot.capture_pictures import CAPTURE, MIN_SHIFT_M, Repeat, hand_change
-from vjepa_ros.stale_camera import CAUSES
+from vjepa_ros.stale_camera import CAUSES, camera_advice
 
 
 @dataclasses.dataclass(frozen=True)

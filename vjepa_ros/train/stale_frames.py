@@ -50,7 +50,7 @@ import numpy as np
 from vjepa_ros.counts import counted
 from vjepa_ros.name_lists import first_names
 from vjepa_ros.picture_repeats import Broad, RepeatRule, picture, same_as, same_picture
-from vjepa_ros.stale_camera import CAUSES
+from vjepa_ros.stale_camera import CAUSES, camera_advice
 
 # the same frame (module docstring; fix54m measured a repeat <= 0.005 %, a real motion >= 0.13 %):
 # fewer than 0.03 % of the full frame's pixels changed by more
@@ -178,6 +178,4 @@ def stale_words(stale: int) -> str:
     if not stale:
         return ""
     return (f"{counted(stale, 'step')} dropped as their frame did not change while the arm "
-            f"moved ({CAUSES}): check that the camera driver publishes new images (e.g. ros2 "
-            "topic hz and a viewer on the image topic) and that the arm is in the camera's "
-            "view, then record again")
+            f"moved ({CAUSES}): {camera_advice('the image topic', 'record again')}")
