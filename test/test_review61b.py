@@ -12,23 +12,20 @@ from __future__ import annotations
 import json
 import warnings
 
-import pytest
+import numpy as np
 from planner_harness import HOME, checkpoint, harness  # noqa: F401
+from sensor_msgs.msg import Image
 from std_srvs.srv import Trigger
 from test_review61a import _bag
 
 from vjepa_ros.cli import main
+from vjepa_ros.image_encodings import rgb_to_image_fields
+from vjepa_ros.nodes.pose_msgs import stamp_seconds
 from vjepa_ros.planning.config import FrozenMeanWarning
 
 FROZEN = "never moves the search mean's xyz"
 
 
-@pytest.mark.xfail(strict=False, reason="open (session 61's last CI): since fix61b-fix61u merged, "
-                   "the harness's first wait for a frame after a state at home times out: the "
-                   "kept frame's stamp is now ~0.3 ms before the kept state's (the harness "
-                   "publishes both in one call); "
-                   "passed on the integration before them; the one-route fix itself is pinned by "
-                   "test_mend61e_frozen_mean")
 def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, capfd):  # noqa: F811
     """A mean momentum of 1 is one start-up line, whatever the node plans later.
 
@@ -53,21 +50,37 @@ def test_a_node_says_a_frozen_mean_once_also_when_a_plan_holds_axes(harness, cap
         session = h.planner.session
         inputs = session.inputs
 
-        def seen(moved: bool) -> bool:  # a frame after a state at the pose (turned or home)
+        def seen(moved: bool, since: float) -> bool:  # a state at the pose, a frame since
+            # (the harness publishes a frame, then a state, in each call: "a frame stamped after
+            # the kept state" holds only between two callbacks; a frame after the move is asked)
             state, frame = inputs.latest_state(), inputs.frame
-            return state is not None and frame is not None and frame.stamp > state.stamp \
+            return state is not None and frame is not None and frame.stamp > since \
                 and (abs(state.value[1]) > 0.05) == moved  # y: 0 at home, ~0.12 m turned
 
-        assert h.pump(3.0, until=lambda: seen(False))
+        def now() -> float:
+            return stamp_seconds(h.stamp())
+
+        start = now()
+        assert h.pump(3.0, until=lambda: seen(False, start))
         assert h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request()).success
-        assert h.pump(3.0, until=lambda: seen(True), joints=turned)
+        start = now()
+        # the camera shows the turned arm: another picture (the harness's frames are noise
+        # of one mean, the same picture by the captures' block rule: fix61b)
+        dark = np.full((48, 64, 3), 30, dtype=np.uint8)
+        dark[:, :32] = 200
+
+        def shown():
+            return Image(**rgb_to_image_fields(dark))
+
+        assert h.pump(3.0, until=lambda: seen(True, start), joints=turned, image=shown())
         answer = h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request())
         assert answer.success, answer.message
         assert "held axes" in answer.message, answer.message  # z held toward sub-goal 2
         h.enable()
-        assert h.pump(3.0, until=lambda: session.goals.index == 1, joints=turned)
+        assert h.pump(3.0, until=lambda: session.goals.index == 1, joints=turned,
+                      image=shown())
         assert h.pump(3.0, until=lambda: session.goals.steps_done >= 1,  # planned, z held
-                      joints=turned)
+                      joints=turned, image=shown())
     err = capfd.readouterr().err
     frozen = [w for w in caught if issubclass(w.category, FrozenMeanWarning)]
     lines = [line for line in err.splitlines() if FROZEN in line]

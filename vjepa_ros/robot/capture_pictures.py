@@ -44,11 +44,12 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
-from vjepa_ros.picture_repeats import RepeatRule, picture, same_picture
+from vjepa_ros.picture_repeats import Picture, RepeatRule, picture, same_picture
 from vjepa_ros.robot.frame_rest import REST_TOLERANCE_CLOSEDNESS, REST_TOLERANCE_RAD
 from vjepa_ros.stale_camera import CAUSES, camera_advice
 
@@ -111,23 +112,29 @@ class CapturePictures:
         self._kept: collections.deque = collections.deque(maxlen=KEPT_CAPTURES)
         self._seen: collections.deque = collections.deque(maxlen=KEPT_SEEN)
 
-    def seen(self, frame: np.ndarray, stamp: float, state, gripper_measured: bool = True) -> None:
+    def seen(self, frame: np.ndarray, stamp: float, state, gripper_measured: bool = True,
+             sample: Callable[[], Picture] | None = None) -> None:
         """Note a camera frame as it comes, with the hand's state nearest to it.
 
         Kept (its :func:`picture`) when it is the first, or the hand changed since the last
         frame kept (:data:`MIN_SHIFT_M`, :data:`MIN_TURN_RAD`, :data:`MIN_CLOSEDNESS`): one
         picture per centimetre of a guided arm's way, none while it stands still (a 640x480
         frame's copy, ~0.3 ms). ``frame`` [H, W, 3] uint8; ``stamp`` [s]; ``state``: as
-        :meth:`offer` takes it; None: not kept.
+        :meth:`offer` takes it; None: not kept. ``sample``: returns the frame's
+        ``picture(frame, CAPTURE)`` (one sample shared with ``frozen_camera``: taken at most
+        once a frame); None: taken here. The state must be the arm's at the frame
+        (``frame_pairing``: not the last one before a frame of a new pose).
         """
         if state is None:
             return
         state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
-        if self._seen and not self._changed(self._seen[-1][2], self._seen[-1][3], state,
-                                            gripper_measured).changed:
-            return
+        if self._seen:
+            _, _, at, measured = self._seen[-1]
+            if not hand_change(at, measured, state, gripper_measured, self.min_shift_m).changed:
+                return
+        mine = sample() if sample is not None else picture(frame, CAPTURE)
         self._seen.append((f"the frame it sent at {stamp:.3f} s (stamp), while the hand "
-                           "moved", picture(frame, CAPTURE), state, gripper_measured))
+                           "moved", mine, state, gripper_measured))
 
     def offer(self, what: str, frame: np.ndarray, state,
               gripper_measured: bool = True) -> Repeat | None:
@@ -146,16 +153,11 @@ class CapturePictures:
         mine = picture(frame, CAPTURE)
         state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
         for earlier, kept, at, measured in [*reversed(self._kept), *reversed(self._seen)]:
-            change = self._changed(at, measured, state, gripper_measured)
+            change = hand_change(at, measured, state, gripper_measured, self.min_shift_m)
             if change.changed and same_picture(kept, mine, CAPTURE):
                 return dataclasses.replace(change, earlier=earlier)
         self._kept.append((what, mine, state, gripper_measured))
         return None
-
-    def _changed(self, at: np.ndarray, measured: bool, state: np.ndarray,
-                 gripper_measured: bool) -> Repeat:
-        """Return how the hand changed from ``at`` to ``state`` (``earlier`` left "")."""
-        return hand_change(at, measured, state, gripper_measured, self.min_shift_m)
 
 
 def hand_change(at: np.ndarray, measured: bool, state: np.ndarray, gripper_measured: bool,

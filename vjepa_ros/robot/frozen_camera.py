@@ -38,6 +38,7 @@ ROS-free; not locked (the session calls it under its own lock).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
@@ -61,26 +62,33 @@ class FrozenCamera:
         self._anchor: _Anchor | None = None
         self.repeat: Repeat | None = None  # the current verdict: how the hand changed, or None
 
-    def seen(self, frame: np.ndarray, stamp: float, state) -> None:
+    def seen(self, frame: np.ndarray, stamp: float, state,
+             sample: Callable[[], Picture] | None = None) -> None:
         """Judge a camera frame as it comes (module docstring).
 
         ``frame`` [H, W, 3] uint8; ``stamp`` [s]; ``state``: the hand's state nearest the frame,
         [7] (TCP xyz [m], extrinsic xyz Euler angles [rad], closedness) or [3]; None: unknown,
-        the verdict stays as it was. A picture sample and a comparison only for the first frame
-        and frames with the hand 1 cm (1 degree) from the anchor's state (module docstring).
+        the verdict stays as it was; it must be the arm's at the frame (``frame_pairing``).
+        ``sample``: returns the frame's ``picture(frame, CAPTURE)`` (shared with the captures:
+        taken at most once a frame); None: taken here. A picture sample and a comparison only
+        for the first frame and frames with the hand 1 cm (1 degree) from the anchor's state
+        (module docstring).
         """
         if state is None:
             return
         state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
         anchor = self._anchor
+        if sample is None:
+            def sample():
+                return picture(frame, CAPTURE)
         if anchor is None:
-            self._anchor = _Anchor(picture(frame, CAPTURE), stamp, state)
+            self._anchor = _Anchor(sample(), stamp, state)
             return
         change = hand_change(anchor.state, False, state, False, self.min_shift_m)
         if not change.changed:  # the arm near the anchor: whatever the picture, not frozen
             self.repeat = None
             return
-        mine = picture(frame, CAPTURE)
+        mine = sample()
         if same_picture(anchor.picture, mine, CAPTURE):
             self.repeat = dataclasses.replace(
                 change, earlier=f"the frame it sent at {anchor.stamp:.3f} s (stamp)")

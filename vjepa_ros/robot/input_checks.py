@@ -182,6 +182,7 @@ class InputChecks:
             self.inputs.forget(frames=frames, states=states)
             if frames:  # the picture the camera last changed to was the player's
                 self.frozen_camera.forget()
+                self.pending_frame.forget()
             if states:
                 self._jumps.forget()  # the live arm's next state is no jump from a recording's
         if "fingers" in kinds and not states:

@@ -14,11 +14,16 @@ starts (a new world, or a stepped wall clock) is :class:`~vjepa_ros.robot.new_wo
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.picture_repeats import picture
 from vjepa_ros.robot.arrival_lags import rather_than_raising
+from vjepa_ros.robot.capture_pictures import CAPTURE
 from vjepa_ros.robot.clock_steps import age_across_fall
+from vjepa_ros.robot.frame_pairing import state_between
 from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
@@ -118,23 +123,42 @@ class InputEpisodes(NewWorlds):
         return problem
 
     def _frame_seen(self, frame: Stamped) -> None:
-        """Show the captures a frame as it came, with the state nearest when it was taken (locked).
+        """Show the captures a frame as it came, once the arm's pose at it is known (locked).
 
-        When: ``Stamped.state_time``, the frame's time on the states' clock.
+        When: ``Stamped.state_time``, the frame's time on the states' clock; paired once a state
+        stamped at or after it came (``frame_pairing.PendingFrame``: the state of its moment
+        may come after the frame), by :meth:`_pair_frame`.
+        """
+        latest = self.inputs.latest_state()
+        ready = self.pending_frame.offer(frame, None if latest is None else latest.stamp,
+                                         self.clock())
+        if ready is not None:
+            self._pair_frame(ready)
+
+    def _pair_frame(self, frame: Stamped) -> None:
+        """Show the captures and the frozen-camera hold a frame, with the arm's state at it.
+
+        That state: ``frame_pairing.state_between``, interpolated between the states around it.
+        Locked.
 
         ``capture_pictures.CapturePictures.seen``: a camera frozen while the arm was guided is
         refused at the first capture (breaker56a); ``frozen_camera.FrozenCamera.seen``: the
         planning loop holds on a picture that stands still while the arm moves (breaker61b); no
         state within ``max_state_age_s``: neither; while the states are held as unusable (a
         glitch), not the latter, which forgets its picture when they are usable again (the
-        glitch's pose may be the one it kept).
+        glitch's pose may be the one it kept). The frame's picture is sampled at most once,
+        for both (``picture_repeats.picture``: ~13 ms a 640x480 frame), and only when one of
+        them keeps or compares it (the hand 1 cm / 1 degree from what they kept).
         """
-        state = self.inputs.state_at(frame.state_time)
-        if state is not None and abs(state.stamp - frame.state_time) <= \
-                self.limits.max_state_age_s:
-            self.captures.seen(frame.value, frame.stamp, state.value, state.gripper_measured)
-            if not self.inputs.state_problem:  # a glitch's pose is not where the arm is
-                self.frozen_camera.seen(frame.value, frame.stamp, state.value)
+        state = state_between(*self.inputs.states_around(frame.state_time), frame.state_time,
+                              self.limits.max_state_age_s)
+        if state is None:
+            return
+        sample = functools.cache(lambda: picture(frame.value, CAPTURE))
+        self.captures.seen(frame.value, frame.stamp, state.value, state.gripper_measured,
+                           sample=sample)
+        if not self.inputs.state_problem:  # a glitch's pose is not where the arm is
+            self.frozen_camera.seen(frame.value, frame.stamp, state.value, sample=sample)
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
@@ -200,6 +224,11 @@ class InputEpisodes(NewWorlds):
                     self._clock_step_judged(*pending, after)
         if cleared is not None:
             self._hand_moved(state, gripper_measured)  # locks only for a hand put elsewhere
+        if self.pending_frame.waiting():  # a frame waits for the state of its moment
+            with self._lock:
+                ready = self.pending_frame.state_came(stamp, now)
+                if ready is not None:
+                    self._pair_frame(ready)
         if cleared == "":
             return  # the common case (1 kHz from a Franka): without the session's lock
         with self._lock:

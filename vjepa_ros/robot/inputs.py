@@ -322,6 +322,17 @@ class InputBuffer:
             index = nearest_index(self._stamps, stamp, self._start)
             return None if index is None else self._states[index]
 
+    def states_around(self, stamp: float) -> tuple[Stamped | None, Stamped | None]:
+        """Return the newest stored state stamped at or before ``stamp`` and the oldest after.
+
+        None for a side with no state; O(log n). The pair a frame's pose is interpolated
+        between (``frame_pairing.state_between``).
+        """
+        with self._lock:
+            index = bisect.bisect_right(self._stamps, stamp, self._start)
+            before = self._states[index - 1] if index > self._start else None
+            return before, (self._states[index] if index < len(self._states) else None)
+
     def states_after(self, stamp: float) -> list[Stamped]:
         """Return the stored states stamped after ``stamp``, oldest first."""
         with self._lock:

@@ -62,6 +62,7 @@ from vjepa_ros.robot.clock_steps import SystemClockFalls, system_clock_offset
 from vjepa_ros.robot.command_session import CommandSession
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.enable_session import EnableSession
+from vjepa_ros.robot.frame_pairing import PendingFrame
 from vjepa_ros.robot.frozen_camera import FrozenCamera
 from vjepa_ros.robot.goal_session import GoalSession
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
@@ -217,6 +218,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.goals: GoalSequence | None = None
         self.captures = CapturePictures()  # the captures' pictures: a frozen camera refused
         self.frozen_camera = FrozenCamera()  # the loop's: a picture still under a moving arm
+        # the newest frame until a state of its moment came (both above pair it so)
+        self.pending_frame = PendingFrame(limits.max_state_age_s)
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.state_what = state_what
