@@ -79,6 +79,17 @@ def same_base_frame(a: str, b: str) -> bool:
                for base, other in ((a, b), (b, a)))
 
 
+def arm_link0(joint_prefix: str, model: str) -> str:
+    """Return the frame an empty ``robot.base_frame`` means before any joint names are read.
+
+    ``<joint_prefix>link0``; without a prefix ``<model>_link0`` (``panda_link0``): the planner
+    node's default (``FrankaKinematics.base_frame``), the frame ``current_pose`` is expected in
+    with ``state_source`` pose. Once the arm's prefix is read from the joint names
+    (``state_source`` joint_states), :func:`learned_base_frame` gives ``<prefix>link0``.
+    """
+    return f"{joint_prefix or model + '_'}link0"
+
+
 def _fix(link0: str, prefix: str = "") -> str:
     """Return what to do: restart with another ``robot.base_frame`` (start only), or a pose."""
     base = (f" or {FRANKA_DESCRIPTION_BASE} (franka_description's, where its mount offset is 0)"
@@ -112,7 +123,7 @@ def joint_states_frame_problem(robot) -> str:
         return ""
     if frame == FRANKA_DESCRIPTION_BASE:  # (an empty joint_prefix: the one learned decides)
         return _base_problem(robot, robot.joint_prefix)
-    link0 = f"{robot.joint_prefix or robot.model + '_'}link0"
+    link0 = arm_link0(robot.joint_prefix, robot.model)
     if frame == link0 or not robot.joint_prefix and ARM_LINK0.fullmatch(frame):
         return ""
     return (f"robot.base_frame {robot.base_frame!r} with robot.state_source joint_states: the "

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.base_frame import arm_link0
 from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 from vjepa_ros.robot.rotvec import matrix_to_euler_xyz
 from vjepa_ros.robot.state_ranges import (
@@ -232,7 +233,7 @@ class FrankaKinematics:
         prefix = config.joint_prefix or f"{config.model}_"
         self.joint_names = [f"{prefix}joint{i}" for i in range(1, 8)]
         self.finger_names = [f"{prefix}finger_joint1", f"{prefix}finger_joint2"]
-        self.base_frame = config.base_frame or f"{prefix}link0"
+        self.base_frame = config.base_frame or arm_link0(config.joint_prefix, config.model)
         self.tool = transform(config.tcp_xyz, config.tcp_rpy)
         # the last single configuration's pose: (its joints' bytes, pose [6]); an arm holding
         # still publishes the same joint values at up to 1 kHz (perf58: forward kinematics and

@@ -149,9 +149,9 @@ def _hand_problems(planner, sim, pose: bool) -> list[str]:
     """Return the refusals of the planner's flange, hand width, base frame against the sim's.
 
     ``pose``: ``robot.state_source`` pose: the flange is not used (no forward kinematics) and
-    an empty ``robot.base_frame`` is ``<joint_prefix or model_>link0`` (``FrankaKinematics``).
+    an empty ``robot.base_frame`` is ``base_frame.arm_link0`` (``FrankaKinematics``).
     """
-    from vjepa_ros.robot.base_frame import same_base_frame
+    from vjepa_ros.robot.base_frame import arm_link0, same_base_frame
     from vjepa_ros.robot.kinematics import FLANGE_OFFSET
     from vjepa_ros.sim.panda import BASE_FRAME, FINGER_MAX_OPENING
 
@@ -174,10 +174,9 @@ def _hand_problems(planner, sim, pose: bool) -> list[str]:
     model = planner.start_value("robot.model", SIM_MODEL)
     if not all(isinstance(v, str) for v in (frame, prefix, base, model)) or not frame:
         return problems  # a malformed value: its node refuses it
-    # empty: joint_states: the arm's link0 as the joint names give it (the simulator's are
-    # panda_joint1..7); pose: <joint_prefix>link0, else <model>_link0 (FrankaKinematics)
-    planned = base or (f"{prefix or model + '_'}link0" if pose else
-                       f"{prefix}link0" if prefix else BASE_FRAME)
+    # empty: pose: <joint_prefix>link0, else <model>_link0; joint_states: the arm's link0 as
+    # the joint names give it (the simulator's are panda_joint1..7)
+    planned = base or arm_link0(prefix if pose else prefix or SIM_PREFIX, model)
     if not same_base_frame(planned, frame):
         said = f"'{base}'" if base else f"'' (the arm's link0: {planned})"
         problems.append(
