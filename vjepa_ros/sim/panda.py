@@ -12,11 +12,13 @@ import numpy as np
 from vjepa_ros.robot.joint_states import closedness_from_fingers, finger_position
 from vjepa_ros.robot.state_ranges import FINGER_MAX_M, PANDA_JOINT_LIMITS
 
-ARM_JOINT_NAMES = tuple(f"panda_joint{i}" for i in range(1, 8))
-FINGER_JOINT_NAMES = ("panda_finger_joint1", "panda_finger_joint2")
+MODEL = "panda"  # the simulated arm (pybullet's panda.urdf), robot.model's word for it
+PREFIX = f"{MODEL}_"  # its links' and joints' prefix
+ARM_JOINT_NAMES = tuple(f"{PREFIX}joint{i}" for i in range(1, 8))
+FINGER_JOINT_NAMES = (f"{PREFIX}finger_joint1", f"{PREFIX}finger_joint2")
 JOINT_NAMES = ARM_JOINT_NAMES + FINGER_JOINT_NAMES
-HAND_LINK = "panda_hand"
-BASE_FRAME = "panda_link0"
+HAND_LINK = f"{PREFIX}hand"
+BASE_FRAME = f"{PREFIX}link0"
 
 # Franka Emika datasheet limits (rad, rad/s, Nm).
 JOINT_LOWER, JOINT_UPPER = PANDA_JOINT_LIMITS.T.copy()

@@ -34,8 +34,6 @@ from vjepa_ros.config import UsageError
 POSITION_TOLERANCE = 1e-4  # [m] 0.1 mm: a length rounded to 4 decimals of a metre
 ANGLE_TOLERANCE_DEG = 0.01  # [deg] between two rotations: rpy rounded to 4 decimals of a radian
 TOLERANCE = POSITION_TOLERANCE  # [m] flange_offset, gripper_max_width: same lengths, same rounding
-SIM_MODEL = "panda"  # the simulated arm (sim/panda.py: pybullet's panda.urdf), robot.model's word
-SIM_PREFIX = f"{SIM_MODEL}_"  # its joints' and fingers' prefix (panda_joint1, panda_finger_joint1)
 
 
 def _numbers(value, count: int) -> list[float] | None:
@@ -120,27 +118,27 @@ def _arm_problems(planner, pose: bool) -> list[str]:
     ``pose``: ``robot.state_source`` pose (the arm's joints are not read then, its fingers are).
     """
     from vjepa_ros.robot.kinematics import MODELS
-    from vjepa_ros.sim.panda import FINGER_JOINT_NAMES
+    from vjepa_ros.sim.panda import FINGER_JOINT_NAMES, MODEL, PREFIX
 
     sources, problems = planner.sources(), []
-    model = planner.start_value("robot.model", SIM_MODEL)
-    if isinstance(model, str) and model in MODELS and model != SIM_MODEL:
-        read = (f"expect current_pose in {model}_link0 (the simulator's is {SIM_MODEL}_link0)"
+    model = planner.start_value("robot.model", MODEL)
+    if isinstance(model, str) and model in MODELS and model != MODEL:
+        read = (f"expect current_pose in {model}_link0 (the simulator's is {MODEL}_link0)"
                 if pose else "take the jerk limits of another arm (stream_jerk)")
         problems.append(
             f"planner.robot.model {model} ({sources.get('robot.model', 'the default')}) beside "
             f"--node sim, whose arm is a Franka Panda (pybullet's panda.urdf, joints "
-            f"{SIM_MODEL}_joint1..7): the planner would {read}; give -p planner.robot.model:="
-            f"{SIM_MODEL} with --node sim (an {model} is driven as a real arm: no --node sim)")
+            f"{MODEL}_joint1..7): the planner would {read}; give -p planner.robot.model:="
+            f"{MODEL} with --node sim (an {model} is driven as a real arm: no --node sim)")
     prefix = planner.start_value("robot.joint_prefix", "")
-    if isinstance(prefix, str) and prefix not in ("", SIM_PREFIX):
+    if isinstance(prefix, str) and prefix not in ("", PREFIX):
         what = "fingers" if pose else "joints or fingers"
         source = sources.get("robot.joint_prefix", "the default")
         problems.append(
             f"planner.robot.joint_prefix '{prefix}' ({source}) beside --node sim, whose joints "
-            f"are {SIM_PREFIX}joint1..7 and "
+            f"are {PREFIX}joint1..7 and "
             f"{', '.join(FINGER_JOINT_NAMES)}: the planner would read none of its {what}; give "
-            f"-p planner.robot.joint_prefix:={SIM_PREFIX} (or '': found from the names) with "
+            f"-p planner.robot.joint_prefix:={PREFIX} (or '': found from the names) with "
             "--node sim")
     return problems
 
@@ -153,7 +151,7 @@ def _hand_problems(planner, sim, pose: bool) -> list[str]:
     """
     from vjepa_ros.robot.base_frame import arm_link0, same_base_frame
     from vjepa_ros.robot.kinematics import FLANGE_OFFSET
-    from vjepa_ros.sim.panda import BASE_FRAME, FINGER_MAX_OPENING
+    from vjepa_ros.sim.panda import BASE_FRAME, FINGER_MAX_OPENING, MODEL, PREFIX
 
     sources, problems = planner.sources(), []
     hand = 2 * FINGER_MAX_OPENING  # [m] the simulated Franka Hand's full opening
@@ -171,12 +169,12 @@ def _hand_problems(planner, sim, pose: bool) -> list[str]:
     frame = sim.start_value("base_frame", BASE_FRAME)
     prefix = planner.start_value("robot.joint_prefix", "")
     base = planner.start_value("robot.base_frame", "")
-    model = planner.start_value("robot.model", SIM_MODEL)
+    model = planner.start_value("robot.model", MODEL)
     if not all(isinstance(v, str) for v in (frame, prefix, base, model)) or not frame:
         return problems  # a malformed value: its node refuses it
     # empty: pose: <joint_prefix>link0, else <model>_link0; joint_states: the arm's link0 as
     # the joint names give it (the simulator's are panda_joint1..7)
-    planned = base or arm_link0(prefix if pose else prefix or SIM_PREFIX, model)
+    planned = base or arm_link0(prefix if pose else prefix or PREFIX, model)
     if not same_base_frame(planned, frame):
         said = f"'{base}'" if base else f"'' (the arm's link0: {planned})"
         problems.append(
