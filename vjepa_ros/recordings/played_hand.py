@@ -10,7 +10,7 @@ bag). Said where the user can act, by the one rule of when a record applies
 
 - ``vjepa-ros launch --node bag_player`` beside the planner holds both start-up values and
   refuses a mismatch in one line before any node starts (:func:`check_bag_hand`), as it
-  refuses a simulator on another robot (``launch_sim_robot``);
+  refuses a simulator on another robot (``sim/same_robot.check_sim_robot``);
 - the ``bag_player`` node alone (``ros2 run``) knows no planner's value: it warns when the
   recorded opening is not the planner's default and names the ``-p`` to give it
   (:func:`player_hand_line`).
@@ -18,13 +18,9 @@ bag). Said where the user can act, by the one rule of when a record applies
 
 from __future__ import annotations
 
-import math
-
 from vjepa_ros.recordings.recorded_hand import WIDTH_KEY, recorded_hand, recorded_opening
 from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
-
-# [m] a width written rounded to 4 decimals of a metre is the same opening (launch_sim_robot's)
-TOLERANCE = 1e-4
+from vjepa_ros.start_numbers import LENGTH_TOLERANCE, finite_number
 
 
 def played_opening(bag, topics: dict[str, str], played) -> tuple[float | None, str]:
@@ -54,7 +50,7 @@ def player_hand_line(bag, topics: dict[str, str], played) -> str:
     Arguments as :func:`played_opening`.
     """
     opening, said = played_opening(bag, topics, played)
-    if opening is None or abs(opening - FRANKA_HAND_MAX_WIDTH) <= TOLERANCE:
+    if opening is None or abs(opening - FRANKA_HAND_MAX_WIDTH) <= LENGTH_TOLERANCE:
         return ""
     return (f"the bag records its hand's full opening {said}: a planner reads the replayed "
             f"fingers' closedness at its robot.gripper_max_width ({FRANKA_HAND_MAX_WIDTH:g} m "
@@ -85,9 +81,8 @@ def check_bag_hand(nodes: list) -> None:
     topics = recorded_topic_types(bag)
     played = [t.strip() for t in only.split(",") if t.strip()] or list(topics)
     opening, said = played_opening(bag, topics, played)
-    width = planner.start_value("robot.gripper_max_width", FRANKA_HAND_MAX_WIDTH)
-    if opening is None or isinstance(width, bool) or not isinstance(width, (int, float)) \
-            or not math.isfinite(width) or abs(width - opening) <= TOLERANCE:
+    width = finite_number(planner.start_value("robot.gripper_max_width", FRANKA_HAND_MAX_WIDTH))
+    if opening is None or width is None or abs(width - opening) <= LENGTH_TOLERANCE:
         return
     source = planner.sources().get("robot.gripper_max_width", "the default")
     raise UsageError(

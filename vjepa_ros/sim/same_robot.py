@@ -26,29 +26,15 @@ from __future__ import annotations
 import math
 
 from vjepa_ros.config import UsageError
+from vjepa_ros.start_numbers import LENGTH_TOLERANCE, finite_number, finite_numbers
 
 # What a person writes rounded is the same value; beyond it, another frame. Both are ten times
 # and more below what the simulator takes for arrived (``Sim.move_to``: 1 mm, 5 mrad = 0.29 deg)
 # and hundreds of times below a planner step (``maxnorm`` 0.05 m), so no command lands elsewhere
 # for them: -0.7854 for franka_description's -pi/4 (0.001 deg off) is the hand's TCP rotation.
-POSITION_TOLERANCE = 1e-4  # [m] 0.1 mm: a length rounded to 4 decimals of a metre
+POSITION_TOLERANCE = LENGTH_TOLERANCE  # [m] 0.1 mm: a length rounded to 4 decimals of a metre
 ANGLE_TOLERANCE_DEG = 0.01  # [deg] between two rotations: rpy rounded to 4 decimals of a radian
-TOLERANCE = POSITION_TOLERANCE  # [m] flange_offset, gripper_max_width: same lengths, same rounding
-
-
-def _numbers(value, count: int) -> list[float] | None:
-    """``value`` as ``count`` finite floats, else None (a value the node refuses by itself)."""
-    if not isinstance(value, (list, tuple)) or len(value) != count:
-        return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-               for v in value):
-        return None
-    return [float(v) for v in value]
-
-
-def _number(value) -> float | None:
-    numbers = _numbers([value], 1)
-    return None if numbers is None else numbers[0]
+TOLERANCE = LENGTH_TOLERANCE  # [m] flange_offset, gripper_max_width: same lengths, same rounding
 
 
 def _shown(value) -> str:
@@ -78,7 +64,8 @@ def _tcp_problem(planner, sim) -> str:
     xyz_value = planner.start_value("robot.tcp_xyz", HAND_TCP_XYZ)
     rpy_value = planner.start_value("robot.tcp_rpy", HAND_TCP_RPY)
     offset_value = sim.start_value("controller.tcp_offset", FRANKA_HAND_TCP_OFFSET)
-    xyz, rpy, offset = _numbers(xyz_value, 3), _numbers(rpy_value, 3), _number(offset_value)
+    xyz, rpy = finite_numbers(xyz_value, 3), finite_numbers(rpy_value, 3)
+    offset = finite_number(offset_value)
     if xyz is None or rpy is None or offset is None:
         return ""  # a malformed value: its node refuses it, naming its type or range
     planned = transform(xyz, rpy)
@@ -161,7 +148,7 @@ def _hand_problems(planner, sim, pose: bool) -> list[str]:
         lengths.insert(0, ("robot.flange_offset", FLANGE_OFFSET, "has its flange"
                            f" {FLANGE_OFFSET:g} m beyond joint 7 (pybullet's panda.urdf)"))
     for name, simulated, what in lengths:
-        value = _number(planner.start_value(name, simulated))
+        value = finite_number(planner.start_value(name, simulated))
         if value is not None and abs(value - simulated) > TOLERANCE:
             problems.append(f"planner.{name} {value:g} ({sources.get(name, 'the default')}) "
                             f"beside --node sim, whose arm {what}: give -p planner.{name}:="
