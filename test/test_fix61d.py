@@ -66,9 +66,15 @@ def test_epoch_seconds_before_2262_are_kept(tmp_path):
 
 
 def test_episode_start_past_int64_nanoseconds_is_a_value_error():
-    """A caller of write_bag with epoch milliseconds gets a ValueError naming the fix."""
-    with pytest.raises(ValueError, match="past .* int64 nanoseconds.* seconds"):
+    """A caller of write_bag with epoch milliseconds gets a ValueError naming the fix.
+
+    The readers' words (``episode_file.past_stamps_words``): the unit named by its magnitude,
+    and every time checked, not only the first.
+    """
+    with pytest.raises(ValueError, match="past .* int64 nanosecond.* epoch milliseconds.* / 1e3"):
         episode_start_ns(np.array([1.7e12, 1.7e12 + 10]))
+    with pytest.raises(ValueError, match="reach inf, past .* not seconds of any clock"):
+        episode_start_ns(np.array([1.7e9, np.inf]))
 
 
 @pytest.mark.parametrize("environ, rcl, expected", [

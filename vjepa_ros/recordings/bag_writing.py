@@ -40,17 +40,17 @@ def episode_start_ns(times_s: np.ndarray | None) -> int:
     Timestamps from :data:`ABSOLUTE_FROM_S` on (epoch seconds, a device or simulator clock)
     are kept: the bag's first stamp is their first, to the microsecond (float64 seconds of an
     epoch time hold 0.24 µs). Times from the episode's start (starting near 0), or none:
-    :data:`DEFAULT_START_NS`, the intervals kept. Raises ValueError for a first time past
-    ``episode_file.MAX_STAMP_S`` (2262), which int64 nanoseconds do not hold.
+    :data:`DEFAULT_START_NS`, the intervals kept. Raises ValueError for a time past
+    ``episode_file.MAX_STAMP_S`` (2262), which int64 nanoseconds do not hold, naming the unit
+    the times look like (``episode_file.past_stamps_words``, the readers' rule).
     """
-    from vjepa_ros.recordings.episode_file import MAX_STAMP_S
+    from vjepa_ros.recordings.episode_file import past_stamps_words
 
     if times_s is None or not len(times_s) or float(times_s[0]) < ABSOLUTE_FROM_S:
         return DEFAULT_START_NS
-    if not float(times_s[0]) <= MAX_STAMP_S:  # an epoch in ms/µs/ns, or inf
-        raise ValueError(f"the episode's first timestamp {float(times_s[0]):.6g} is past "
-                         f"{MAX_STAMP_S:.4g} s, the latest a bag's int64 nanoseconds hold: give "
-                         "seconds (epoch milliseconds / 1e3)")
+    late = past_stamps_words(times_s)  # an epoch in ms/µs/ns, or inf
+    if late:
+        raise ValueError(f"the episode's timestamps {late}")
     return int(round(float(times_s[0]) * 1e9))
 WRITTEN_GRIPPER_TOPIC = "/franka_gripper/joint_states"  # write_bag's gripper topic (franka_ros)
 

@@ -215,12 +215,26 @@ def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:
     if spacing > MAX_FRAME_SPACING_S:
         raise ValueError(f"episode {shown}: its timestamps are {spacing:.6g} apart (median) from "
                          f"{times[0]}: {_unit_words(spacing)}")
-    latest = float(seconds.max()) if len(seconds) else 0.0
-    if latest > MAX_STAMP_S:  # epoch ms of a fast camera (10 apart at 100 Hz) pass the above
-        raise ValueError(f"episode {shown}: its timestamps reach {latest:.6g}, past "
-                         f"{MAX_STAMP_S:.4g} s (the year 2262, where a bag's int64 nanosecond "
-                         f"stamps end): {_epoch_unit_words(latest)}")
+    late = past_stamps_words(seconds)  # epoch ms of a 100 Hz camera (10 apart) pass the above
+    if late:
+        raise ValueError(f"episode {shown}: its timestamps {late}")
     return seconds
+
+
+def past_stamps_words(seconds) -> str:
+    """Say why times ``seconds`` ([T] float s) are no bag's stamps, '' when they fit.
+
+    The one rule of the latest time a bag holds (every reader of an episode's timestamps,
+    ``bag_writing.episode_start_ns``): any time past :data:`MAX_STAMP_S` (2262), NaN or inf
+    is refused. The words continue "its timestamps ...": "reach 1.7e+12, past 9.223e+09 s (the
+    year 2262, ...): they look like epoch milliseconds (...), not seconds: save them as
+    seconds, timestamps / 1e3".
+    """
+    latest = float(np.max(seconds)) if len(seconds) else 0.0
+    if latest <= MAX_STAMP_S:
+        return ""
+    return (f"reach {latest:.6g}, past {MAX_STAMP_S:.4g} s (the year 2262, where a bag's int64 "
+            f"nanosecond stamps end): {_epoch_unit_words(latest)}")
 
 
 def _epoch_unit_words(latest: float) -> str:
