@@ -237,23 +237,34 @@ def past_stamps_words(seconds) -> str:
             f"nanosecond stamps end): {_epoch_unit_words(latest)}")
 
 
+def _time_unit(value: float, most: float) -> tuple[str, str] | None:
+    """Return the first (factor, unit) of :data:`TIME_UNITS` taking ``value`` to <= ``most`` s.
+
+    Smallest unit first (``value / factor``); None when none does (NaN, inf, too large).
+    """
+    return next(((factor, unit) for factor, unit in TIME_UNITS
+                 if value / float(factor) <= most), None)
+
+
 def _epoch_unit_words(latest: float) -> str:
     """Say which epoch unit a time ``latest`` past :data:`MAX_STAMP_S` looks like, and the fix."""
-    for factor, unit in TIME_UNITS:
-        seconds = latest / float(factor)
-        if seconds <= MAX_STAMP_S:
-            year = 1970 + seconds / SECONDS_PER_YEAR
-            return (f"they look like epoch {unit} ({seconds:.6g} s, the year {year:.0f}), not "
-                    f"seconds: save them as seconds, timestamps / {factor}")
-    return "not seconds of any clock: save each frame's time in seconds"
+    found = _time_unit(latest, MAX_STAMP_S)
+    if found is None:
+        return "not seconds of any clock: save each frame's time in seconds"
+    factor, unit = found
+    seconds = latest / float(factor)
+    year = 1970 + seconds / SECONDS_PER_YEAR
+    return (f"they look like epoch {unit} ({seconds:.6g} s, the year {year:.0f}), not "
+            f"seconds: save them as seconds, timestamps / {factor}")
 
 
 def _unit_words(spacing: float) -> str:
     """Say which unit timestamps ``spacing`` apart look like, and the conversion to seconds."""
-    for factor, unit in TIME_UNITS:
-        if spacing / float(factor) <= MAX_FRAME_SPACING_S:
-            return (f"they look like {unit} (a {float(factor) / spacing:.3g} Hz camera), not "
-                    f"seconds: save them as seconds, timestamps / {factor} (an epoch time stays "
-                    "one, so a bag made from it lines up with the lab's other recordings)")
+    found = _time_unit(spacing, MAX_FRAME_SPACING_S)
+    if found is not None:
+        factor, unit = found
+        return (f"they look like {unit} (a {float(factor) / spacing:.3g} Hz camera), not "
+                f"seconds: save them as seconds, timestamps / {factor} (an epoch time stays "
+                "one, so a bag made from it lines up with the lab's other recordings)")
     return ("not seconds of one recording: save them as seconds since the episode started, one "
             "per frame")
