@@ -25,6 +25,8 @@ def test_free_memory_holds_half_and_words_it():
     assert mem.holds(GIB) and not mem.holds(GIB + 1)
     assert mem.holds(2 * GIB, share=1) and not mem.holds(2 * GIB + 1, share=1)
     assert mem.fits(1000) == GIB // 1000 and FreeMemory(10, "cpu").fits(6) == 0
+    assert mem.fits(1000, share=1) == 2 * GIB // 1000 and FreeMemory(10, "cpu").fits(6, 1) == 1
+    assert mem.fits(2.5) == int(GIB // 2.5) and isinstance(mem.fits(2.5), int)  # a step's share
     assert mem.beyond() == "more than half the 2.0 GiB free on cpu"
     assert FreeMemory(8 * 1024, "cuda:0").beyond(share=1) == "more than the 8 KiB free on cuda:0"
     assert FreeMemory(27 * 2**20, "cpu").beyond().endswith(" 27 MiB free on cpu")

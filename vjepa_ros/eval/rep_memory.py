@@ -10,7 +10,7 @@ turns them into ``--max-steps`` and ``--rate``.
 
 from __future__ import annotations
 
-from vjepa_ros.planning.memory import HALF, free_memory, memory_size, round_down
+from vjepa_ros.planning.memory import free_memory, memory_size, round_down
 
 FLOAT32_BYTES = 4
 
@@ -32,7 +32,7 @@ def representations_problem(model, frames: int, steps: int, available: int | Non
     need = frames * each
     if not each or memory is None or memory.holds(need):
         return ""
-    fits = max(1, int(steps * (memory.free // HALF) / need))  # steps, at frames / steps each
+    fits = max(1, memory.fits(need / steps))  # steps, at frames / steps each
     return (f"the frame representations of {steps} steps ({frames} frames x "
             f"{memory_size(each)}) need about {memory_size(need)}, {memory.beyond()}: evaluate "
             f"at most {round_down(fits)} steps (max_steps), or give a lower rate_hz")

@@ -78,9 +78,12 @@ class FreeMemory(NamedTuple):
         """Whether ``need`` [bytes] fits in 1/``share`` of the free memory (default: half)."""
         return need <= self.free // share
 
-    def fits(self, each: int) -> int:
-        """How many items of ``each`` bytes half the free memory holds (0: not one)."""
-        return self.free // HALF // each
+    def fits(self, each: float, share: int = HALF) -> int:
+        """How many items of ``each`` bytes 1/``share`` of the free memory holds (0: not one).
+
+        ``each`` may be a fraction of a byte count (an evaluation step's share of its frames).
+        """
+        return int(self.free // share // each)
 
     def beyond(self, share: int = HALF) -> str:
         """Return the refusal's words: "more than half the 2.0 GiB free on cpu" (share 1: the)."""
