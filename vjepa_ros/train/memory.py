@@ -174,6 +174,6 @@ def batch_memory_problem(batch: int, per_clip: int, device, option: str = "--bat
     if memory is None or memory.holds(need, share=1):
         return ""
     return (f"{option} {batch}: a step on {batch} clips needs at least {memory_size(need)} "
-            f"({per_clip / 2**20:.2f} MiB per clip: {what}), {memory.beyond(share=1)}; give at "
+            f"({memory_size(per_clip)} per clip: {what}), {memory.beyond(share=1)}; give at "
             f"most {round_down(memory.fits(per_clip))} (half the free memory)"
             + (", and --accumulate N to step on N times as many clips" if accumulate else ""))
