@@ -39,6 +39,9 @@ SMALL_PREDICTOR = dict(img_size=256, embed_dim=192, predictor_embed_dim=192, dep
 # What load_planning_model says it loaded without a checkpoint (``world model   ...``)
 RANDOM_MODEL_SOURCE = ("small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real "
                        "ones)")
+# load_example's ``single`` words: the demo plans on one episode of a file, never the others
+# dropped without a word (as bag-from-npz refuses it)
+ONE_EPISODE = ("the demo plans on one, nothing planned", "give each to vjepa-ros demo --episode")
 DEMO_MODEL_PX = 128  # the packaged demo model's input (and trained frame) size [px], square
 # frame_size_note's words for the random model: upsampling costs it nothing; the demo model's size
 RANDOM_MODEL_SIZE_WORDING = {
@@ -124,19 +127,14 @@ def _check_plannable(episode, example: Example) -> None:
 
     Frames the planner node refuses for their size (``image_limits.image_size_problem``: under
     32 px a side, a long side over 4 times the short one), as eval's and camera-check's
-    ``Recording.check_plannable_size``: no plan is scored on them; and a file of several
-    episodes (``Example.episodes`` > 1), as ``bag-from-npz`` refuses it: never one planned and
-    the others dropped without a word.
+    ``Recording.check_plannable_size``: no plan is scored on them. (A file of several episodes
+    is refused as it is read: :data:`ONE_EPISODE`.)
     """
     from vjepa_ros.image_limits import image_size_problem
     from vjepa_ros.path_text import shown_path
 
     if episode is None:  # the packaged example: one episode, 256x256
         return
-    if example.episodes > 1:
-        raise ValueError(several_episodes_message(
-            episode, example.episodes, "the demo plans on one, nothing planned",
-            "give each to vjepa-ros demo --episode"))
     height, width = example.frames.shape[1:3]
     problem = image_size_problem(width, height, "the planner node refuses such frames, nothing "
                                  "planned: give the camera's frames at its own resolution "
@@ -156,7 +154,7 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     it is, and NaN, for a plan of no xyz motion (no direction).
     """
     config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
-    example = load_example(episode)
+    example = load_example(episode, single=ONE_EPISODE)
     _check_plannable(episode, example)
     for note in example.notes:  # states that look like joint positions
         print(f"note          {note}")

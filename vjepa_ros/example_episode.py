@@ -35,7 +35,8 @@ class Example:
     notes: list = field(default_factory=list)  # states that look like joints (joint_columns)
 
 
-def load_example(path: str | Path | None = None, timestamps: bool = False) -> Example:
+def load_example(path: str | Path | None = None, timestamps: bool = False,
+                 single: tuple[str, str] | None = None) -> Example:
     """Load an episode in the published notebook format (``observations``, ``states``).
 
     Raises ValueError (one line naming the file and the format to give) for a missing file, a
@@ -50,7 +51,11 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
     (:func:`vjepa_ros.recordings.joint_columns.episode_states`, its refusals too).
     ``timestamps``: keep the file's ``timestamps`` [T] (or [B, T]) seconds, when it holds them
     (``bag-from-npz``): not T increasing finite numbers raise ValueError too.
+    ``single``: the command reads one episode only (``bag-from-npz``, ``demo``): a file of
+    several raises ValueError (:func:`several_episodes_message` with these ``holds`` and
+    ``give`` words) once the one read has passed the checks above, never the others dropped.
     """
+    given = path
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
     path = Path(str(path)).expanduser()
@@ -76,9 +81,13 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
             f"{path}: need >= 2 frames [T, H, W, 3] with states [T, 7], got {frames.shape} and "
             f"{states.shape}"
         )
-    return Example(frames=frames, states=states.astype(np.float32),
-                   timestamps=_timestamps(path, data.get("timestamps"), len(frames))
-                   if timestamps else None, episodes=batch, notes=notes)
+    example = Example(frames=frames, states=states.astype(np.float32),
+                      timestamps=_timestamps(path, data.get("timestamps"), len(frames))
+                      if timestamps else None, episodes=batch, notes=notes)
+    if single and batch > 1:
+        raise ValueError(several_episodes_message(path if given is None else given, batch,
+                                                  *single))
+    return example
 
 
 def _timestamps(path: Path, times, count: int) -> np.ndarray | None:

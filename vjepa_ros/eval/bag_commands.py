@@ -89,14 +89,12 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         bag = new_output_dir(args.out)
         check_input_paths(args)  # --episode
         # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
-        from vjepa_ros.example_episode import load_example, several_episodes_message
+        from vjepa_ros.example_episode import load_example
         from vjepa_ros.recordings.bag_writing import episode_start_ns, write_bag
 
-        example = load_example(args.episode, timestamps=args.rate is None)  # --rate overrides
-        if example.episodes > 1:  # one bag of one episode: never drop the others silently
-            raise ValueError(several_episodes_message(
-                args.episode, example.episodes, "a bag holds one, nothing written",
-                "write a bag of each"))
+        # --rate overrides the timestamps; one bag of one episode: never the others dropped
+        example = load_example(args.episode, timestamps=args.rate is None,
+                               single=("a bag holds one, nothing written", "write a bag of each"))
         writing = True
         with bag_writing(bag):  # a full disk: one line naming the bag (DiskFullError)
             path = write_bag(args.out, example.frames, example.states, example.timestamps,
