@@ -16,7 +16,6 @@ Run:  python benchmarks/bench_clock_steps.py [--hz 1000] [--minutes 10] [--step-
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,6 +23,7 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 
 # isort: split
 import numpy as np  # noqa: E402
+from cpu_time import cpu_runs  # noqa: E402 (beside this file)
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
@@ -46,12 +46,8 @@ def streams(hz: float, minutes: float, step_s: float, at: float, seed: int = 0):
 
 def timed(call, repeats: int):
     """Return (the least CPU seconds of ``repeats`` calls, the last call's result)."""
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.process_time()
-        result = call()
-        best = min(best, time.process_time() - start)
-    return best, result
+    seconds, result = cpu_runs(call, repeats)
+    return min(seconds), result
 
 
 def run(hz: float, minutes: float, step_s: float, at: float, repeats: int) -> dict:

@@ -5,7 +5,7 @@ through the imagined rollout against its share of a batched forward (what a sear
 sample), so a refinement step can be counted in the searches' evaluations (docs/planners.md).
 """
 
-import time
+from cpu_time import cpu_runs
 
 from vjepa_ros.planning.config import CEMConfig
 
@@ -35,12 +35,8 @@ def gradient_cost(name: str, problems, base: CEMConfig, log, samples: int = 100,
         one = actions[:1].clone().requires_grad_(True)
         torch.autograd.grad(differentiable.energies(one)[0], one)
 
-    def cpu_seconds(function, count):
-        function()  # warm-up (tables, allocator)
-        started = time.process_time()
-        for _ in range(count):
-            function()
-        return (time.process_time() - started) / count
+    def cpu_seconds(function, count):  # the mean after a warm-up call
+        return sum(cpu_runs(function, count, warm=True)[0]) / count
 
     per_sample = cpu_seconds(batched, max(1, repeats // 2)) / samples
     one, both = cpu_seconds(single, repeats), cpu_seconds(forward_backward, repeats)
