@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 from vjepa_ros.cli_option_message import option_message
 from vjepa_ros.search_method_options import (
-    add_search_method_arguments,  # noqa: F401 (nodes/reach_demo.py imports it from here)
     negated_search_options,
     search_method_changes,
     search_method_overrides,

@@ -12,17 +12,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from vjepa_ros.cli_options import (
-    add_search_method_arguments,
-    planner_option_message,
-    search_method_overrides,
-)
+from vjepa_ros.cli_options import planner_option_message
 from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.config import ConfigError
 from vjepa_ros.nodes import reach_demo  # its run_reach_demo by the module: tests replace it
 from vjepa_ros.nodes.node_processes import keep_dds_local
 from vjepa_ros.nodes.reach_demo import HYPER_PARAMETERS, PROG
 from vjepa_ros.out_paths import fresh_output_dir, output_dir
+from vjepa_ros.search_method_options import add_search_method_arguments, search_method_overrides
 
 # The parser is built for every vjepa-ros command: torch, the simulator and rclpy are imported
 # only when the demo runs (inside the functions below).
