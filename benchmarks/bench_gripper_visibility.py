@@ -53,7 +53,7 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 import numpy as np  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.sim.encoder_model import load_encoder_model  # noqa: E402, F401 (tests)
+from vjepa_ros.sim.encoder_model import load_encoder_model  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
 
 if TYPE_CHECKING:

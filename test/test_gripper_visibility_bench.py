@@ -16,6 +16,7 @@ import yaml
 
 from vjepa_ros.models.checkpoint import save_world_model
 from vjepa_ros.recordings.episode import Episode
+from vjepa_ros.sim.encoder_model import load_encoder_model
 from vjepa_ros.train.pretrain import load_pretrain_config, seeded_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +64,7 @@ def test_settings_yaml_gives_the_seeded_encoder_at_its_size_and_patch(tmp_path):
     for img_size, patch_size, tokens in ((32, 16, 4), (32, 8, 16), (48, 8, 36)):
         spec = write_yaml(tmp_path / f"e{img_size}_{patch_size}.yaml", img_size=img_size,
                           patch_size=patch_size, seed=3, **TINY)
-        model = module.load_encoder_model(spec)
+        model = load_encoder_model(spec)
         assert model.predictor is None and model.tokens_per_frame == tokens
         assert model.img_size == (img_size, img_size)
         expected = seeded_encoder(load_pretrain_config(spec))
@@ -71,18 +72,17 @@ def test_settings_yaml_gives_the_seeded_encoder_at_its_size_and_patch(tmp_path):
             assert torch.equal(a, b)
         assert f"{img_size} px, patch {patch_size}, {tokens} tokens, width 48, depth 1" \
             == module.encoder_text(model)
-    other_seed = module.load_encoder_model(write_yaml(tmp_path / "s4.yaml", img_size=32,
+    other_seed = load_encoder_model(write_yaml(tmp_path / "s4.yaml", img_size=32,
                                                       patch_size=8, seed=4, **TINY))
     assert not torch.equal(next(other_seed.encoder.parameters()), next(expected.parameters()))
 
 
 def test_encoder_only_files_load_and_bad_specs_are_refused_naming_the_option(tmp_path):
-    module = bench()
     config = load_pretrain_config(None, img_size=32, patch_size=8, **TINY)
     path = save_world_model(tmp_path / "encoder.pt", seeded_encoder(config))
-    model = module.load_encoder_model(str(path))
+    model = load_encoder_model(str(path))
     assert model.predictor is None and model.tokens_per_frame == 16
-    assert module.load_encoder_model("demo").predictor is not None
+    assert load_encoder_model("demo").predictor is not None
     (tmp_path / "junk.pt").write_bytes(b"not a model")
     write_yaml(tmp_path / "typo.yaml", img_sise=64)
     write_yaml(tmp_path / "odd.yaml", img_size=30)
@@ -93,7 +93,7 @@ def test_encoder_only_files_load_and_bad_specs_are_refused_naming_the_option(tmp
                         (str(tmp_path / "odd.yaml"), "multiple"),
                         (str(tmp_path / "none.yaml"), "none.yaml")):
         with pytest.raises(ValueError) as caught:
-            module.load_encoder_model(spec, "--model")
+            load_encoder_model(spec, "--model")
         message = str(caught.value)
         assert message.startswith("--model ") and words in message and "\n" not in message
 
@@ -101,7 +101,7 @@ def test_encoder_only_files_load_and_bad_specs_are_refused_naming_the_option(tmp
 def test_a_gripper_change_weighs_more_when_it_changes_more_of_the_image(tmp_path):
     """The cm-equivalent of a close follows how many pixels the fingers change; still = 0."""
     module = bench()
-    model = module.load_encoder_model(write_yaml(tmp_path / "e.yaml", img_size=32,
+    model = load_encoder_model(write_yaml(tmp_path / "e.yaml", img_size=32,
                                                  patch_size=8, **TINY))
     summaries = {}
     for finger in (2, 12):
@@ -164,7 +164,7 @@ def test_plan_step_times_a_demo_sized_predictor_on_the_encoders_grid(tmp_path):
     from vjepa_ros.planning.config import CEMConfig
 
     module = bench()
-    model = module.load_encoder_model(write_yaml(tmp_path / "e.yaml", img_size=32,
+    model = load_encoder_model(write_yaml(tmp_path / "e.yaml", img_size=32,
                                                  patch_size=8, **TINY))
     demo = {"embed_dim": 192, "predictor_embed_dim": 32, "depth": 1, "num_heads": 2,
             "img_size": 128, "patch_size": 16}
