@@ -41,11 +41,6 @@ ONE_OF_THEM = {
 }
 
 
-def node_fqn(name: str) -> str:
-    """Return the fully qualified name node ``name`` (``NODES`` key) starts with in a launch."""
-    return NODES[name].fqn
-
-
 def published_inputs(node, planner) -> dict[str, str]:
     """Return ``{planner input name: topic}`` of the planner inputs ``node`` publishes on.
 
@@ -59,7 +54,7 @@ def published_inputs(node, planner) -> dict[str, str]:
     planner_fqn = f"/{PLANNER_NODE}"
     inputs = {absolute_topic(planner.remappings.get(name, name), planner_fqn): name
               for name in PLANNER_INPUTS}
-    fqn = node_fqn(node.name) if node.name in NODES else f"/{node.name}"
+    fqn = NODES[node.name].fqn if node.name in NODES else f"/{node.name}"
     found = {}
     for own in names:
         topic = absolute_topic(node.remappings.get(own, own), fqn)
