@@ -164,7 +164,11 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     # any training state at data.topics.tcp_xyz: the point is recorded (model_records)
     info["labelled_at_tcp"] = any(shards[source].get("at_tcp", True)
                                   for source in train_sources if source in shards)
-    # any training closedness from finger widths: gripper_max_width is recorded (model_records)
+    # any training closedness from finger widths: gripper_max_width is recorded (model_records).
+    # A cache shard from before fix61c (14c7b7fd) has no "from_widths": whether its closedness
+    # came from finger widths is unknown, so it counts as from widths and the width is recorded,
+    # as every model recorded it then (a planner told of a width that scaled nothing beats one
+    # never told of a width that did)
     info["gripper_from_widths"] = any(shards[source].get("from_widths", True)
                                       for source in train_sources if source in shards)
     banks = []
