@@ -87,7 +87,8 @@ class RobotConfig:
     )
     gripper_max_width: float = param(
         FRANKA_HAND_MAX_WIDTH, "Finger opening [m] that counts as fully open (closedness 0); "
-        f"at most the Franka Hand's full opening, {FRANKA_HAND_MAX_WIDTH:g} (0.04 per finger).",
+        f"at most the Franka Hand's full opening, {FRANKA_HAND_MAX_WIDTH:g} ({FINGER_MAX_M:g} per "
+        "finger).",
         range=(0, FRANKA_HAND_MAX_WIDTH), low_open=True
     )
     gripper_state_topic: str = param(

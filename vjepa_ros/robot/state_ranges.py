@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.message_words import message_words
+from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 from vjepa_ros.state_limits import (
     CLOSEDNESS_TOLERANCE,
     ONE_TURN_RAD,
@@ -41,7 +42,7 @@ FR3_JOINT_LIMITS = np.array([
 FRANKA_JOINT_LIMITS = np.stack([np.minimum(PANDA_JOINT_LIMITS[:, 0], FR3_JOINT_LIMITS[:, 0]),
                                 np.maximum(PANDA_JOINT_LIMITS[:, 1], FR3_JOINT_LIMITS[:, 1])], 1)
 JOINT_TOLERANCE_RAD = 0.1
-FINGER_MAX_M = 0.04  # Franka Hand: each finger 0..0.04 m from the centre
+FINGER_MAX_M = FRANKA_HAND_MAX_WIDTH / 2  # 0.04 m: each finger 0..0.04 m from the centre
 FINGER_TOLERANCE_M = 0.005
 # [m/s] no arm's TCP moves faster (Franka: 1.7 m/s, its Cartesian velocity limit): a measured pose
 # that moved faster between two robot states is a glitch, not motion (``inputs.InputBuffer``)
@@ -179,10 +180,9 @@ def quaternion_columns_problem(states) -> str:
             ".as_euler('xyz')) and give the closedness as column 6")
 
 
-# A gripper column (states[:, 6]) never past the Franka Hand's full opening in metres (plus the
-# finger tolerance), opening to at least OPEN_WIDTH_MIN_M and moving by more than WIDTH_MOTION_M,
-# reads like a width [m], not closedness
-HAND_WIDTH_M = 2 * FINGER_MAX_M  # 0.08 m: the Franka Hand fully open
+# A gripper column (states[:, 6]) never past the Franka Hand's full opening in metres
+# (FRANKA_HAND_MAX_WIDTH plus the finger tolerance), opening to at least OPEN_WIDTH_MIN_M and
+# moving by more than WIDTH_MOTION_M, reads like a width [m], not closedness.
 # [m] the least largest value of a width column: a scripted grasp opens only to its object plus a
 # margin (the hand to 0.05 or 0.06, one finger to 0.03), not fully; a homed hand's closedness
 # (1 - 0.0801 / 0.08 = -0.00125 .. 0.025 closing a little) stays below
@@ -207,19 +207,19 @@ def gripper_width_words(gripper) -> str:
     if not len(gripper) or not np.isfinite(gripper).all():
         return ""
     low, high = float(gripper.min()), float(gripper.max())
-    top = HAND_WIDTH_M + FINGER_TOLERANCE_M
+    top = FRANKA_HAND_MAX_WIDTH + FINGER_TOLERANCE_M
     if low < -CLOSEDNESS_TOLERANCE or high - low <= WIDTH_MOTION_M \
             or not OPEN_WIDTH_MIN_M <= high <= top:
         return ""
     first, last = float(gripper[0]), float(gripper[-1])
     return (f"gripper states[:, 6] stays within 0..{top:g} and moves "
             f"({first:.3g} at the first step, {last:.3g} at the last): it reads like the hand's "
-            f"width in metres (the Franka Hand opens {HAND_WIDTH_M:g} m, a finger "
+            f"width in metres (the Franka Hand opens {FRANKA_HAND_MAX_WIDTH:g} m, a finger "
             f"{FINGER_MAX_M:g} m), not closedness (0 open, 1 closed), which trains an inverted "
             "hand 12x too small; if so, save closedness = 1 - width / "
-            f"{HAND_WIDTH_M:g} (one finger's position: 1 - pos / {FINGER_MAX_M:g}); a real "
-            f"closedness that never passes {top:g} (a hand barely "
-            "closing) reads the same: then nothing to do")
+            f"{FRANKA_HAND_MAX_WIDTH:g} (one finger's position: 1 - pos / {FINGER_MAX_M:g}); a "
+            f"real closedness that never passes {top:g} (a hand barely closing) reads the same: "
+            "then nothing to do")
 
 
 def euler_problem(angles) -> str:
