@@ -128,7 +128,10 @@ def measure(args, parser) -> list[dict]:
     except ValueError as exc:
         parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
     try:
-        checkpoint = world_model_path(args.checkpoint)
+        checkpoint = world_model_path(args.checkpoint)  # missing, a folder: its own line
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
         model = load_world_model(checkpoint)
     except CheckpointError as exc:
         parser.error(str(world_model_error(exc, checkpoint, "--checkpoint", args.checkpoint)))

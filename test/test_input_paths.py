@@ -140,3 +140,32 @@ def test_a_train_output_folder_is_refused_with_the_model_file_to_give(tmp_path, 
     with pytest.raises(ValueError) as caught:
         world_model_path(str(tmp_path))  # a folder without them: as before
     assert str(caught.value) == f"--checkpoint {tmp_path} is a folder: give {CHECKPOINT_FORMAT}"
+
+
+def test_every_refusal_of_a_world_model_path_is_a_checkpoint_error(tmp_path, monkeypatch):
+    """mend62a: the node's conversion (a ValueError made a CheckpointError) is here for all.
+
+    Every caller gets the kind of a file problem (``models.errors.CheckpointError``, a
+    ValueError: callers catching ValueError still do; the planner node exits 1, not 2): a
+    missing file, a folder, a train run's folder, a symlink loop, an unset variable, the
+    keyword in other letters, and ``demo`` not installed.
+    """
+    from vjepa_ros.models.errors import CheckpointError
+    from vjepa_ros.sim import reach_config
+
+    monkeypatch.delenv("VJEPA_NO_SUCH_VAR", raising=False)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "latest.pt").write_bytes(b"x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    for spec in (str(tmp_path / "x.pt"), str(tmp_path), str(run), str(tmp_path / "loop"),
+                 "$VJEPA_NO_SUCH_VAR/m.pt", "Demo"):
+        with pytest.raises(CheckpointError) as caught:
+            world_model_path(spec, "--world-model")
+        assert str(caught.value).startswith("--world-model "), caught.value
+    monkeypatch.setattr(reach_config, "demo_model_path", lambda: tmp_path / "demo.pt")
+    with pytest.raises(CheckpointError, match="^--world-model demo: the demo world model is "):
+        world_model_path("demo", "--world-model")
+    with pytest.raises(ValueError) as caught:  # other options keep their plain ValueError
+        input_path(tmp_path / "x.npz", "--episode", "an .npz")
+    assert type(caught.value) is ValueError

@@ -216,7 +216,8 @@ def shell_path(path: str | os.PathLike) -> str:
     return f"./{text}" if text.startswith("-") else text
 
 
-def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:
+def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False,
+               error: type[ValueError] = ValueError) -> Path:
     """Return ``path`` (``~``, ``$NAME`` expanded) when it can be read; else ValueError.
 
     Args:
@@ -224,29 +225,31 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
         option: how the message names it (``--episode``, ``episode``).
         give: what to give instead (``EPISODE_FORMAT``), after ``give``.
         folder: a directory is accepted too (a Hugging Face snapshot, a folder of episodes).
+        error: the kind raised, a ValueError (``world_model_path``'s ``CheckpointError``).
     Raises:
-        ValueError: ``{option} {path} PROBLEM: give {give}``: PROBLEM is :func:`missing`'s
-            (``does not exist``, ``is a symlink loop ...``) or ``is a folder``; for a path this
-            user may not read ``{option} `` + :func:`unreadable` (fix its permissions); for an
-            environment variable in it that is not set ``{option} {path} names the
-            environment variable NAME, which is not set here: ...`` (``user_paths``).
+        ValueError (``error``): ``{option} {path} PROBLEM: give {give}``: PROBLEM is
+            :func:`missing`'s (``does not exist``, ``is a symlink loop ...``) or ``is a
+            folder``; for a path this user may not read ``{option} `` + :func:`unreadable` (fix
+            its permissions); for an environment variable in it that is not set ``{option}
+            {path} names the environment variable NAME, which is not set here: ...``
+            (``user_paths``).
     """
     try:
         path = expand_path(path)
     except UnsetVariable as exc:
-        raise ValueError(f"{option} {exc}") from None
+        raise error(f"{option} {exc}") from None
     problem = missing(path)
     if gives_fix(problem):  # a folder on the way this user may not enter: its chmod, no more
-        raise ValueError(f"{option} {shown_path(path)} {problem}")
+        raise error(f"{option} {shown_path(path)} {problem}")
     if not problem and path.is_dir() and not folder:
         problem = "is a folder"
     elif not problem and not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
-        raise ValueError(f"{option} {unreadable(path)}")
+        raise error(f"{option} {unreadable(path)}")
     if not problem:
         return path
     blank = whitespace_problem(str(path))  # a pasted path's space: said, not only quoted
     problem += f" (its name {blank})" if blank else ""
-    raise ValueError(f"{option} {shown_path(path)} {problem}: give {give}")
+    raise error(f"{option} {shown_path(path)} {problem}: give {give}")
 
 
 def world_model_path(spec: str, option: str = "--checkpoint",
@@ -256,19 +259,23 @@ def world_model_path(spec: str, option: str = "--checkpoint",
     For the commands that plan: a folder (a Hugging Face snapshot) holds an encoder only and is
     refused too, naming the torch.save files it holds (``it holds X.pt: give that file``, as
     the loaders say it: ``models.file_problems.held_checkpoints``); a train output folder with
-    the advice to give its ``world_model.pt`` (else ``latest.pt``). Raises ValueError naming
-    ``option`` for a missing, unreadable or folder path, and for ``demo`` when the demo world
-    model is not installed (``sim.reach_config.resolve_checkpoint``'s message). ``keywords``:
-    the names the option takes besides paths; one given in other letters (``Demo``) with no such
-    file is refused saying the keyword's spelling (breaker38: it read "does not exist").
+    the advice to give its ``world_model.pt`` (else ``latest.pt``). Raises
+    ``models.errors.CheckpointError`` (a ValueError; a file problem: exit status 1 where the
+    planner node refuses it) naming ``option`` for a missing, unreadable or folder path, and
+    for ``demo`` when the demo world model is not installed
+    (``sim.reach_config.resolve_checkpoint``'s message). ``keywords``: the names the option
+    takes besides paths; one given in other letters (``Demo``) with no such file is refused
+    saying the keyword's spelling (breaker38: it read "does not exist").
     ``encoder``: the option takes an encoder alone, so the advice names its writers too
     (:data:`ENCODER_FORMAT`, ``vjepa-ros pretrain`` first), else :data:`CHECKPOINT_FORMAT`.
     """
+    from vjepa_ros.models.errors import CheckpointError  # (no torch)
+
     give = ENCODER_FORMAT if encoder else CHECKPOINT_FORMAT
     lower = str(spec).lower()
     if lower in keywords and spec != lower and not Path(spec).expanduser().exists():
-        raise ValueError(f"{option} {spec}: no such file; the keyword is lower case: "
-                         f"{option} {lower}")
+        raise CheckpointError(f"{option} {spec}: no such file; the keyword is lower case: "
+                              f"{option} {lower}")
     if spec == "demo":
         from vjepa_ros.sim.reach_config import resolve_checkpoint  # numpy and yaml only
 
@@ -276,17 +283,19 @@ def world_model_path(spec: str, option: str = "--checkpoint",
             return resolve_checkpoint("")
         except FileNotFoundError as exc:
             hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")
-            raise ValueError(f"{option} demo: {hint}") from None
+            raise CheckpointError(f"{option} demo: {hint}") from None
     inside = run_model_file(spec)
     if inside is not None:
         shown = expand_path(spec)
-        raise ValueError(f"{option} {shown_path(shown)} is a folder: {run_folder_fix(inside)}")
-    path = input_path(spec, option, give, folder=True)
+        raise CheckpointError(f"{option} {shown_path(shown)} is a folder: "
+                              f"{run_folder_fix(inside)}")
+    path = input_path(spec, option, give, folder=True, error=CheckpointError)
     if path.is_dir():  # a snapshot holds an encoder only; name the files it holds (user54u)
         from vjepa_ros.models.file_problems import held_checkpoints
 
         held = held_checkpoints(path)
-        raise ValueError(f"{option} {shown_path(path)} is a folder: {held or f'give {give}'}")
+        raise CheckpointError(f"{option} {shown_path(path)} is a folder: "
+                              f"{held or f'give {give}'}")
     return path
 
 

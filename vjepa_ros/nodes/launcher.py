@@ -84,6 +84,7 @@ def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.nodes.topic_options import check_topic_options  # rclpy: launch starts nodes
     from vjepa_ros.terminate import ignore_stop_signals
 
+    source = checkpoint = None  # the world model file, once check_launch_inputs found it
     try:
         topics = {f"--{name.replace('_', '-')}": getattr(args, name) for name in TOPIC_DEFAULTS}
         check_remap_options(topics)  # rcl takes no {node} in a remap: named before the rest
@@ -130,6 +131,8 @@ def _launch(args: argparse.Namespace) -> int:
         launch = Launch(nodes, use_sim_time=args.use_sim_time,
                         ros_args=log_level_args(args.log_level))  # rcl's --log-level forms
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
+        if checkpoint is None:  # the file not found (input_paths.world_model_path): its line
+            return command_ended("vjepa-ros launch", exc)
         error = world_model_error(str(exc).removeprefix("planner: "), checkpoint, source)
         return command_ended("vjepa-ros launch", error, status=1)
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:

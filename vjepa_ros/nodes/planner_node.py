@@ -283,18 +283,13 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
 
         'demo': the packaged demo world model, as `vjepa-ros launch --checkpoint demo` takes it;
         a missing, unreadable or folder path: one line naming the parameter, a file problem
-        (``models.errors.CheckpointError``, a ValueError: exit status 1 also when typed as
-        ``-p``, as under ``vjepa-ros launch``; not a usage error, ``param_sources.typed_refused``).
+        (``input_paths.world_model_path``'s ``models.errors.CheckpointError``, a ValueError:
+        exit status 1 also when typed as ``-p``, as under ``vjepa-ros launch``; not a usage
+        error, ``param_sources.typed_refused``).
         """
         from vjepa_ros.input_paths import world_model_path
-        from vjepa_ros.models.errors import CheckpointError
 
-        try:
-            return world_model_path(cfg.model.checkpoint, "parameter 'model.checkpoint'")
-        except CheckpointError:
-            raise
-        except ValueError as exc:
-            raise CheckpointError(str(exc)) from None
+        return world_model_path(cfg.model.checkpoint, "parameter 'model.checkpoint'")
 
     def _load_model(self):
         from vjepa_ros.models import load_world_model

@@ -141,16 +141,16 @@ def cmd_reach(args: argparse.Namespace) -> int:
 
         from vjepa_ros.models.checkpoint import check_checkpoint  # torch: after the checks above
 
-        # a file that is no checkpoint, or holds no predictor: before the nodes start
-        check_checkpoint(checkpoint, need_predictor=True, options=HYPER_PARAMETERS)
+        try:  # a file that is no checkpoint, or holds no predictor: before the nodes start
+            check_checkpoint(checkpoint, need_predictor=True, options=HYPER_PARAMETERS)
+        except CheckpointError as exc:  # "FILE is not a vjepa_ros checkpoint (...): give ..."
+            return command_ended(PROG, world_model_error(exc, checkpoint, option))
         from vjepa_ros.models.world_model import resolve_device
         from vjepa_ros.planning.memory import check_samples_fit
 
         # the planner node would refuse them too, but in its own process, after the simulator
         # started (cli.main words this SamplesMemoryError as --samples)
         check_samples_fit(config.planner.to_cem(), resolve_device(config.device or None))
-    except CheckpointError as exc:  # "FILE is not a vjepa_ros checkpoint (...): give ..."
-        return command_ended(PROG, world_model_error(exc, checkpoint, option))
     except ImportError as exc:
         return command_ended(PROG, exc, message=f"needs rclpy ({exc}); run scripts/demo.sh")
     except OSError as exc:
