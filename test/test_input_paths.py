@@ -169,3 +169,29 @@ def test_every_refusal_of_a_world_model_path_is_a_checkpoint_error(tmp_path, mon
     with pytest.raises(ValueError) as caught:  # other options keep their plain ValueError
         input_path(tmp_path / "x.npz", "--episode", "an .npz")
     assert type(caught.value) is ValueError
+
+
+def test_an_encoder_options_advice_is_built_from_the_errors_parts(tmp_path):
+    """mend62a: an encoder's advice said from the error's parts, not a ``str.replace``.
+
+    ``world_model_error(encoder=True)`` says the loaders' line again (``NotACheckpointError.
+    giving``). A file that is no checkpoint: the encoder's writers after ``give``; the same
+    words without ``encoder``; a damaged file (no such advice) and a copy without the parts as
+    they are.
+    """
+    from vjepa_ros.input_paths import ENCODER_FORMAT
+    from vjepa_ros.models.checkpoint_file import damaged, not_a_checkpoint
+    from vjepa_ros.models.errors import NotACheckpointError
+
+    path = tmp_path / "e.pt"
+    exc = not_a_checkpoint(path, "an empty file")
+    head = f"--encoder {path} is not a vjepa_ros checkpoint (an empty file): give "
+    assert str(world_model_error(exc, path, "--encoder", encoder=True)) == head + ENCODER_FORMAT
+    assert str(world_model_error(exc, path, "--encoder")) == head + CHECKPOINT_FORMAT
+    assert isinstance(world_model_error(exc, path, "--encoder", encoder=True), NotACheckpointError)
+    broken = damaged(path, "its zip records do not read")
+    assert str(world_model_error(broken, path, "--encoder", encoder=True)) == \
+        f"--encoder {broken}"
+    copy = NotACheckpointError(str(exc))  # the message alone: said whole
+    assert str(world_model_error(copy, path, "--encoder", encoder=True)) == \
+        head + CHECKPOINT_FORMAT

@@ -360,12 +360,14 @@ def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str
     ``encoder``: ``option`` takes an encoder alone (train's ``--encoder``): the loaders' advice
     for a file that is no checkpoint (``give`` :data:`CHECKPOINT_FORMAT`: train's and Meta's AC
     files) names an encoder's writers instead (:data:`ENCODER_FORMAT`: ``vjepa-ros pretrain``
-    first). A ValueError keeps its kind (``CheckpointError``); anything else becomes a
-    ValueError.
+    first; the error's parts said again, ``models.errors.NotACheckpointError.giving``). A
+    ValueError keeps its kind (``CheckpointError``); anything else becomes a ValueError.
     """
+    from vjepa_ros.models.errors import NotACheckpointError  # (no torch)
+
+    if encoder and isinstance(exc, NotACheckpointError):  # the loaders' advice, an encoder's
+        exc = exc.giving(ENCODER_FORMAT)
     message = one_line(str(exc))  # a path's two spaces in a row kept
-    if encoder:  # the loaders' one advice (models.checkpoint.CHECKPOINT_HINT), an encoder's
-        message = message.replace(f"give {CHECKPOINT_FORMAT}", f"give {ENCODER_FORMAT}")
     inside = run_model_file(path)
     if inside is not None:  # a train output folder: the file in it (any loader's words)
         message += f"; {run_folder_fix(inside)}"

@@ -107,6 +107,7 @@ def train_part(source, data, copies=None) -> dict:
     ``TempCopies`` that :func:`eval_part` read it with (None: its own).
     """
     from vjepa_ros.train.episodes import EpisodeError, ShortSourceError, load_segments
+    from vjepa_ros.train.left_out import left_out_line
 
     part = {"rate_hz": data.rate_hz, "frames_per_clip": data.frames_per_clip, "segments": [],
             "steps": 0, "demonstrations": 0, "notes": [], "left_out": "", "refuses": "",
@@ -114,7 +115,7 @@ def train_part(source, data, copies=None) -> dict:
     try:
         segments, notes = load_segments(source, data, copies=copies)
     except ShortSourceError as exc:
-        part["left_out"] = f"left out {exc}"
+        part["left_out"] = left_out_line(exc)
         return part
     except (EpisodeError, ValueError) as exc:
         part["refuses"] = str(exc)
@@ -179,12 +180,12 @@ def hand_words(path: Path, eval_width: float, train_width: float) -> str:
     """
     from vjepa_ros.recordings.recorded_hand import recorded_hand
 
-    read = (f"read at {eval_width:g} m" if eval_width == train_width else
-            f"eval reads it at {eval_width:g} m, train at {train_width:g} m")
     record = recorded_hand(path)
+    at = "as" if record is None else "at"  # the opening read as a value, or a record read at
+    read = (f"read {at} {eval_width:g} m" if eval_width == train_width else
+            f"eval reads it at {eval_width:g} m, train at {train_width:g} m")
     if record is None:
-        return (f"the fingers' full opening {read.replace('read at', 'read as', 1)} (no hand "
-                "recorded in metadata.yaml's "
+        return (f"the fingers' full opening {read} (no hand recorded in metadata.yaml's "
                 "custom_data; --gripper-max-width sets it)")
     said = [f"fingers on {record.topic}" if record.topic else "",
             f"full opening {record.width:g} m" if record.width is not None else "",

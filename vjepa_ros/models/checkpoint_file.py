@@ -21,11 +21,11 @@ from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 from vjepa_ros.models.checkpoint_peek import LEGACY_MAGIC_NUMBER, pickle_entry
 from vjepa_ros.user_paths import expand_path
 
-from .errors import CheckpointError, UnreadableCheckpointError
+from .errors import CheckpointError, NotACheckpointError, UnreadableCheckpointError
 from .file_problems import check_fetched, check_not_lfs_pointer, readable
 
 # What to give instead of a file that is not a checkpoint (every command's message ends so; an
-# encoder option's names an encoder's writers instead: input_paths.world_model_error's encoder).
+# encoder option's names an encoder's writers instead: errors.NotACheckpointError.giving).
 CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
 SAFETENSORS_ALONE = ("a safetensors file of a Hugging Face snapshot: give the snapshot folder "
@@ -59,8 +59,7 @@ def not_a_checkpoint(path, why: str) -> CheckpointError:
     Meta's V-JEPA 2-AC checkpoint (...)`` (:data:`CHECKPOINT_HINT`); ``why`` is short (an empty
     file, not a torch.save file, a bare tensor ...).
     """
-    return UnreadableCheckpointError(
-        f"{path} is not a vjepa_ros checkpoint ({why}): {CHECKPOINT_HINT}", why)
+    return NotACheckpointError.of(path, why, CHECKPOINT_FORMAT)
 
 
 def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):

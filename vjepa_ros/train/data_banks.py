@@ -28,7 +28,6 @@ from vjepa_ros.train.episode_split import SPLIT_RULE, split_sources
 from vjepa_ros.train.episodes import (
     EpisodeError,
     find_sources,
-    leave_text,
     load_segments,
     no_usable_source,
 )
@@ -207,13 +206,12 @@ def clip_fix(auto_steps: int):
     fewer frames needs a lower ``--auto-steps`` too.
     """
     def fix(path: Path, longest: int) -> str:
-        leave = leave_text(path)
         if longest > auto_steps:
-            return f"give --frames-per-clip {longest} or {leave}"
+            return f"give --frames-per-clip {longest}"
         if longest >= 2:
             return (f"give --frames-per-clip {longest} --auto-steps {longest - 1} (--auto-steps "
-                    f"{auto_steps} needs clips of >= {auto_steps + 1} frames) or {leave}")
-        return leave
+                    f"{auto_steps} needs clips of >= {auto_steps + 1} frames)")
+        return ""
 
     return fix
 

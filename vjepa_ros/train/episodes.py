@@ -46,55 +46,57 @@ class ShortSourceError(EpisodeError):
     """A source with no run of ``frames_per_clip`` valid steps; among several it is left out.
 
     ``path``: the source; ``reason``: why, without the path; ``longest``: its longest run of
-    valid steps [frames]; ``fix``: (path, longest) -> what to do (default :func:`shorter_fix`);
-    ``damage``: the notes on what a damaged bag lost ("" when intact). The text is
-    ``PATH: REASON; FIX``; for a damaged bag ``DAMAGE. What is intact: PATH: REASON; ADVICE``,
-    the damage first (as ``recordings.bag_refusals.damage_first``) and advice about it
-    (:func:`damaged_fix`), not shorter clips: the damage took the rest of the recording.
+    valid steps [frames]; ``fix``: (path, longest) -> the clips that keep it (a
+    :data:`ClipFix`, default :func:`shorter_fix`); ``damage``: the notes on what a damaged bag
+    lost ("" when intact); ``advice``: (path, longest) -> the whole advice instead of ``FIX or
+    leave PATH out`` (a note on a source already left out: ``left_out.left_out_notes``; ""
+    says none). The text is ``PATH: REASON; FIX or leave PATH out`` (``leave PATH out`` alone
+    when no clip length the command takes keeps it); for a damaged bag ``DAMAGE. What is
+    intact: PATH: REASON; ADVICE``, the damage first (as ``recordings.bag_refusals.
+    damage_first``) and advice about it (:func:`damaged_fix`), not shorter clips: the damage
+    took the rest of the recording.
     """
 
     def __init__(self, path: Path, reason: str, longest: int, fix: ClipFix | None = None,
-                 damage: str = ""):
+                 damage: str = "", advice: ClipFix | None = None):
         self.path, self.reason, self.longest, self.damage = path, reason, longest, damage
+        self.fix = fix
         if damage:
             super().__init__(f"{damage}. What is intact: {shown_path(path)}: {reason}; "
                              f"{damaged_fix(path)}")
+            return
+        if advice is None:
+            keep = (fix or shorter_fix)(path, longest)
+            said = f"{keep} or {leave_text(path)}" if keep else leave_text(path)
         else:
-            advice = (fix or shorter_fix)(path, longest)
-            super().__init__(f"{shown_path(path)}: {reason}" + (f"; {advice}" if advice else ""))
+            said = advice(path, longest)
+        super().__init__(f"{shown_path(path)}: {reason}" + (f"; {said}" if said else ""))
 
     def with_fix(self, fix: ClipFix | None) -> ShortSourceError:
-        """Return this error with a command's own advice (``fix``; None: as it is)."""
+        """Return this error with a command's own clips that keep it (``fix``; None: as is)."""
         return self if fix is None else ShortSourceError(self.path, self.reason, self.longest,
                                                          fix, self.damage)
 
+    def with_advice(self, advice: ClipFix) -> ShortSourceError:
+        """Return this error with ``advice`` (path, longest) -> its whole advice ("": none)."""
+        return ShortSourceError(self.path, self.reason, self.longest, self.fix, self.damage,
+                                advice)
 
-# (path, longest run [frames]) -> advice ending in leave_text(path): "SHORTER or LEAVE", or LEAVE
-# alone when no clip length the command takes keeps the source ("" from a left-out note's fix)
+
+# (path, longest run [frames]) -> the clips a command takes that keep the source ("" when none
+# does): ShortSourceError says it "KEEP or leave PATH out", a left-out note "KEEP to keep it"
 ClipFix = Callable[[Path, int], str]
 
 
 def leave_text(path: Path) -> str:
-    """``leave PATH out``: how every :data:`ClipFix` ends (:func:`keeping_fix` removes it)."""
+    """``leave PATH out``: the advice after a :data:`ClipFix`'s (:class:`ShortSourceError`)."""
     return f"leave {shown_path(path)} out"
 
 
 def shorter_fix(path: Path, longest: int) -> str:
-    """Say how to fix a too-short source: shorter clips (of at least 2 frames) or leave it out."""
-    shorter = (f"use clips of at most {longest} frames (train: --frames-per-clip {longest}; "
-               "pretrain: frames_per_clip in --config) or " if longest >= 2 else "")
-    return f"{shorter}{leave_text(path)}"
-
-
-def keeping_fix(fix: ClipFix | None, path: Path, longest: int) -> str:
-    """Return ``fix``'s advice that keeps the source, without leaving it out; "" when none.
-
-    For a note on a source already left out, where ``leave PATH out`` says nothing new
-    (breaker61a): ``give --frames-per-clip 5 or leave a.npz out`` -> ``give --frames-per-clip
-    5``; ``leave a.npz out`` (no clip length keeps it) -> "".
-    """
-    advice = (fix or shorter_fix)(path, longest)
-    return advice.removesuffix(leave_text(path)).removesuffix(" or ").strip()
+    """Say which clips keep a too-short source (of at least 2 frames; "" when none)."""
+    return (f"use clips of at most {longest} frames (train: --frames-per-clip {longest}; "
+            "pretrain: frames_per_clip in --config)" if longest >= 2 else "")
 
 
 def damaged_fix(path: Path) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vjepa_ros.counts import counted
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.train.episodes import ClipFix, ShortSourceError, keeping_fix
+from vjepa_ros.train.episodes import ClipFix, ShortSourceError, shorter_fix
 
 MIN_CLIP = 2  # [frames] the shortest clip any command takes (one action between two frames)
 
@@ -28,14 +28,15 @@ def left_out_notes(errors: list[ShortSourceError], fix: ClipFix | None = None) -
     default ``episodes.shorter_fix``), given here the shortest run among the sources left out
     (not damaged) when there are two or more, with which clips keep them all, or saying that
     no clip length does (then the clips that keep the source alone, from its own run, when
-    any do). A note never advises leaving out the source it says is left out
-    (``episodes.keeping_fix``): ``left out a.npz: ...; give --frames-per-clip 5 to keep it``,
-    and nothing after the reason when no clip length the command takes keeps it (breaker61a:
-    ``1 steps would keep this one`` for a 1-step run, ``7`` for pretrain's even clips).
+    any do). A note never advises leaving out the source it says is left out (a ``ClipFix``
+    says the clips alone, ``ShortSourceError.with_advice`` the whole advice): ``left out
+    a.npz: ...; give --frames-per-clip 5 to keep it``, and nothing after the reason when no
+    clip length the command takes keeps it (breaker61a: ``1 steps would keep this one`` for a
+    1-step run, ``7`` for pretrain's even clips).
     """
     runs = [exc for exc in errors if not exc.damage]
     if len(runs) < 2:
-        return [f"left out {exc if exc.damage else exc.with_fix(_to_keep(fix))}"
+        return [left_out_line(exc if exc.damage else exc.with_advice(_to_keep(fix)))
                 for exc in errors]
     shortest = min(runs, key=lambda exc: exc.longest)
     keeps, count = shortest.longest, len(runs)
@@ -47,22 +48,27 @@ def left_out_notes(errors: list[ShortSourceError], fix: ClipFix | None = None) -
                "length brings back, not counted" if damaged else "")
 
     def for_all(path: Path, longest: int) -> str:
-        advice = keeping_fix(fix, path, keeps)
+        advice = (fix or shorter_fix)(path, keeps)
         if advice:
             return (f"{advice} (the longest clips that keep all {count} sources left out as "
                     f"too short, {shown_path(shortest.path)}'s run of {keeps} steps the "
                     f"shortest{besides})")
-        alone = keeping_fix(fix, path, longest)
+        alone = (fix or shorter_fix)(path, longest)
         return (f"no clip length keeps all {count} sources left out as too short "
                 f"({shown_path(shortest.path)} has no {MIN_CLIP} consecutive valid steps"
                 f"{besides})" + (f"; to keep this one alone: {alone}" if alone else ""))
 
-    return [f"left out {exc if exc.damage else exc.with_fix(for_all)}" for exc in errors]
+    return [left_out_line(exc if exc.damage else exc.with_advice(for_all)) for exc in errors]
+
+
+def left_out_line(exc: ShortSourceError) -> str:
+    """Return ``left out PATH: REASON; ADVICE``: a source ``exc`` refuses, said as left out."""
+    return f"left out {exc}"
 
 
 def _to_keep(fix: ClipFix | None) -> ClipFix:
     """Return the advice for a source left out alone: the clips that keep it ("" if none)."""
     def advice(path: Path, run: int) -> str:
-        keep = keeping_fix(fix, path, run)
+        keep = (fix or shorter_fix)(path, run)
         return f"{keep} to keep it" if keep else ""
     return advice

@@ -25,7 +25,6 @@ from vjepa_ros.train.episodes import (
     ShortSourceError,
     find_sources,
     leave_out_short,
-    leave_text,
     load_segments,
     no_usable_source,
 )
@@ -152,8 +151,7 @@ def pretrain_clip_fix(path, longest: int) -> str:
     Only what pretrain accepts: ``frames_per_clip`` a multiple of the tubelet 2.
     """
     even = longest // 2 * 2
-    shorter = f"set frames_per_clip: {even} in --config or " if even >= 2 else ""
-    return f"{shorter}{leave_text(path)}"
+    return f"set frames_per_clip: {even} in --config" if even >= 2 else ""
 
 
 class ClipSampler:
