@@ -100,7 +100,6 @@ from vjepa_ros.goal_switch_options import (  # noqa: E402
     check_subgoal_axes,
     check_subgoal_gripper,
     check_subgoal_rule,
-    check_task_gripper_search,
     goal_switch_configs,
 )
 from vjepa_ros.input_paths import distinct_files  # noqa: E402
@@ -116,7 +115,9 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     TASKS,
     check_dense_steps,
     check_dense_subgoals,
+    check_task_settings_used,
     evaluation_seeds_note,
+    task_cem,
 )
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
@@ -134,12 +135,12 @@ def import_simulator() -> None:
 
     They take seconds (a minute on a busy machine): ``--help`` and a bad option answer at once.
     """
-    global torch, Sim, manipulation_sim_config, task_cem, task_loop_config, OracleWorldModel
+    global torch, Sim, manipulation_sim_config, task_loop_config, OracleWorldModel
     import torch
 
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.manipulation import manipulation_sim_config
-    from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config
+    from vjepa_ros.sim.manipulation_loop import task_loop_config
     from vjepa_ros.sim.oracle import OracleWorldModel
 
 
@@ -200,7 +201,8 @@ def main() -> int:
         check_samples_fit(cem, resolve_device(args.device))
         switchings = goal_switch_configs(args)
         check_subgoal_gripper(args, switchings, args.tasks, args.dense, "--dense")
-        check_task_gripper_search(args, args.tasks)
+        check_task_settings_used(args.tasks, cem, args.close_gripper is not None,
+                                 planner_overrides(args))
         check_subgoal_axes(switchings, args.tasks, args.dense, "--dense")
         check_subgoal_rule(switchings, args.tasks, args.dense, "--dense")
         if args.json:

@@ -317,7 +317,7 @@ def test_run_task_step_lines_match_the_scene():
     ``obj up`` >= 5 cm; the row's success, grasped and ``reach_error_m`` are the detectors' on
     the final scene, and the summary says the same.
     """
-    from vjepa_ros.sim.manipulation_loop import task_cem
+    from vjepa_ros.sim.choices import task_cem
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_error
     from vjepa_ros.sim.reach_config import load_reach_config

@@ -191,7 +191,8 @@ def test_a_crashed_episode_counts_as_a_failure_in_the_run_totals(tmp_path, monke
 def _bench_rows(bench, seed: int, count: int) -> list[dict]:
     """Run the benchmark's oracle loop ``count`` times (grasp at ``seed``, 2 steps, 32 px)."""
     from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
-    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem
+    from vjepa_ros.sim.choices import task_cem
+    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach_config import load_reach_config
 

@@ -193,18 +193,22 @@ def test_run_refuses_gripper_sample_options_reach_with_object_never_draws(capsys
     out = tmp_path / "runs"
     code, _, err = _run(capsys, "run", "--task", "reach-with-object", "--momentum-std-gripper",
                         "0.5", "--world-model", "oracle", "--out", str(out))
-    assert code == 2 and err.startswith("vjepa-ros run: --momentum-std-gripper sets the "
-                                        "planner's gripper samples, which reach-with-object "
-                                        "does not draw"), err
-    assert "give --close-gripper" in err and not out.exists()
-    import argparse
+    assert code == 2 and err.startswith(  # mend62a: the shared check's words, the task's why
+        "vjepa-ros run: --momentum-std-gripper does nothing while reach-with-object closes the "
+        "hand from the first step (--close-gripper 0 when not given, so that the object stays "
+        "in hand: no gripper sample is drawn): leave --momentum-std-gripper out, or give "
+        "--close-gripper (-1: never)"), err
+    assert "\n" not in err and not out.exists(), err
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.sim.run_command import _checked_options
 
-    from vjepa_ros.goal_switch_options import check_task_gripper_search
+    def checked(*argv):  # run's option check (no file read, nothing loaded)
+        return _checked_options(build_parser().parse_args(["run", "--world-model", "oracle",
+                                                           *argv]))
 
-    check_task_gripper_search(argparse.Namespace(momentum_std_gripper=0.5, close_gripper=-1),
-                              ["reach-with-object"])  # searched: taken
-    check_task_gripper_search(argparse.Namespace(momentum_std_gripper=0.5, close_gripper=None),
-                              ["reach-with-object", "grasp"])  # grasp searches it
-    for name in ("gripper_round_threshold", "momentum_mean_gripper"):  # they shape the mean
-        check_task_gripper_search(argparse.Namespace(**{name: 0.5, "close_gripper": None}),
-                                  ["reach-with-object"])
+    for taken in (["--task", "reach-with-object", "--close-gripper", "-1"],  # searched
+                  ["--task", "grasp"],  # grasp searches it
+                  ["--task", "pick-and-place"]):
+        checked(*taken, "--momentum-std-gripper", "0.5")
+    for name in ("--gripper-round-threshold", "--momentum-mean-gripper"):  # shape the mean
+        checked("--task", "reach-with-object", name, "0.5")

@@ -23,9 +23,10 @@ from vjepa_ros.models import build_encoder  # noqa: E402
 from vjepa_ros.models.checkpoint import save_world_model  # noqa: E402
 from vjepa_ros.robot.goals import GoalSwitchConfig  # noqa: E402
 from vjepa_ros.sim import Sim  # noqa: E402
+from vjepa_ros.sim.choices import task_cem  # noqa: E402
 from vjepa_ros.sim.config import CameraConfig  # noqa: E402
 from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task  # noqa: E402
-from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, task_cem  # noqa: E402
+from vjepa_ros.sim.manipulation_loop import TaskLoopConfig  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach_config import load_reach_config  # noqa: E402
 from vjepa_ros.sim.task_run import format_task_step, format_totals, run_task  # noqa: E402

@@ -128,32 +128,6 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
                          f"would close before it descends; add {dense_option}")
 
 
-def check_task_gripper_search(args: argparse.Namespace, tasks) -> None:
-    """Refuse gripper sample options that a task's own close-gripper step would make void.
-
-    reach-with-object plans with ``close_gripper`` 0 unless ``--close-gripper`` is given
-    (``sim.manipulation_loop.task_cem``): every sampled gripper delta is 1 from the first step,
-    so the samples' own settings (``planning.method_reads.CLOSED_GRIPPER_IDLE_FIELDS``: of the
-    options, ``--momentum-std-gripper``) change nothing; the mean momentum and round threshold
-    still shape the planned gripper (the search's mean). Refused when every one of ``tasks`` is
-    such a task (one task that searches the gripper is enough). A typed ``--close-gripper 0``
-    is refused with them for any task (``planning.methods.check_given_settings_used``). Raises
-    ValueError naming the option.
-    """
-    if getattr(args, "close_gripper", None) is not None:
-        return
-    if not tasks or any(task != "reach-with-object" for task in tasks):
-        return
-    from vjepa_ros.planning.method_reads import CLOSED_GRIPPER_IDLE_FIELDS
-
-    given = [name for name in CLOSED_GRIPPER_IDLE_FIELDS if getattr(args, name, None) is not None]
-    if given:
-        raise ValueError(f"--{given[0].replace('_', '-')} sets the planner's gripper samples, "
-                         "which reach-with-object does not draw (it closes the hand from the "
-                         "first step, --close-gripper 0, so that the object stays in hand): "
-                         "leave it out, or give --close-gripper (-1: never)")
-
-
 def check_subgoal_axes(switchings: list, tasks, dense: bool,
                        dense_option: str = "--subgoals dense") -> None:
     """Refuse ``--subgoal-axes subgoal`` where no chosen task has a sub-goal to hold axes toward.

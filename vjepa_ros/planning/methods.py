@@ -162,7 +162,8 @@ CLOSED_FROM_START = ("planner.close_gripper is 0 (every sampled gripper delta is
 CLOSE_LATER = "set planner.close_gripper to -1 (never) or a later step"
 
 
-def check_given_settings_used(config, given) -> None:
+def check_given_settings_used(config, given, closed: str = CLOSED_FROM_START,
+                              later: str = CLOSE_LATER) -> None:
     """Refuse a search setting given explicitly that ``config`` would not use.
 
     ``config``: a ``CEMConfig`` or the node's ``CEMParams`` (its ``method`` and ``refine``);
@@ -175,9 +176,10 @@ def check_given_settings_used(config, given) -> None:
     ``planner.momentum_*`` while it is mppi), and for ``planner.refine.lr`` while
     ``planner.refine.steps`` is 0 (refinement off), and for a gripper sample setting
     (``method_reads.CLOSED_GRIPPER_IDLE_FIELDS``) while ``planner.close_gripper`` is 0 (the gripper
-    closed from the first step; ``config`` without ``close_gripper``: not checked). The planner
-    node warns of the same combinations instead (``robot/idle_parameters.py``), ``CEMConfig``
-    notes the method's (``IdleSettingsWarning``).
+    closed from the first step; ``config`` without ``close_gripper``: not checked; ``closed``
+    says why, ``later`` what to do instead: a task's own step, ``sim.choices.task_cem``). The
+    planner node warns of the same combinations instead (``robot/idle_parameters.py``),
+    ``CEMConfig`` notes the method's (``IdleSettingsWarning``).
     """
     for name in sorted(given):
         owners = readers(name)
@@ -196,6 +198,6 @@ def check_given_settings_used(config, given) -> None:
         void = [name for name in sorted(given)
                 if name.removeprefix("planner.") in CLOSED_GRIPPER_IDLE_FIELDS]
         if void:
-            raise UsageError(f"{void[0]} does nothing while {CLOSED_FROM_START}: leave "
-                             f"{void[0]} out, or {CLOSE_LATER}")
+            raise UsageError(f"{void[0]} does nothing while {closed}: leave {void[0]} out, "
+                             f"or {later}")
 

@@ -5,14 +5,21 @@
 options are even parsed (``benchmarks/bench_cli_startup.py``).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from vjepa_ros.name_lists import first_names
+
+if TYPE_CHECKING:
+    from vjepa_ros.planning.config import CEMConfig
 
 TASKS = ("grasp", "reach-with-object", "pick-and-place")  # the manipulation tasks
 RANDOMIZE_WHAT = ("all", "camera")  # what ``collect --randomize`` draws per episode
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
 MAX_SEED = 2**32 - 1  # the largest scene seed (numpy's legacy seeding takes 32 bits)
 # --close-gripper left out: what the tasks plan with besides the settings file's -1 (never), for
-# the option's help (``manipulation_loop.task_cem``)
+# the option's help (:func:`task_cem`)
 CLOSE_GRIPPER_TASK_DEFAULT = "reach-with-object: 0, so that the object stays in hand"
 
 # The paper's sub-goal images per task (``manipulation.setup_task``), switched after
@@ -200,3 +207,43 @@ def subgoals_text(task: str, dense: bool, dense_steps=DENSE_STEPS_DEFAULT) -> st
     used = zip(DENSE_MILESTONES[task], dense_steps, strict=False)  # grasp: the first five
     counts = ", ".join(f"{name} {n}" for name, n in used)
     return f"dense sub-goals (steps: {counts})"
+
+
+def task_cem(task: str, cem: CEMConfig, close_gripper_given: bool) -> CEMConfig:
+    """Return the planner settings ``task`` runs with by default.
+
+    reach-with-object starts with the object in hand and must keep it: unless the user chose
+    ``close_gripper`` (``close_gripper_given``), it plans with the published close-gripper option
+    from the first step (facts §5: the sampled gripper delta is forced to 1, so the plan never
+    opens the hand). Without it a model that barely sees the gripper plans random gripper deltas
+    and drops the object (docs/manipulation.md). The other tasks must open and close: unchanged.
+    Here, without the simulator: ``run`` checks its options against it before anything loads.
+    """
+    if task == "reach-with-object" and not close_gripper_given:
+        return cem.with_(close_gripper=0)
+    return cem
+
+
+def check_task_settings_used(tasks, cem: CEMConfig, close_gripper_given: bool, given) -> None:
+    """Refuse a gripper sample setting that the tasks' own close-gripper step makes void.
+
+    ``tasks``: those a command runs; ``cem``: its planner settings before :func:`task_cem`;
+    ``given``: the settings typed (``cli_options.planner_overrides``). Each task plans with
+    :func:`task_cem`'s settings; the shared rule (``planning.methods.
+    check_given_settings_used``) refuses ``planner.momentum_std_gripper`` (the samples'
+    spread, ``method_reads.CLOSED_GRIPPER_IDLE_FIELDS``) only when every task closes the hand
+    from the first step (one that searches the gripper is enough). Raises ``config.UsageError``
+    naming the ``planner.*`` settings, which the commands name as their options.
+    """
+    from vjepa_ros.planning.methods import check_given_settings_used
+
+    planned = [(task, task_cem(task, cem, close_gripper_given)) for task in tasks]
+    task, config = next(((t, c) for t, c in planned if c.close_gripper != 0), planned[0])
+    check_given_settings_used(config, given, _closed_words(task),
+                              "give --close-gripper (-1: never)")
+
+
+def _closed_words(task: str) -> str:
+    """Say why :func:`task_cem` closes ``task``'s hand from the first step."""
+    return (f"{task} closes the hand from the first step (--close-gripper 0 when not given, so "
+            "that the object stays in hand: no gripper sample is drawn)")

@@ -132,20 +132,6 @@ def _task_subgoals(setup: TaskSetup, config: TaskLoopConfig) -> tuple[list[SubGo
     return subgoals, sum(steps)
 
 
-def task_cem(task: str, cem: CEMConfig, close_gripper_given: bool) -> CEMConfig:
-    """Return the planner settings ``task`` runs with by default.
-
-    reach-with-object starts with the object in hand and must keep it: unless the user chose
-    ``close_gripper`` (``close_gripper_given``), it plans with the published close-gripper option
-    from the first step (facts §5: the sampled gripper delta is forced to 1, so the plan never
-    opens the hand). Without it a model that barely sees the gripper plans random gripper deltas
-    and drops the object (docs/manipulation.md). The other tasks must open and close: unchanged.
-    """
-    if task == "reach-with-object" and not close_gripper_given:
-        return cem.with_(close_gripper=0)
-    return cem
-
-
 def gripper_command_path(sim: Sim, control: ControlConfig) -> Callable[[float], None]:
     """Return how a planned closedness reaches the hand: the planner node's GripperCommand.
 

@@ -22,7 +22,6 @@ from vjepa_ros.goal_switch_options import (
     check_subgoal_axes,
     check_subgoal_gripper,
     check_subgoal_rule,
-    check_task_gripper_search,
     goal_switch_configs,
 )
 from vjepa_ros.models.device_names import dtype_help
@@ -47,7 +46,8 @@ def _settings(args: argparse.Namespace) -> dict:
         from vjepa_ros.input_paths import world_model_path
 
         world_model_path(args.world_model, "--world-model", ("demo", "oracle"))
-    from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
+    from vjepa_ros.sim.choices import task_cem
+    from vjepa_ros.sim.manipulation_loop import task_loop_config  # the simulator
 
     return {
         "cem": task_cem(args.task, cem, args.close_gripper is not None),
@@ -102,7 +102,13 @@ def _check_options(args: argparse.Namespace) -> tuple:
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
     check_dense_subgoals(args.subgoals == "dense", [args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
-    check_task_gripper_search(args, [args.task])
+    from vjepa_ros.sim.choices import check_task_settings_used
+
+    try:  # a gripper sample option the task's own close-gripper step makes void
+        check_task_settings_used([args.task], cem, args.close_gripper is not None,
+                                 planner_overrides(args))
+    except ValueError as exc:
+        raise type(exc)(planner_option_message(str(exc), args)) from None
     check_subgoal_axes([switching], [args.task], args.subgoals == "dense")
     check_subgoal_rule([switching], [args.task], args.subgoals == "dense")
     return planner, cem, switching, camera
