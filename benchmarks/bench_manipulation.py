@@ -105,6 +105,7 @@ from vjepa_ros.goal_switch_options import (  # noqa: E402
 from vjepa_ros.input_paths import distinct_files  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
+from vjepa_ros.planning.config import say_frozen_mean  # noqa: E402
 from vjepa_ros.robot.trained_model import simulator_notes  # noqa: E402
 from vjepa_ros.search_method_options import add_search_method_arguments  # noqa: E402
 from vjepa_ros.sim.camera_options import add_camera_size_arguments, camera_size  # noqa: E402
@@ -193,6 +194,7 @@ def main() -> int:
         check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
         check_dense_subgoals(args.dense, args.tasks, "--dense")
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
+        say_frozen_mean(cem)  # a mean momentum of 1: the script's one line
         from vjepa_ros.models.world_model import resolve_device
         from vjepa_ros.planning.memory import check_samples_fit
 

@@ -58,6 +58,7 @@ from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.input_paths import distinct_files, world_model_path  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
+from vjepa_ros.planning.config import say_frozen_mean  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.search_method_options import add_search_method_arguments  # noqa: E402
 from vjepa_ros.sim.choices import evaluation_seeds_note  # noqa: E402
@@ -175,6 +176,7 @@ def checked_settings(args: argparse.Namespace) -> tuple:
         control_overrides = {} if args.async_blend_m is None else {
             "async_blend_m": args.async_blend_m}
         ControlConfig(**control_overrides)
+        say_frozen_mean(config.planner.to_cem())  # a mean momentum of 1: the script's one line
     except ValueError as exc:  # ConfigError, UsageError (exit status 2) too
         raise type(exc)(planner_option_message(str(exc), args, args.config, options)) from None
     from vjepa_ros.sim.tasks import ReachTaskConfig  # the simulator: after the checks above

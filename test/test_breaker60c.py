@@ -144,8 +144,9 @@ def test_momentum_mean_one_is_refused_or_the_plan_moves(predictor, scene):  # no
     """
     try:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            warnings.simplefilter("always")  # said by the API's entry (mend62a: make_planner)
             config = CEMConfig(**SMALL, momentum_mean=1.0)
+            make_planner(predictor, config, seed=0)
     except ValueError as error:
         assert "momentum_mean" in str(error)
         return

@@ -20,7 +20,12 @@ from test_demo import _collect_like_episode
 
 from vjepa_ros.demo import run_demo
 from vjepa_ros.planning.cem import cem_search, make_generator
-from vjepa_ros.planning.config import CEMConfig, FrozenMeanWarning, frozen_mean_warning
+from vjepa_ros.planning.config import (
+    CEMConfig,
+    FrozenMeanWarning,
+    frozen_mean_warning,
+    say_frozen_mean,
+)
 from vjepa_ros.planning.mppi import mppi_search
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
@@ -53,11 +58,11 @@ def test_under_mppi_a_momentum_of_one_is_idle_not_frozen():
     config = dataclasses.replace(config, planner=dataclasses.replace(
         config.planner, method="mppi", momentum_mean=1.0))
     assert not any("momentum" in line for line in config.startup_warnings())
-    with pytest.warns(FrozenMeanWarning):
-        assert frozen_mean_warning(CEMConfig(method="icem", momentum_mean=1.0)) is not None
+    assert frozen_mean_warning(CEMConfig(method="icem", momentum_mean=1.0)) is not None
     with pytest.warns(Warning) as caught:  # the idle warning only
-        CEMConfig(method="mppi", momentum_mean=1.0)
+        config = CEMConfig(method="mppi", momentum_mean=1.0)
     assert [type(w.message).__name__ for w in caught] == ["IdleSettingsWarning"]
+    assert frozen_mean_warning(config) is None
 
 
 @pytest.mark.parametrize("changes, named", [
@@ -67,8 +72,8 @@ def test_under_mppi_a_momentum_of_one_is_idle_not_frozen():
      ["CEMConfig.momentum_mean", "CEMConfig.momentum_mean_gripper"]),
 ])
 def test_a_mean_momentum_of_one_warns_naming_it(changes, named):
-    with pytest.warns(FrozenMeanWarning) as caught:
-        CEMConfig(**changes)
+    with pytest.warns(FrozenMeanWarning) as caught:  # the API's entry (make_planner's)
+        say_frozen_mean(CEMConfig(**changes))
     assert len(caught) == 1 and caught[0].filename == __file__  # the caller's line
     message = str(caught[0].message)
     assert all(name in message for name in named) and "\n" not in message, message
@@ -79,7 +84,7 @@ def test_a_mean_momentum_of_one_warns_naming_it(changes, named):
 def test_momenta_that_let_the_mean_move_are_taken_silently(changes):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        CEMConfig(**changes)
+        say_frozen_mean(CEMConfig(**changes))
 
 
 @pytest.mark.parametrize("value", [0.2, -0.01, 0.2499])

@@ -25,17 +25,18 @@ FROZEN = ": the refit new = (1 - m)*elite + m*old never moves the search mean's"
 
 def test_the_warning_is_one_line_naming_the_typed_option(capsys):
     from vjepa_ros.option_warnings import option_warnings
+    from vjepa_ros.planning.config import say_frozen_mean
 
     with option_warnings("vjepa-ros eval", {"--momentum-mean"}):
-        for _ in range(3):  # a command builds its config several times: said once
-            CEMConfig(momentum_mean=1.0)
-        CEMConfig(momentum_mean_gripper=1.0)  # another setting: its own line
+        for _ in range(3):  # said again (make_planner's, mend62a): once
+            say_frozen_mean(CEMConfig(momentum_mean=1.0))
+        say_frozen_mean(CEMConfig(momentum_mean_gripper=1.0))  # another setting: its own line
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("vjepa-ros eval: warning: --momentum-mean 1.0" + FROZEN), err
     assert err[1].startswith("vjepa-ros eval: warning: momentum_mean_gripper 1.0: "), err
     assert len(err) == 2 and not any("CEMConfig" in line for line in err), err
-    with pytest.warns(FrozenMeanWarning):  # outside: Python's warning again
-        CEMConfig(momentum_mean=1.0)
+    with pytest.warns(FrozenMeanWarning):  # outside: the API's, Python's warning again
+        say_frozen_mean(CEMConfig(momentum_mean=1.0))
 
 
 def test_other_warnings_pass_unchanged(capsys):

@@ -1,12 +1,12 @@
 """mend61e: a mean momentum of 1 is said by one route, in each entry point's words.
 
-``CEMConfig`` raises the one ``FrozenMeanWarning`` (``CEMParams.to_cem`` too: it no longer
-silences it); ``option_warnings.said_warnings`` turns it into the line of each entry point: the
-``vjepa-ros`` commands and the benchmark scripts (``option_warnings``, ``command_errors.
-run_script``) and the planner node's start-up warnings (``PlannerNodeConfig.startup_warnings``),
-once each. Only the API's line advises ``fixed_axes``: no command option, node parameter or
-benchmark option holds it, so theirs advise a momentum below 1. A check of the settings
-(``CEMParams.check_cem``, run by every config that holds them) warns of nothing.
+mend62a: at the entry points only. Building a config (``CEMConfig``, ``CEMParams.to_cem``, a
+check of the settings) warns of nothing; each entry point says ``frozen_mean_warning``'s line
+once: the API's ``make_planner`` as a ``FrozenMeanWarning`` (``say_frozen_mean`` outside a
+command), the ``vjepa-ros`` commands and the benchmark scripts as one ``warning:`` line
+(``option_warnings``, ``command_errors.run_script``) and the planner node as a start-up warning
+(``PlannerNodeConfig.startup_warnings``). Only the API's line advises ``fixed_axes``: no command
+option, node parameter or benchmark option holds it, so theirs advise a momentum below 1.
 """
 
 from __future__ import annotations
@@ -19,8 +19,13 @@ import pytest
 from planner_harness import checkpoint, harness  # noqa: F401
 
 from vjepa_ros.command_errors import run_script
-from vjepa_ros.option_warnings import option_warnings, said_warnings
-from vjepa_ros.planning.config import CEMConfig, FrozenMeanWarning
+from vjepa_ros.option_warnings import option_warnings
+from vjepa_ros.planning.config import (
+    CEMConfig,
+    FrozenMeanWarning,
+    frozen_mean_warning,
+    say_frozen_mean,
+)
 from vjepa_ros.robot.cem_params import CEMParams
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.sim.reach_config import load_reach_config
@@ -30,28 +35,29 @@ ADVICE = "; give a momentum below 1 (published 0.15)"
 
 
 def test_the_api_line_advises_fixed_axes_and_the_entry_points_line_does_not():
+    config = CEMConfig(momentum_mean=1.0)
     with pytest.warns(FrozenMeanWarning) as caught:
-        CEMConfig(momentum_mean=1.0)
+        say_frozen_mean(config)  # the API (make_planner's)
     (warning,) = [w.message for w in caught]
+    assert caught[0].filename == __file__  # the caller's line
     assert str(warning).startswith("CEMConfig.momentum_mean 1.0" + FROZEN)
     assert str(warning).endswith(ADVICE + ", or hold an axis with fixed_axes"), warning
-    assert warning.momentum_only == str(warning).removesuffix(", or hold an axis with fixed_axes")
-    said = []
-    with said_warnings(said.append):
-        CEMConfig(momentum_mean=1.0)
-    assert said == [warning.momentum_only]
+    assert str(frozen_mean_warning(config, fixed_axes=False)) == \
+        str(warning).removesuffix(", or hold an axis with fixed_axes")
 
 
-def test_to_cem_warns_as_cemconfig_does_and_a_settings_check_does_not():
+def test_building_or_checking_a_config_warns_of_nothing():
+    """mend62a: no warning from a config built (each plan's held axes, the checks, to_cem)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # building and checking the settings: no warning
         params = CEMParams(momentum_mean=1.0)
         params.check_cem()
         config = PlannerNodeConfig(planner=params)
         dataclasses.replace(config, planner=dataclasses.replace(params, samples=64))
-        load_reach_config(None, {"planner.momentum_mean": 1.0})
-    with pytest.warns(FrozenMeanWarning, match=r"CEMConfig\.momentum_mean 1\.0"):
-        params.to_cem()  # the config planned with: the warning's one source
+        cem = load_reach_config(None, {"planner.momentum_mean": 1.0}).planner.to_cem()
+        cem.with_held_axes(((2, 0.0),)).with_(horizon=2)
+        CEMConfig(momentum_mean=1.0, momentum_mean_gripper=1.0)
+    assert str(frozen_mean_warning(cem)).startswith("CEMConfig.momentum_mean 1.0" + FROZEN)
 
 
 def test_the_node_says_it_once_as_a_parameter_advising_a_momentum():
@@ -68,8 +74,9 @@ def test_the_node_says_it_once_as_a_parameter_advising_a_momentum():
 
 def test_a_command_says_it_once_as_the_option_advising_a_momentum(capsys):
     with option_warnings("vjepa-ros run", {"--momentum-mean"}):
-        for _ in range(3):  # the options checked, the run's config, each plan's
-            load_reach_config(None, {"planner.momentum_mean": 1.0}).planner.to_cem()
+        for _ in range(3):  # said again (a make_planner inside): one line
+            say_frozen_mean(load_reach_config(None, {"planner.momentum_mean": 1.0})
+                            .planner.to_cem())
     (line,) = capsys.readouterr().err.splitlines()
     assert line == ("vjepa-ros run: warning: --momentum-mean 1.0" + FROZEN
                     + " from its start (0, or the warm start), whatever the energies (method "
@@ -82,7 +89,8 @@ def test_a_benchmark_says_it_once_as_its_option(monkeypatch, capsys):
 
     def main():
         for _ in range(2):
-            load_reach_config(None, {"planner.momentum_mean": 1.0}).planner.to_cem()
+            say_frozen_mean(load_reach_config(None, {"planner.momentum_mean": 1.0})
+                            .planner.to_cem())
         return 0
 
     assert run_script(main) == 0

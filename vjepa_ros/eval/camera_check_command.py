@@ -94,13 +94,14 @@ def checked_options(args: argparse.Namespace) -> tuple:
 
 
 def _checked_options(args: argparse.Namespace) -> tuple:
-    from vjepa_ros.planning.config import preset
+    from vjepa_ros.planning.config import preset, say_frozen_mean
 
     if args.horizon is not None and args.horizon != 1:
         raise ValueError(f"--horizon {args.horizon}: the camera check infers each motion by a "
                          "horizon-1 search toward the next frame; leave --horizon out")
     defaults = {"horizon": 1} if args.checkpoint else {**RANDOM_MODEL_CEM, "horizon": 1}
     cem = preset(args.preset, **cem_changes(args, defaults))
+    say_frozen_mean(cem)  # a mean momentum of 1: this command's one warning line
     check_threads_option(args.threads)
     thresholds = verdict_thresholds(args)
     try:

@@ -51,11 +51,11 @@ def infer_motions(model, cem, befores, states, afters, planner=None,
     import torch
 
     from vjepa_ros.eval.evaluate import sequence_energies
-    from vjepa_ros.planning import make_planner
     from vjepa_ros.planning.cancel import check_stop
+    from vjepa_ros.planning.planners import build_planner
 
     cem = cem.with_(horizon=1)
-    planner = planner if planner is not None else make_planner(model, cem, seed=0)
+    planner = planner if planner is not None else build_planner(model, cem, seed=0)
     before_reps = model.encode(np.stack(befores))
     after_reps = model.encode(np.stack(afters))
     actions, explained = [], []

@@ -154,7 +154,7 @@ def search_planners(model, cem, seed: int = 0) -> tuple:
     across the motions it searches (a planner per search, not per motion: the same noise for
     every motion would be a shared error of its own). Raises as ``planning.make_planner``.
     """
-    from vjepa_ros.planning import make_planner
+    from vjepa_ros.planning.planners import build_planner
 
     cem = cem.with_(horizon=1)
-    return make_planner(model, cem, seed=seed), make_planner(model, cem, seed=repeat_seed(seed))
+    return build_planner(model, cem, seed=seed), build_planner(model, cem, seed=repeat_seed(seed))

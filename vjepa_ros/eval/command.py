@@ -136,7 +136,7 @@ def _goal_image(path: str):
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from vjepa_ros.out_paths import check_output_names, named_after, output_dir
-    from vjepa_ros.planning.config import preset
+    from vjepa_ros.planning.config import preset, say_frozen_mean
     from vjepa_ros.recordings.bag_files import BagError
 
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
@@ -144,6 +144,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     stage = "checking"  # then "evaluating" (--out known), "writing" (write_report)
     try:
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
+        say_frozen_mean(cem)  # a mean momentum of 1: this command's one warning line
         check_threads_option(args.threads)
         config = checked_eval_config(args)
         if args.goal is not None and args.goal_offset:

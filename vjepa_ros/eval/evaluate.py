@@ -37,7 +37,8 @@ from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
 from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
 from vjepa_ros.eval.stopped_eval import PARTIAL, keep_measured, partial_words
-from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
+from vjepa_ros.planning import CEMConfig, ImaginedRollout, state_difference
+from vjepa_ros.planning.planners import build_planner
 from vjepa_ros.recordings.bag_arm_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
@@ -215,7 +216,7 @@ def evaluate_recording(
     switching, gripper_note = gripper_rule(model, None)  # no gripper trained: held
     input_notes += [gripper_note] if gripper_note else []
     cem = planner_settings(cem, switching)
-    planner = make_planner(model, cem, seed=config.seed)  # too many samples: before encoding
+    planner = build_planner(model, cem, seed=config.seed)  # too many samples: before encoding
     if before_planning is not None:
         before_planning(chosen)
     started = time.perf_counter()

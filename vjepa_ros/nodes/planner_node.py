@@ -93,12 +93,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
 
     def __init__(self, **kwargs):
         super().__init__(PLANNER_NODE, **kwargs)
-        from vjepa_ros.option_warnings import said_warnings
-
-        # a mean momentum of 1: said once, a start-up warning (config.startup_warnings), not as
-        # Python's copies of each planner config built meanwhile
-        with said_warnings(lambda line: None):
-            start_or_destroy(self, self._start)  # refused: its threads, helper and entities too
+        # a mean momentum of 1: said once, a start-up warning (config.startup_warnings)
+        start_or_destroy(self, self._start)  # refused: its threads, helper and entities too
 
     def _start(self) -> None:
         """Check the parameters, load the model, make the session, entities, helper, worker."""

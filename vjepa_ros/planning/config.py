@@ -14,6 +14,7 @@ import contextvars
 import math
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
@@ -133,7 +134,7 @@ class CEMConfig:
     refine: RefineSettings = RefineSettings()  # gradient refinement after any method; 0 steps: off
 
     def __post_init__(self):
-        said = _SAID.get()  # the notes of the config this one derives from (:meth:`with_`)
+        said = _SAID.get()  # the idle settings of the config this one derives from (with_)
         check_fields(self, "CEMConfig.")  # types, values and the fields' declared ranges
         if self.topk >= self.samples:  # all samples elites: the refit would ignore the energies
             raise ValueError(
@@ -158,7 +159,7 @@ class CEMConfig:
             self.gripper_round_threshold))
         idle = idle_settings(self)
         # a note, not a refusal: code written for every method may set them all
-        if idle and idle != said[0]:
+        if idle and idle != said:
             one = len(idle) == 1
             warnings.warn(IdleSettingsWarning(
                 f"{', '.join(f'CEMConfig.{name}' for name in idle)} {'is' if one else 'are'} "
@@ -166,10 +167,8 @@ class CEMConfig:
                 f"(it {does_instead(self.method)}): {'it is' if one else 'they are'} ignored; "
                 f"set method to {either(readers(idle[0]), quote=True)} or leave "
                 f"{'it' if one else 'them'} at the default"), stacklevel=3)
-        frozen = frozen_mean_warning(self)
-        # a note: momentum 1 on one group holds it on purpose in some tests
-        if frozen and str(frozen) != said[1]:
-            warnings.warn(frozen, stacklevel=3)  # the one source (option_warnings.said_warnings)
+        # a mean momentum of 1 is no note of the config's: each entry point says it once
+        # (say_frozen_mean), never each copy built while planning
 
     def describe_method(self) -> str:
         """Return the search method and its own settings, for the commands' planner lines.
@@ -188,15 +187,13 @@ class CEMConfig:
     def with_(self, **changes) -> "CEMConfig":
         """Return a copy with some fields changed (validated again).
 
-        The copy's notes this config gave already (the same idle settings, the same frozen
-        mean: ``IdleSettingsWarning``, ``FrozenMeanWarning``) are not given again: a copy made
-        while planning (one plan's held axes, the camera check's horizon 1, a cheaper search)
-        is the same choice of the user's, said once where the config was made (the node's
-        start-up line, a command's ``warning:``), never again as a Python warning on another
-        thread (review61b #1). A changed note is given. Raises ValueError as the constructor.
+        The copy's note this config gave already (the same idle settings:
+        ``IdleSettingsWarning``) is not given again: a copy made while planning (one plan's
+        held axes, the camera check's horizon 1, a cheaper search) is the same choice of the
+        user's, noted once where the config was made, never again on another thread. A changed
+        note is given. Raises ValueError as the constructor.
         """
-        frozen = frozen_mean_warning(self)
-        token = _SAID.set((idle_settings(self), str(frozen) if frozen else None))
+        token = _SAID.set(idle_settings(self))
         try:
             return replace(self, **changes)
         finally:
@@ -220,10 +217,10 @@ class CEMConfig:
         return self.with_(fixed_axes=self.fixed_axes + extra)
 
 
-# The notes (idle settings, frozen-mean line) of the config a copy derives from (CEMConfig.with_):
-# a context variable, so each thread's copies see their own (the planner's worker, the executor).
-_SAID: contextvars.ContextVar[tuple[list[str] | None, str | None]] = contextvars.ContextVar(
-    "cem_config_notes_said", default=(None, None))
+# The idle settings of the config a copy derives from (CEMConfig.with_): a context variable, so
+# each thread's copies see their own (the planner's worker, the executor).
+_SAID: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "cem_config_idle_said", default=None)
 
 
 def idle_settings(config: CEMConfig) -> list[str]:
@@ -251,18 +248,15 @@ class IdleSettingsWarning(UserWarning):
 class FrozenMeanWarning(UserWarning):
     """A mean momentum of 1 under a method that refits: that part of the mean never moves.
 
-    ``str()``: the line for this API (``CEMConfig`` names; advice: a momentum below 1, or
-    ``fixed_axes``). :attr:`momentum_only`: the same line advising a momentum below 1 only, for
-    the entry points that hold no ``fixed_axes`` (the ``vjepa-ros`` commands, the planner node,
-    the benchmarks: ``option_warnings.said_warnings``, which names the setting their way).
+    Its line is :func:`frozen_mean_warning`'s; said once by each entry point
+    (:func:`say_frozen_mean`): the API's ``make_planner`` as this Python warning, a
+    ``vjepa-ros`` command or a benchmark as one ``warning:`` line naming its option
+    (``option_warnings``), the planner node as a start-up warning naming its parameter
+    (``PlannerNodeConfig.startup_warnings``). Building a ``CEMConfig`` warns of nothing.
     """
 
-    def __init__(self, line: str, momentum_only: str | None = None):
-        super().__init__(line)
-        self.momentum_only = line if momentum_only is None else momentum_only
 
-
-def frozen_mean_warning(config: CEMConfig) -> FrozenMeanWarning | None:
+def frozen_mean_warning(config: CEMConfig, fixed_axes: bool = True) -> FrozenMeanWarning | None:
     """Return the warning naming the mean momenta at 1 that ``config``'s method reads, else None.
 
     The refit (``cem.refit_distribution``) is new = (1 − m)·elite + m·old: with m 1 the xyz
@@ -270,7 +264,11 @@ def frozen_mean_warning(config: CEMConfig) -> FrozenMeanWarning | None:
     warm start) through every iteration whatever the energies, so CEM plans that start (breaker60c:
     all-zero plans, whatever the goal) and iCEM samples around it only. A warning, not a refusal
     (the range is [0, 1]): holding one part on purpose is legitimate, ``fixed_axes`` says so
-    better. None under MPPI, which reads no momenta (``method_reads.REFIT_FIELDS``).
+    better. None under MPPI, which reads no momenta (``method_reads.REFIT_FIELDS``). The
+    settings are named as ``CEMConfig`` names them (``CEMConfig.momentum_mean``), for each entry
+    point to name its way; ``fixed_axes``: advise holding an axis with it too (the API's line;
+    no command option, node parameter or benchmark option holds it, so theirs advise a
+    momentum below 1 only).
     """
     xyz = "xyz and rotation" if config.search_rotation else "xyz"  # momentum_mean moves both
     frozen = [(name, part) for name, part in (("momentum_mean", xyz),
@@ -281,11 +279,39 @@ def frozen_mean_warning(config: CEMConfig) -> FrozenMeanWarning | None:
     names = " and ".join(f"CEMConfig.{name}" for name, _ in frozen)
     parts = " and ".join(part for _, part in frozen)
     plans = ", and plans it" if config.method == "cem" else ""
-    line = (f"{names} 1.0: the refit new = (1 - m)*elite + m*old never moves the search mean's "
-            f"{parts} from its start (0, or the warm start), whatever the energies (method "
-            f"{config.method!r} samples around it only{plans}); give a momentum below 1 "
-            "(published 0.15)")
-    return FrozenMeanWarning(line + ", or hold an axis with fixed_axes", momentum_only=line)
+    hold = ", or hold an axis with fixed_axes" if fixed_axes else ""
+    return FrozenMeanWarning(
+        f"{names} 1.0: the refit new = (1 - m)*elite + m*old never moves the search mean's "
+        f"{parts} from its start (0, or the warm start), whatever the energies (method "
+        f"{config.method!r} samples around it only{plans}); give a momentum below 1 "
+        f"(published 0.15){hold}")
+
+
+# How the entry point running now says a frozen mean (:func:`say_frozen_mean`): a command's or a
+# benchmark's printer (option_warnings), None for the API (a Python warning)
+FROZEN_MEAN_SAY: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
+    "frozen_mean_say", default=None)
+
+
+def say_frozen_mean(config: CEMConfig, stacklevel: int = 1) -> None:
+    """Say ``config``'s frozen mean (:func:`frozen_mean_warning`) as the entry point running does.
+
+    Inside a command or a benchmark script (``option_warnings.option_warnings``, which sets
+    :data:`FROZEN_MEAN_SAY`): the line without the ``fixed_axes`` advice, handed to its printer
+    (``PROG: warning: --momentum-mean 1.0: ...``, once however often it is said). Else (the
+    Python API: ``make_planner``) a :class:`FrozenMeanWarning` at the line ``stacklevel``
+    frames up from here (1: the caller's). Nothing for a mean that moves. Called by the entry
+    points only: the planner node words its own (``PlannerNodeConfig.startup_warnings``), the
+    code they run never.
+    """
+    say = FROZEN_MEAN_SAY.get()
+    warning = frozen_mean_warning(config, fixed_axes=say is None)
+    if warning is None:
+        return
+    if say is None:
+        warnings.warn(warning, stacklevel=stacklevel + 1)
+    else:
+        say(str(warning))
 
 
 PRESETS: dict[str, CEMConfig] = {

@@ -12,7 +12,7 @@ cancellation (``PlanCancelled``); see ``cem.py``, ``icem.py``, ``mppi.py``. With
 import torch
 
 from vjepa_ros.planning.cem import CEMPlanner, SamplingPlanner
-from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.config import CEMConfig, say_frozen_mean
 from vjepa_ros.planning.icem import ICEMPlanner
 from vjepa_ros.planning.memory import check_samples_fit
 from vjepa_ros.planning.mppi import MPPIPlanner
@@ -29,9 +29,25 @@ def make_planner(
 ) -> SamplingPlanner:
     """Return the planner of ``config.method`` over ``model`` (a WorldModel or AC predictor).
 
-    Raises ``memory.SamplesMemoryError`` (a MemoryError, one line naming ``CEMConfig.samples``)
-    when ``config.samples`` does not fit in the free memory of the model's device, before
-    anything is allocated; its ``plan`` raises the same for an allocation that fails anyway.
+    The API's entry (README, Planner): a mean momentum of 1 is said here
+    (``config.say_frozen_mean``: a ``FrozenMeanWarning`` at the caller's line; one
+    ``warning:`` line inside a command). Raises ``memory.SamplesMemoryError`` (a MemoryError,
+    one line naming ``CEMConfig.samples``) when ``config.samples`` does not fit in the free
+    memory of the model's device, before anything is allocated; its ``plan`` raises the same
+    for an allocation that fails anyway.
+    """
+    say_frozen_mean(config, stacklevel=2)
+    return build_planner(model, config, seed)
+
+
+def build_planner(
+    model, config: CEMConfig, seed: int | torch.Generator | None = 0
+) -> SamplingPlanner:
+    """Return :func:`make_planner`'s planner, saying nothing of the settings.
+
+    For the code an entry point runs (the node's session and camera check, a run's episodes),
+    whose entry said its settings once already (``config.say_frozen_mean``). Raises as
+    :func:`make_planner`.
     """
     check_samples_fit(config, model_device(model))
     return PLANNERS[config.method](model, config, seed=seed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from vjepa_ros.eval.camera_check_result import Verdict, mirror_seen
 from vjepa_ros.eval.camera_check_trial import trial_verdict
 from vjepa_ros.planning.cancel import PlanCancelled
-from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.planning.planners import build_planner
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_trial import CorrectionTrial, trial_starts
 from vjepa_ros.robot.model_frame import ModelFrame
@@ -59,7 +59,7 @@ class CameraCheckTrialSession:
             return False
         run.trial = CorrectionTrial(
             run.start, SubGoal(run.befores[0], 0, "camera check start"), starts, result,
-            make_planner(self.model, self.cem, seed=0), config, run.config.settle_s,
+            build_planner(self.model, self.cem, seed=0), config, run.config.settle_s,
             run.config.timeout_s, run.arrival_tolerance_m, run.image_topic,
             arrival_tolerance_rad=run.arrival_tolerance_rad)
         self.log("info", f"camera check: the motions say '{result.verdict}' (estimated "

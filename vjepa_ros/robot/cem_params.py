@@ -9,10 +9,9 @@ types: ``close_gripper`` −1, ``early_stop_patience`` 0 and ``chunk_size`` 0 me
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 from vjepa_ros.config import check_values, group, param
-from vjepa_ros.planning.config import PRESETS, CEMConfig, FrozenMeanWarning, close_gripper_step
+from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step
 from vjepa_ros.planning.method_reads import METHODS, idle_fields
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.setting_ranges import node_range
@@ -135,14 +134,8 @@ class CEMParams:
         self.check_cem()
 
     def check_cem(self) -> None:
-        """Raise ValueError for settings the planning package refuses, as :meth:`to_cem` does.
-
-        A check, not a config planned with: it warns of nothing (a mean momentum of 1 is the
-        warning of the :meth:`to_cem` an entry point plans with: ``option_warnings``).
-        """
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FrozenMeanWarning)
-            self.to_cem()
+        """Raise ValueError for settings the planning package refuses, as :meth:`to_cem` does."""
+        self.to_cem()
 
     def to_cem(self) -> CEMConfig:
         """Return the planning package's config (validated there).
@@ -150,9 +143,9 @@ class CEMParams:
         The settings the method does not read (``planning.method_reads.idle_fields``:
         ``warm_start`` under icem, ``planner.icem.*`` under cem, ...) go over at their defaults,
         which ``CEMConfig`` takes: the node warns of them instead (``robot/idle_parameters.py``).
-        A mean momentum of 1 is ``CEMConfig``'s ``FrozenMeanWarning``, which each entry point
-        says in its words (``option_warnings.said_warnings``: the commands, the benchmarks, the
-        node's :meth:`PlannerNodeConfig.startup_warnings`).
+        A mean momentum of 1 is said by each entry point, not here
+        (``planning.config.say_frozen_mean``; the node's
+        :meth:`PlannerNodeConfig.startup_warnings`).
         """
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.pop("seed")

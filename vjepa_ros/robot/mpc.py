@@ -52,7 +52,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.planning.planners import build_planner
 from vjepa_ros.robot.arrival_lags import ArrivalLags
 from vjepa_ros.robot.async_session import AsyncSession
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
@@ -100,7 +100,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         clock: returns now [s] on the clock the inputs are stamped with.
         log: receives (level, message), level one of "info", "warning", "error".
         seed: planner noise seed (None or -1: random, as planner.seed).
-        planner: the planner (``interfaces.Planner``); default ``make_planner(model, cem, seed)``
+        planner: the planner (``interfaces.Planner``); default ``build_planner(model, cem, seed)``
             (``cem.method``: cem, icem or mppi).
             Tests and benchmarks that need a slower, failing or recording planner pass one here.
             A model or planner without the interface's methods raises TypeError.
@@ -190,7 +190,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         if gripper_note:
             log("warning", gripper_note)
         cem = planner_settings(cem, goal_switching)  # goals.gripper subgoal: gripper fixed at 0
-        self._planner = planner if planner is not None else make_planner(model, cem, seed=seed)
+        self._planner = planner if planner is not None else build_planner(model, cem, seed=seed)
         self.cem = cem
         if not isinstance(self._planner, Planner):
             raise TypeError(f"{type(self._planner).__name__} is not a planner: it needs plan() "

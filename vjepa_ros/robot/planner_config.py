@@ -13,7 +13,7 @@ import re
 
 from vjepa_ros.config import check_values, group, param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
-from vjepa_ros.planning.config import horizon_warning
+from vjepa_ros.planning.config import frozen_mean_warning, horizon_warning
 from vjepa_ros.robot.camera_check_limits import settings_problem
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem
@@ -130,20 +130,18 @@ class PlannerNodeConfig:
         """Return the warnings the node logs once at start-up (settings known to misbehave).
 
         A ``planner.momentum_mean`` / ``_gripper`` of 1 under a method that reads it (that part
-        of the search mean never moves: the ``FrozenMeanWarning`` :meth:`CEMParams.to_cem`
-        raises, ``option_warnings.said_warnings``). Also a
+        of the search mean never moves: ``planning.config.frozen_mean_warning``'s line, the
+        node's one saying of it, advising a momentum below 1). Also a
         ``control.model_frame_rpy_deg`` that looks typed in radians (``model_frame_units.
         radians_words``; past ``camera_check.verdict.fine_deg`` or ``control.model_frame_check_
         rpy_deg``'s angles: a check's correction, not said).
         """
-        from vjepa_ros.option_warnings import said_warnings
         from vjepa_ros.robot.model_frame_units import radians_words
 
-        frozen: list[str] = []
-        with said_warnings(frozen.append):
-            cem = self.planner.to_cem()
-        return [text for text in (horizon_warning(cem), *map(parameter_message, frozen),
-                                  radians_words(
+        cem = self.planner.to_cem()
+        frozen = frozen_mean_warning(cem, fixed_axes=False)  # no parameter holds fixed_axes
+        return [text for text in (horizon_warning(cem),
+                                  frozen and parameter_message(str(frozen)), radians_words(
             self.control.model_frame_rpy_deg, self.camera_check.verdict.fine_deg,
             checked_rpy_deg=self.control.model_frame_check_rpy_deg)) if text]
 

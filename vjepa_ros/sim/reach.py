@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.planning.planners import build_planner
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
 from vjepa_ros.robot.goals import GoalProgress
@@ -276,7 +276,7 @@ def run_reach_episode(
         log.append(("warning", gripper_note))
     cem = planner_settings(cem, switching)  # goals.gripper subgoal: the search leaves the hand
     # the planner of cem.method (cem, icem, mppi), its sample count checked against the memory
-    planner = RandomActionPlanner(cem, seed) if random_actions else make_planner(model, cem, seed)
+    planner = RandomActionPlanner(cem, seed) if random_actions else build_planner(model, cem, seed)
     if planning_s is not None:
         if not planning_s >= 0:
             raise ValueError(f"planning_s must be >= 0 simulated seconds, got {planning_s!r}")

@@ -73,6 +73,7 @@ def _checked_options(args: argparse.Namespace) -> tuple:
 def _check_options(args: argparse.Namespace) -> tuple:
     from vjepa_ros.config import ConfigError
     from vjepa_ros.models.device_names import check_device_and_dtype
+    from vjepa_ros.planning.config import say_frozen_mean
     from vjepa_ros.sim.camera_options import camera_size
     from vjepa_ros.sim.choices import check_scene_seeds
     from vjepa_ros.sim.reach_config import load_reach_config
@@ -93,7 +94,8 @@ def _check_options(args: argparse.Namespace) -> tuple:
     check_device_and_dtype(args.device, args.dtype, ("--device", "--dtype"))  # before torch
     try:
         planner = load_reach_config(None, planner_overrides(args)).planner
-        cem = planner.to_cem()  # a mean momentum of 1: its line (cli: option_warnings)
+        cem = planner.to_cem()
+        say_frozen_mean(cem)  # a mean momentum of 1: this command's one warning line
     except (ValueError, ConfigError) as exc:
         raise type(exc)(planner_option_message(str(exc), args)) from None
     switching = goal_switch_configs(args)[0]
