@@ -54,6 +54,12 @@ def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     [] when the domain is the command's alone. ``node`` (the command's own client node) is never
     counted.
     """
+    return _reading(node, names, published, subscribed, own)[0]
+
+
+def _reading(node, names: tuple[str, ...], published: tuple[str, ...],
+             subscribed: tuple[str, ...], own: str | None) -> tuple[list[str], set[str]]:
+    """Return (:func:`occupants`' list, the nodes listed in ``own``): one graph reading."""
     me = node.get_fully_qualified_name()
     ours, others = _by_enclave(node, own)
     others.discard(me)
@@ -73,7 +79,7 @@ def occupants(node, names: tuple[str, ...], published: tuple[str, ...],
             if listening:  # a viewer or recorder of the commands moves no arm
                 outside = {name for name in outside if not only_watches(node, name)}
             words |= {f"{name} {verb} {topic}" for name in outside}
-    return sorted(words)
+    return sorted(words), ours
 
 
 def _by_enclave(node, own: str | None) -> tuple[set[str], set[str]]:
@@ -119,12 +125,12 @@ def wait_for_occupants(node, names: tuple[str, ...], published: tuple[str, ...],
     end = time.monotonic() + window
     last, since = None, 0.0
     while True:
-        found = occupants(node, names, published, subscribed, own)
+        found, ours = _reading(node, names, published, subscribed, own)
         named = [word for word in found if NOT_DISCOVERED not in word]
         if found != last:
             last, since = found, time.monotonic()
         if started:  # a stranger named is refused at once; else the children must be listed
-            done = bool(named) or not found and set(names) <= _by_enclave(node, own)[0]
+            done = bool(named) or not found and set(names) <= ours
         else:  # the whole of it in one line: another node of that launch may come a moment later
             done = bool(found) and len(named) == len(found) and \
                 time.monotonic() - since >= QUIET_S

@@ -65,12 +65,12 @@ class ClockSources:
         infos = node.get_publishers_info_by_topic(CLOCK_TOPIC)
         # on the wall clock too: a publisher means a simulator (or a bag's --clock) runs
         self.published = bool(infos)
+        names = [full_name(info.node_name, info.node_namespace) for info in infos]
         if infos:  # kept once they are gone: a frozen clock names the player that exited
             ask = ask or PlayerNodes(node, node.config.safety.not_relays)
             self.players = sorted(
-                full_name(info.node_name, info.node_namespace) for info in infos
+                name for name, info in zip(names, infos, strict=True)
                 if info.node_name != UNKNOWN and ask.check(info.node_name, info.node_namespace))
-        names = [full_name(info.node_name, info.node_namespace) for info in infos]
         self.note = "" if len(names) < 2 or not node.get_parameter("use_sim_time").value else (
             f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks "
             "interleave, stop all but one")

@@ -18,7 +18,12 @@ bag). Said where the user can act, by the one rule of when a record applies
 
 from __future__ import annotations
 
-from vjepa_ros.recordings.recorded_hand import WIDTH_KEY, recorded_hand, recorded_opening
+from vjepa_ros.recordings.recorded_hand import (
+    WIDTH_KEY,
+    HandRecord,
+    recorded_hand_topics,
+    recorded_opening,
+)
 from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 from vjepa_ros.start_numbers import LENGTH_TOLERANCE, finite_number
 
@@ -31,10 +36,12 @@ def played_opening(bag, topics: dict[str, str], played) -> tuple[float | None, s
     its topic not played or not a JointState topic the bag holds). The words: "0.07 m for
     TOPIC (FILE, KEY)".
     """
-    try:
-        record = recorded_hand(bag)
-    except (OSError, ValueError):  # the player's own reading names the problem
-        return None, ""
+    return _record_opening(recorded_hand_topics(bag)[0], topics, played)
+
+
+def _record_opening(record: HandRecord | None, topics: dict[str, str],
+                    played) -> tuple[float | None, str]:
+    """Return :func:`played_opening`'s pair for a ``record`` already read (None: no record)."""
     from vjepa_ros.recordings.messages import JOINT_STATE
 
     fingers = {topic for topic in played if topics.get(topic) == JOINT_STATE}
@@ -69,7 +76,6 @@ def check_bag_hand(nodes: list) -> None:
     and the ``-p`` that makes them agree.
     """
     from vjepa_ros.config import UsageError
-    from vjepa_ros.recordings.recorded_hand import recorded_topic_types
 
     named = {node.name: node for node in nodes}
     player, planner = named.get("bag_player"), named.get("planner")
@@ -78,9 +84,9 @@ def check_bag_hand(nodes: list) -> None:
     bag, only = player.start_value("bag", ""), player.start_value("topics", "")
     if not isinstance(bag, str) or not bag or not isinstance(only, str):
         return
-    topics = recorded_topic_types(bag)
+    record, topics = recorded_hand_topics(bag)  # metadata.yaml read once
     played = [t.strip() for t in only.split(",") if t.strip()] or list(topics)
-    opening, said = played_opening(bag, topics, played)
+    opening, said = _record_opening(record, topics, played)
     width = finite_number(planner.start_value("robot.gripper_max_width", FRANKA_HAND_MAX_WIDTH))
     if opening is None or width is None or abs(width - opening) <= LENGTH_TOLERANCE:
         return

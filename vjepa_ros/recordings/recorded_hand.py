@@ -71,12 +71,15 @@ def recorded_hand(path: str | Path) -> HandRecord | None:
     return _metadata_record(path)[0]
 
 
-def recorded_topic_types(path: str | Path) -> dict[str, str]:
-    """Return topic -> type ``path``'s ``metadata.yaml`` lists ({} none or unreadable)."""
+def recorded_hand_topics(path: str | Path) -> tuple[HandRecord | None, dict[str, str]]:
+    """Return (:func:`recorded_hand`'s record, topic -> type ``metadata.yaml`` lists), one read.
+
+    (None, {}) when ``metadata.yaml`` cannot be read (the bag's own reading names the problem).
+    """
     try:
-        return _metadata_record(path)[1]
+        return _metadata_record(path)
     except (OSError, ValueError):  # the bag's own reading names the problem
-        return {}
+        return None, {}
 
 
 def _metadata_record(path: str | Path) -> tuple[HandRecord | None, dict[str, str]]:

@@ -69,8 +69,9 @@ class CameraCheckSession(CameraCheckTrialSession):
                 raise RuntimeError(refuse + "the planning worker is still busy (a plan or an "
                                    "estimate in progress); call ~/camera_check again in a moment")
             now = self.clock()
-            if self._input_refusal(now) is not None:  # worded as the captures' (breaker61b)
-                raise RuntimeError(self._inputs_refused("~/camera_check", now, frozen=True)[0])
+            inputs = self._inputs_refused("~/camera_check", now, frozen=True)[0]
+            if inputs:  # the loop's first reason, worded as the captures' (breaker61b)
+                raise RuntimeError(inputs)
             trial = trial or CheckTrialConfig()
             problem = settings_problem(config, self.limits, self.control.arrival_tolerance_m,
                                        trial, self.control.arrival_tolerance_rad)

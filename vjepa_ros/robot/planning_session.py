@@ -158,10 +158,10 @@ class PlanningSession:
         A state farther than ``safety.max_state_age_s`` from the frame's time is a hold
         (STALE_INPUTS) and None, as a plan must not start from it; None too before any state.
         """
-        state = self._state_near(frame)
+        at = self._state_time(frame)  # once: the lookup's time is the age check's
+        state = self.inputs.state_at(at)  # _state_near's lookup
         if state is None:
             return None
-        at = self._state_time(frame)
         if abs(state.stamp - at) > self.limits.max_state_age_s:
             self._hold(Refusal(RefusalKind.STALE_INPUTS, (
                 f"no robot state near the frame: nearest is {state.stamp - at:+.2f}"

@@ -197,7 +197,8 @@ def check_sim_robot(nodes: list) -> None:
         return
     pose = planner.start_value("robot.state_source", "joint_states") == "pose"
     problems = _arm_problems(planner, pose)
-    problems += [problem for problem in [_tcp_problem(planner, sim)] if problem and not pose]
+    if not pose:  # with pose the planner reads current_pose at the simulator's TCP
+        problems += [problem for problem in [_tcp_problem(planner, sim)] if problem]
     problems += _hand_problems(planner, sim, pose)
     if problems:
         raise UsageError(problems[0])
