@@ -68,12 +68,12 @@ from node_inputs_report import read_log, report  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.input_paths import checked_world_model  # noqa: E402
 from vjepa_ros.nodes.busy_domain_scripts import (  # noqa: E402
-    script_child,
     script_refuses_after,
     script_refuses_before,
 )
 from vjepa_ros.nodes.node_processes import stop_child  # noqa: E402
 from vjepa_ros.robot.planner_name import PLANNER_NODE  # noqa: E402
+from vjepa_ros.run_enclave import script_ros_args  # noqa: E402
 from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
 from vjepa_ros.script_children import start_child  # noqa: E402
 from vjepa_ros.terminate import call_held, stop_signals_held  # noqa: E402
@@ -146,7 +146,8 @@ def main() -> int | None:
     for item in args.params:
         command += ["-p", item]
     # in this run's enclave: the check before enabling knows the node as the script's
-    command, environment = script_child(command, {**os.environ, EXECUTOR_ENV: args.executor})
+    command = [*command, *script_ros_args()]
+    environment = {**os.environ, EXECUTOR_ENV: args.executor}  # after: the run's keys in it
     started = time.monotonic()
     try:
         with open(log_path, "w") as log:

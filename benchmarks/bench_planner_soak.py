@@ -46,6 +46,7 @@ from vjepa_ros import saved_outputs
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.nodes.node_processes import stop_child
 from vjepa_ros.robot.planner_name import PLANNER_NODE
+from vjepa_ros.run_enclave import script_ros_args
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.script_children import start_child
 from vjepa_ros.terminate import call_held, stop_signals_held
@@ -134,8 +135,7 @@ def publish_sensors(args) -> None:
         use_camera_profile()  # as a camera driver must (README: cameras in other processes)
     with stop_signals_held():  # rclpy's setup whole; a stop raised after it (terminate)
         rclpy.init(signal_handler_options=SignalHandlerOptions.NO,  # a stop: KeyboardInterrupt
-                   args=[sys.argv[0], "--ros-args", "--enclave", args.enclave] if args.enclave
-                   else [sys.argv[0]])  # the watcher's run (busy_domain)
+                   args=script_ros_args())  # the watcher's run (busy_domain)
         node = rclpy.create_node("soak_sensors")
         rng = np.random.default_rng(0)
         frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
@@ -239,7 +239,6 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
     import torch
 
     from vjepa_ros.models import build_encoder, build_predictor, save_world_model
-    from vjepa_ros.nodes.busy_domain_scripts import script_child, script_enclave
     from vjepa_ros.nodes.node_launch import mpc_nodes
 
     torch.manual_seed(0)
@@ -259,9 +258,8 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
                                                 "planner.iterations": args.iterations,
                                                 **parameters})[0]
         with open(folder.path / "planner.log", "w") as log:
-            command, environment = script_child(planner.command())  # the run's enclave
-            node_proc = start_child(command, stdout=subprocess.DEVNULL, stderr=log,
-                                    env=environment)
+            node_proc = start_child([*planner.command(), *script_ros_args()],  # the run's
+                                    stdout=subprocess.DEVNULL, stderr=log)
     except BaseException:
         folder.remove()
         raise
@@ -269,8 +267,7 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
         sensors = start_child(
             [sys.executable, __file__, "--role", "sensors", "--fps", str(args.fps), "--width",
              str(args.width), "--height", str(args.height), "--transport", args.transport,
-             "--enclave", script_enclave(), *sensor_options],
-            env=environment,
+             *sensor_options],  # the run's enclave: inherited (run_enclave.RUN_ENCLAVE_ENV)
             stdin=subprocess.PIPE if "--joints-from-stdin" in sensor_options else None,
             text=True)
     except BaseException:
@@ -352,7 +349,6 @@ def main() -> int | None:
     parser.add_argument("--role", choices=("watch", "sensors"), default="watch",
                         help=argparse.SUPPRESS)
     parser.add_argument("--joints-from-stdin", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--enclave", help=argparse.SUPPRESS)  # the sensors' ROS enclave
     args = parser.parse_args()
     check_process_options(parser, args)
     if args.role == "watch" and args.seconds < WINDOW_S:  # rates are per whole window

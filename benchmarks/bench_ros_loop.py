@@ -35,12 +35,9 @@ import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, ma
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.nodes.busy_domain_scripts import (
-    script_refuses_after,
-    script_refuses_before,
-    script_ros_args,
-)
+from vjepa_ros.nodes.busy_domain_scripts import script_refuses_after, script_refuses_before
 from vjepa_ros.robot.planner_name import PLANNER_NODE
+from vjepa_ros.run_enclave import script_ros_args
 from vjepa_ros.script_children import finish_child, start_child
 from vjepa_ros.terminate import call_held, stop_signals_held
 

@@ -173,8 +173,9 @@ def test_an_arm_controller_on_the_command_topic_is_refused(tmp_path):
 @contextlib.contextmanager
 def script_planner():
     """Yield a /vjepa_planner of this process's script run (its context in ``script_enclave``)."""
-    from vjepa_ros.nodes.busy_domain_scripts import script_ros_args
+    from vjepa_ros.run_enclave import script_ros_args
 
+    environ = dict(os.environ)
     context = rclpy.Context()
     rclpy.init(context=context, args=script_ros_args())
     node = rclpy.create_node("vjepa_planner", context=context)
@@ -183,6 +184,8 @@ def script_planner():
     finally:
         node.destroy_node()
         context.try_shutdown()
+        os.environ.clear()  # script_ros_args sets the run's keys: no later benchmark inherits them
+        os.environ.update(environ)
 
 
 def test_the_check_before_the_first_call_knows_the_scripts_own_planner():

@@ -21,8 +21,8 @@ from vjepa_ros.nodes.busy_domain import (  # noqa: E402
     occupants,
     refuse_busy_domain,
 )
-from vjepa_ros.nodes.run_enclave import new_enclave  # noqa: E402
 from vjepa_ros.nodes.spinning import NodeSpinner  # noqa: E402
+from vjepa_ros.run_enclave import new_enclave  # noqa: E402
 
 WAIT_S = 60.0
 NAMES = ("/sim_node", "/vjepa_planner")
@@ -279,7 +279,7 @@ def test_reachs_children_run_in_the_runs_enclave_with_the_keys_they_read_before(
     else "/"). A command whose ROS arguments are closed or absent is refused, not mis-built.
     """
     from vjepa_ros.nodes import reach_demo
-    from vjepa_ros.nodes.run_enclave import OVERRIDE, enclave_environment, in_enclave
+    from vjepa_ros.run_enclave import OVERRIDE, enclave_environment, in_enclave
     from vjepa_ros.sim.reach_config import ReachDemoConfig
 
     assert new_enclave() != new_enclave()
@@ -297,6 +297,41 @@ def test_reachs_children_run_in_the_runs_enclave_with_the_keys_they_read_before(
     for command in (["python", "x.py"], ["python", "-m", "m", "--ros-args", "-p", "a:=1", "--"]):
         with pytest.raises(ValueError, match="does not end inside a --ros-args section"):
             in_enclave(command, OWN)
+
+
+def test_a_scripts_children_join_its_run_through_the_one_helper():
+    """mend62d: every node of a benchmark takes its enclave from ``script_ros_args``.
+
+    A script run is one run: its planner child and its sensor child (the script run again, which
+    had its enclave passed by a private option) must be in the enclave its busy-domain check
+    calls its own, else the check refuses the script's own sensors. The child inherits the run
+    (``RUN_ENCLAVE_ENV``) and the keystore folder it read before; a script started apart, or
+    with a value no run makes, gets a new one.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from vjepa_ros.run_enclave import OVERRIDE, RUN_ENCLAVE_ENV
+
+    show = ("import os; from vjepa_ros.run_enclave import script_ros_args as a; "
+            f"print(a()[2], a()[2], os.environ['{OVERRIDE}'], os.environ['{RUN_ENCLAVE_ENV}'])")
+    parent = ("import os, subprocess, sys; from vjepa_ros.run_enclave import script_ros_args; "
+              "print(script_ros_args()[2]); sys.stdout.flush(); "
+              f"subprocess.run([sys.executable, '-c', {show!r}], check=True)")
+    clean = {key: value for key, value in os.environ.items()
+             if key not in (OVERRIDE, RUN_ENCLAVE_ENV)}
+    lines = subprocess.run([sys.executable, "-c", parent], env=clean, capture_output=True,
+                           text=True, check=True, timeout=120).stdout.split("\n")
+    run = lines[0]
+    assert run.startswith("/vjepa_ros/run_")
+    assert lines[1].split() == [run, run, "/", run]  # the child: the parent's run, its keys
+    for inherited in ({}, {RUN_ENCLAVE_ENV: "/elsewhere", OVERRIDE: "/lab/arm"}):
+        alone = subprocess.run([sys.executable, "-c", show], env={**clean, **inherited},
+                               capture_output=True, text=True, check=True,
+                               timeout=120).stdout.split()
+        assert alone[0] == alone[1] == alone[3] != run and alone[0].startswith("/vjepa_ros/run_")
+        assert alone[2] == inherited.get(OVERRIDE, "/")  # the user's keystore folder kept
 
 
 def test_before_the_children_start_a_launchs_nodes_discovered_one_by_one_are_all_named():

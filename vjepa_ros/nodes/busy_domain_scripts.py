@@ -5,44 +5,18 @@ user exported (``bench_node_inputs``, ``bench_planner_soak``, ``bench_planner_sa
 ``bench_planner_node``, ``bench_ros_loop``) would enable, feed and command another launch's arm
 beside it. Each refuses such a domain as ``vjepa-ros reach`` does (``busy_domain``): before
 its nodes start (:func:`script_refuses_before`) and before its first call
-(:func:`script_refuses_after`, its children known by the run's enclave, ``run_enclave``). A
-refusal ends the script: one line ``NAME: ...`` (its file name), exit status 1.
+(:func:`script_refuses_after`, its nodes known by the run's enclave: each is started with
+``run_enclave.script_ros_args``). A refusal ends the script: one line ``NAME: ...`` (its file
+name), exit status 1.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Mapping
 
 from vjepa_ros.nodes.busy_domain import PLANNER_STARTS, refuse_busy_domain
-from vjepa_ros.nodes.run_enclave import enclave_environment, in_enclave, new_enclave
-
-
-@functools.cache
-def script_enclave() -> str:
-    """Return the enclave of this script's nodes: one per process (a script run is one run)."""
-    return new_enclave()
-
-
-def script_ros_args() -> list[str]:
-    """Return ROS arguments putting a context of this process in :func:`script_enclave`.
-
-    For ``rclpy.init(args=...)`` of the context the script's own nodes run on in-process.
-    """
-    return ["--ros-args", "--enclave", script_enclave()]
-
-
-def script_child(command: list[str],
-                 environ: Mapping[str, str] = os.environ) -> tuple[list[str], dict[str, str]]:
-    """Return (``command`` in :func:`script_enclave`, its environment from ``environ``).
-
-    ``command``: a node's, ending inside its ``--ros-args`` section
-    (``run_enclave.in_enclave``; ValueError otherwise); the environment keeps the keystore
-    folder it read before (``run_enclave.enclave_environment``).
-    """
-    return in_enclave(command, script_enclave()), enclave_environment(environ)
+from vjepa_ros.run_enclave import script_enclave
 
 
 def script_refuses_before(names: tuple[str, ...], published: tuple[str, ...],
@@ -64,8 +38,8 @@ def script_refuses_after(node, names: tuple[str, ...], published: tuple[str, ...
                          subscribed: tuple[str, ...], starts: str = PLANNER_STARTS) -> None:
     """:func:`script_refuses_before` once its nodes run, the graph read from ``node``.
 
-    The script's nodes run in :func:`script_enclave` (:func:`script_child`,
-    :func:`script_ros_args`); a node of any other enclave, of one of ``names`` or on the
+    The script's nodes run in ``run_enclave.script_enclave`` (each started with
+    ``run_enclave.script_ros_args``); a node of any other enclave, of one of ``names`` or on the
     topics, came meanwhile and is refused. Call it before the first command.
     """
     _ended(lambda command: refuse_busy_domain(node, names, published, subscribed, command,

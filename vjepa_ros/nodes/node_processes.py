@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
-from vjepa_ros.nodes.run_enclave import enclave_environment, in_enclave
+from vjepa_ros.run_enclave import enclave_environment, in_enclave
 
 STOP_TIMEOUT_S = 5.0  # after SIGINT, then SIGKILL
 LOG_LINES = 12  # lines of a child's output in an error message

@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING
 from vjepa_ros.config import flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses
-from vjepa_ros.nodes.run_enclave import new_enclave
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.out_paths import overwritten_note
 from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.ros_environment import ros_network_line
+from vjepa_ros.run_enclave import new_enclave
 
 if TYPE_CHECKING:
     from vjepa_ros.sim.reach import ReachEpisode

@@ -21,16 +21,24 @@ An enclave also names the SROS2 keystore folder a node reads when ``ROS_SECURITY
 read before (the user's override, else ``/``, the enclave a node takes without ``--enclave``), so
 security, when on, loads the same keys; rcl reads the override for that lookup only and the
 graph still lists the run's enclave (an override set: checked on Kilted with security off).
+
+A script (the benchmarks) is one run: its nodes, in-process or started as children, all get
+their enclave from :func:`script_ros_args`, the one helper (``busy_domain_scripts`` checks the
+domain with it). The run's enclave travels to the script's children in :data:`RUN_ENCLAVE_ENV`,
+so a child running the script itself (a sensor process) joins the run without an option.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Mapping
 
 OVERRIDE = "ROS_SECURITY_ENCLAVE_OVERRIDE"  # rcl: the keystore enclave to load instead
 DEFAULT_ENCLAVE = "/"  # rcl's enclave for a node started without --enclave
+RUN_ENCLAVE_ENV = "VJEPA_ROS_RUN_ENCLAVE"  # a script's run enclave, inherited by its children
+RUN_PREFIX = "/vjepa_ros/run_"  # every run's enclave begins so (new_enclave)
 
 
 def new_enclave() -> str:
@@ -38,7 +46,7 @@ def new_enclave() -> str:
 
     A valid fully qualified ROS name (rcl refuses others at ``rclpy.init``).
     """
-    return f"/vjepa_ros/run_{os.getpid()}_{secrets.token_hex(8)}"
+    return f"{RUN_PREFIX}{os.getpid()}_{secrets.token_hex(8)}"
 
 
 def in_enclave(command: list[str], enclave: str) -> list[str]:
@@ -59,3 +67,30 @@ def enclave_environment(environ: Mapping[str, str]) -> dict[str, str]:
     with security on, the child loads the keys it loaded without ``--enclave`` (module doc).
     """
     return {**environ, OVERRIDE: environ.get(OVERRIDE) or DEFAULT_ENCLAVE}
+
+
+@functools.cache
+def script_enclave() -> str:
+    """Return this script run's enclave: its parent script's (:data:`RUN_ENCLAVE_ENV`), else new.
+
+    One per process: a script run is one run. Only a value :func:`new_enclave` could have made
+    is inherited (another value of the variable: a new enclave).
+    """
+    inherited = os.environ.get(RUN_ENCLAVE_ENV, "")
+    return inherited if inherited.startswith(RUN_PREFIX) else new_enclave()
+
+
+def script_ros_args() -> list[str]:
+    """Return ``["--ros-args", "--enclave", ENCLAVE]``: a node of this script's run.
+
+    The one helper of a script's nodes: ``rclpy.init(args=script_ros_args())``
+    in-process, ``[*command, *script_ros_args()]`` for a child (a node command's open
+    ``--ros-args`` section may precede it: rcl reads both). Also sets, in this process's
+    ``os.environ`` (so its later children inherit them): :data:`OVERRIDE` as
+    :func:`enclave_environment` (the keystore folder read without ``--enclave``, in-process
+    too) and :data:`RUN_ENCLAVE_ENV` (:func:`script_enclave`). Call it before building a
+    child's environment from ``os.environ``.
+    """
+    os.environ.update(enclave_environment(os.environ))
+    os.environ[RUN_ENCLAVE_ENV] = script_enclave()
+    return ["--ros-args", "--enclave", script_enclave()]
