@@ -2,8 +2,9 @@
 
 Python ignores SIGPIPE, so a write to a pipe whose reader has gone raises BrokenPipeError
 (``[Errno 32] Broken pipe``) where a C program would be ended by the signal. Every ``vjepa-ros``
-command and benchmark script (``command_errors.run_reporting``, ``command_ended``) and their
-``--help`` (``cli_parser.ArgumentParser.print_help``) end on it as such a program does: nothing
+command and benchmark script (``command_errors.run_reporting``, ``command_ended``), their
+``--help`` (``cli_parser.ArgumentParser.print_help``) and the node executables, running or
+``--help`` (``entry_points.run_stoppable``) end on it as such a program does: nothing
 more printed, exit status :data:`READER_GONE_STATUS` (141 = 128 + SIGPIPE, what a shell reports
 for a pipeline member the signal ended: ``set -o pipefail`` sees the output cut short, not a
 refusal's 1 nor a success's 0). A broken pipe of anything else (a child process's stdin) is

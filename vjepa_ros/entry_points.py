@@ -52,16 +52,28 @@ def run_stoppable(prog: str | Callable[[], str],
             means 0).
     Returns the command's status, or 130 / 143 with one line on stderr when Ctrl-C / SIGTERM
     arrived while it loaded or outside the command's own handling (none when the command said
-    its own stop line already: a second stop on its way out, ``terminate.said_since``).
+    its own stop line already: a second stop on its way out, ``terminate.said_since``), or 141
+    without a line when the reader of its stdout or stderr has gone (a node executable's
+    ``--help | head -1``, ``planner_node 2>&1 | head``: ``closed_output``, as ``vjepa-ros``
+    commands end; the output is flushed before it returns). A broken pipe of anything else is
+    raised.
     """
+    from vjepa_ros.closed_output import end_quietly, flush_output, reader_gone
+
     said = stops_said()
     with sigterm_raises(), sigint_raises():
         try:
             with stops_undisguised():  # a stop inside torch's import: not an ImportError
                 command_holds_stops()  # a stop that came while a main module loaded (main_start)
-                return load()() or 0
+                status = load()() or 0
+                flush_output()  # a reader gone early shows here, not in the exit's flush
+                return status
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminate.Terminated)
             return command_stopped(prog() if callable(prog) else prog, exc, said)
+        except BrokenPipeError as exc:
+            if not reader_gone(exc):
+                raise
+            return end_quietly()  # ended as SIGPIPE ends a C program: 141, silent
 
 
 def exiting(status: int) -> int:
