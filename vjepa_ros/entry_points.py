@@ -58,19 +58,21 @@ def run_stoppable(prog: str | Callable[[], str],
     commands end; the output is flushed before it returns). A broken pipe of anything else is
     raised.
     """
-    from vjepa_ros.closed_output import end_quietly, flush_output, reader_gone
-
     said = stops_said()
     with sigterm_raises(), sigint_raises():
-        try:
+        try:  # (closed_output imported in here: the command's first import takes a stop)
             with stops_undisguised():  # a stop inside torch's import: not an ImportError
                 command_holds_stops()  # a stop that came while a main module loaded (main_start)
                 status = load()() or 0
-                flush_output()  # a reader gone early shows here, not in the exit's flush
-                return status
+            from vjepa_ros.closed_output import flush_output
+
+            flush_output()  # a reader gone early shows here, not in the exit's flush
+            return status
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminate.Terminated)
             return command_stopped(prog() if callable(prog) else prog, exc, said)
         except BrokenPipeError as exc:
+            from vjepa_ros.closed_output import end_quietly, reader_gone
+
             if not reader_gone(exc):
                 raise
             return end_quietly()  # ended as SIGPIPE ends a C program: 141, silent
