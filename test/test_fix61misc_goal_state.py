@@ -71,8 +71,9 @@ def test_a_file_refused_by_a_silent_planner_is_said_from_its_parameter(ros, quie
 
     Its header passes the set's check, the decode refuses it and the planner sets
     ``goal_image_path`` back, saying so in an ERROR line that level does not publish.
-    Before: "said nothing of the goal files in 60 s". Now: status 1, naming the value the
-    parameter holds again.
+    Before: "said nothing of the goal files in 60 s". Now: status 1 with the node's line, read
+    from its ``/diagnostics`` ``goal_not_applied`` (mend62b; fix61misc named the value the
+    parameter holds again, which is said when no such line stands: ``not_taken``).
     """
     import cv2
     import numpy as np
@@ -87,7 +88,7 @@ def test_a_file_refused_by_a_silent_planner_is_said_from_its_parameter(ros, quie
     quiet(LoggingSeverity.FATAL)
     done = planner_cli("goal-image", str(goal))
     assert done.returncode == 1, (done.stdout, done.stderr)
-    assert f"did not take the goal files: its goal_image_path is {before!r} again" \
-        in done.stderr, done.stderr
+    assert "did not take the goal files: its line above" in done.stderr, done.stderr
+    assert f"goal_image_path is set back to {before!r}" in done.stdout, done.stdout
     assert "said nothing" not in done.stderr, done.stderr
     assert planner.get_parameter("goal_image_path").value == before

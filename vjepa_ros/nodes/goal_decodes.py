@@ -36,8 +36,7 @@ from vjepa_ros.nodes.goal_parameters import (
 from vjepa_ros.nodes.goal_updates import file_parameter
 from vjepa_ros.nodes.planner_commanding import clear_failure
 from vjepa_ros.robot.goal_decoder import Decoded
-
-APPLYING = "applying a decoded goal"  # _failed's ``where`` for an error while applying one
+from vjepa_ros.robot.goal_words import APPLYING
 
 
 class GoalFiles(NamedTuple):
@@ -73,6 +72,11 @@ class GoalDecodes:
     """Take the goal decoder's outcomes on the executor; hold while a goal file decodes."""
 
     shutdown_goal_said = False  # a goal image dropped at shutdown was said (once)
+    # the node's line on the goal parameters set last, when it did not apply them ("" none):
+    # lists that disagree (``goal_updates.goal_not_changed``), files refused or failing when
+    # applied; cleared by a goal set and by the next goal parameter change. ``/diagnostics``
+    # ``goal_not_applied``: read by ``vjepa-ros planner`` (``goal_state``) at any log level
+    goal_not_applied = ""
 
     def _take_decoded_goal(self) -> None:
         """Apply the decoder's outcomes, newest first, on the executor (guard condition).
@@ -97,6 +101,8 @@ class GoalDecodes:
                 applied = self._apply_goal_image(done)
         except Exception as exc:  # noqa: BLE001 - the node goes on, commanding disabled
             self._failed(APPLYING, exc)
+            if isinstance(done.what, FileRequest):
+                self.goal_not_applied = self.failure_line
             return False
         clear_failure(self, APPLYING)  # (shadow mode: the same path worked again)
         return bool(applied)
@@ -169,9 +175,9 @@ class GoalDecodes:
         if older:
             name, value = named.parameter, file_parameter_value(named.parameter, named.paths)
             self._set_files_back(name, value, counts)
-            self.get_logger().error(f"{head}; {name} is set back to {value!r}{also}, set before "
-                                    "it and still decoding: it becomes the goal once decoded")
-            return False
+            return self._not_applied(f"{head}; {name} is set back to {value!r}{also}, set "
+                                     "before it and still decoding: it becomes the goal once "
+                                     "decoded")
         name, value, said = parameter, EMPTY[parameter][0], "no goal file is in force"
         if self.goal_parameter:  # the goal in force came from files: their parameter's value
             name = self.goal_parameter
@@ -181,9 +187,14 @@ class GoalDecodes:
             name, value = parameter, EMPTY[parameter][0]
             said = "the goal's files are gone or changed since they were loaded"
             self._set_files_back(name, value, counts)
-        self.get_logger().error(f"{head}; {self._goal_kept()}; {name} is set back to {value!r} "
-                                f"({said}){also}: fix or replace the file, then set {parameter} "
-                                "again")
+        return self._not_applied(f"{head}; {self._goal_kept()}; {name} is set back to "
+                                 f"{value!r} ({said}){also}: fix or replace the file, then set "
+                                 f"{parameter} again")
+
+    def _not_applied(self, line: str) -> bool:
+        """Say ``line`` (goal files refused) in an error, kept as :attr:`goal_not_applied`."""
+        self.get_logger().error(line)
+        self.goal_not_applied = line
         return False
 
     def _set_files_back(self, name: str, value, counts: dict | None = None) -> bool:

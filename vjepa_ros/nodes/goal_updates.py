@@ -27,9 +27,23 @@ import dataclasses
 
 from vjepa_ros.nodes.goal_parameters import FILE_PARAMETERS, goal_files
 from vjepa_ros.robot.goal_files import goal_files_problem
+from vjepa_ros.robot.goal_words import NOT_CHANGED
 from vjepa_ros.robot.subgoal import SubGoal
 
 RETUNED = {"goal_steps": "steps", "goal_gripper": "gripper"}  # parameter → SubGoal field
+
+
+def goal_not_changed(node, problem: str) -> str:
+    """Say that goal parameters set at run time left ``node``'s goal as it was; return the line.
+
+    ``problem``: why (``goal_files.goal_files_problem``: lists that disagree). One warning
+    headed ``goal_words.NOT_CHANGED``, kept as ``node.goal_not_applied`` for ``/diagnostics``
+    (``vjepa-ros planner param set`` reads it there, whatever the node's log level).
+    """
+    line = f"{NOT_CHANGED}{problem}"
+    node.get_logger().warning(line)
+    node.goal_not_applied = line
+    return line
 
 
 def file_parameter(values: dict) -> str:
@@ -69,7 +83,7 @@ def _retune_file_goal(node, retune: dict, values: dict) -> None:
     paths, steps, grippers = goal_files(values)
     problem = goal_files_problem(paths, steps, grippers, node.session.goal_switching)
     if problem:
-        node.get_logger().warning(f"goal not changed yet: {problem}")
+        goal_not_changed(node, problem)
         return
     goals = retuned_goals(node.session.goals.goals, retune)
     node.get_logger().info(", ".join(f"{name} {list(value or [])}" for name, value in

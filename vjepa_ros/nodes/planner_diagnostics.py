@@ -107,6 +107,9 @@ class PlannerDiagnostics:
         waiting = self.goal_images.pending  # "no goal" meanwhile: say why
         values["goal_image_waiting_s"] = "" if waiting is None else \
             f"{time.monotonic() - waiting.since:.1f}"
+        # goal parameters set at run time: still decoding, or not applied (goal_state reads)
+        values["goal_decoding"] = self.session.goal_decoding
+        values["goal_not_applied"] = self.goal_not_applied
         values.update(self.runtime_values())
         values["withheld"] = "; ".join(withheld)
         msg = DiagnosticArray()

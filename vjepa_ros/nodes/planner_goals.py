@@ -41,7 +41,12 @@ from vjepa_ros.nodes.goal_parameters import (
     updated_goal_values,
 )
 from vjepa_ros.nodes.goal_topics import COMPRESSED, goal_message_kind
-from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter, retuned_goals
+from vjepa_ros.nodes.goal_updates import (
+    apply_goal_values,
+    file_parameter,
+    goal_not_changed,
+    retuned_goals,
+)
 from vjepa_ros.nodes.goal_values_in_force import changed_goal_values, file_keys
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages, file_key
@@ -199,7 +204,7 @@ class PlannerGoals(GoalDecodes):
         service's answer adds: ``"; goal_image_paths set back to empty (...)"`` naming the
         parameters emptied ("" when none held a value).
         """
-        self.goal_parameter, self.goal_files_loaded = "", []
+        self.goal_parameter, self.goal_files_loaded, self.goal_not_applied = "", [], ""
         self.goal_decoder.cancel()  # a goal still decoding is older: dropped
         self._sync_goal_decoding()  # (its hold ended with the goal set)
         self.goal_images.goal_set()  # a goal image waiting for the graph is older
@@ -228,13 +233,10 @@ class PlannerGoals(GoalDecodes):
         if not paths:
             return "no goal file"
         problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
-        head = "goal files not loaded" if at_start else "goal not changed yet"
-        message = f"{head}: {problem}" if problem else ""
-        if message:
-            if at_start:
-                raise ValueError(message)
-            self.get_logger().warning(message)
-            return message
+        if problem and at_start:
+            raise ValueError(f"goal files not loaded: {problem}")
+        if problem:
+            return goal_not_changed(self, problem)
         parameter = file_parameter(values)
         if not at_start:  # decoded off the executor thread, applied by _apply_goal_files
             return self._decode_goal_files(parameter, paths, setting or [parameter])
@@ -263,6 +265,8 @@ class PlannerGoals(GoalDecodes):
                                                  self.goal_files_read)
             for line in lines:
                 self.get_logger().info(line)
+            if changes:  # a word on goal values not applied was about older ones
+                self.goal_not_applied = ""
         if not changes:
             return SetParametersResult(successful=True)
         try:  # each value on its own, then the files once the lists agree
@@ -363,7 +367,7 @@ class PlannerGoals(GoalDecodes):
                                        parameter, request.before, request.named)
         problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
         if problem:
-            self.get_logger().warning(f"goal not changed yet: {problem}")
+            goal_not_changed(self, problem)
             return False
         try:
             self.session.set_goals(retuned_goals(done.value, {"goal_steps": steps,
@@ -373,7 +377,7 @@ class PlannerGoals(GoalDecodes):
                                        request.before, request.named)
         self.goal_images.goal_set()
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
-        self.goal_files_read[parameter] = keys
+        self.goal_files_read[parameter], self.goal_not_applied = keys, ""
         return True
 
 

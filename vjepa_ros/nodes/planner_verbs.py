@@ -22,15 +22,11 @@ from vjepa_ros.robot.goal_words import (
     WARN,
     file_word,
     goal_lines,
-    goal_not_changed,
     image_word,
 )
 
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
 MAX_LINES = 4  # the planner's lines on a goal printed
-# the planner logs "goal not changed yet" before it answers the set: its /rosout line comes
-# within milliseconds; this bounds the wait for it after every goal parameter it took
-NOT_CHANGED_S = 2.0
 CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (docs/planner_node.md)
 TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
             "clear-goals": "clear_goals", "camera-check": "camera_check"}
@@ -114,8 +110,10 @@ def param_get(prog: str, client: PlannerClient, names: list[str]) -> int:
 def param_set(prog: str, client: PlannerClient, pairs: list[tuple[str, str]]) -> int:
     """Set each ``(NAME, VALUE text)``, read as its declared type, in one atomic call.
 
-    A goal parameter the planner took but whose goal it left as it was (goal lists that
-    disagree) is status 1 with its line (:func:`goal_kept`), as ``goal-image`` says it.
+    A goal parameter (``robot.planner_config.GOAL_PARAMETERS``) set is answered before the
+    node applies it (goal files decode after the answer); the node's published state then
+    decides (:func:`goal_values_outcome`): 0 once the values are in force, 1 with the node's
+    reason when it did not apply them, at any log level of the node.
     """
     from vjepa_ros.nodes.param_text import parameter_value
     from vjepa_ros.robot.planner_config import GOAL_PARAMETERS  # (numpy: not at import)
@@ -124,27 +122,36 @@ def param_set(prog: str, client: PlannerClient, pairs: list[tuple[str, str]]) ->
     values = {name: parameter_value(name, text, types[name]) for name, text in pairs}
     if not set(values) & set(GOAL_PARAMETERS):
         return set_parameters(prog, client, values, types)
-    logs = client.node_logs({logger_name(client.target)})
-    return set_parameters(prog, client, values, types) or goal_kept(prog, client, logs)
+    from vjepa_ros.nodes.goal_state import GoalState
+
+    files = {name: values[name] for name in ("goal_image_path", "goal_image_paths")
+             if values.get(name)}
+    state = GoalState(client, files)
+    try:
+        status = set_parameters(prog, client, values, types)
+        state.set_answered()
+        return status or goal_values_outcome(prog, client, state)
+    finally:
+        state.close()
 
 
-def goal_kept(prog: str, client: PlannerClient, logs: list) -> int:
-    """Return 1 with the planner's line when goal parameters it took left its goal unchanged.
+def goal_values_outcome(prog: str, client: PlannerClient, state) -> int:
+    """Wait for the node's state on goal values it took (``goal_state.GoalState``); the status.
 
-    The planner stores goal values whose lists disagree (``goal_steps`` [2, 2, 0] beside two
-    goal files: set the other list next) but changes no goal until they agree; it says so in a
-    warning, ``goal not changed yet: ...`` (``goal_words.NOT_CHANGED``), its only word: rclpy
-    answers a successful set without the callback's reason. ``logs``: the planner's /rosout
-    lines gathered since before the set (:meth:`PlannerClient.node_logs`); waited for up to
-    :data:`NOT_CHANGED_S`. 0 when none came (the values took effect).
+    0, printing the goal in force, once it shows them applied; 1 when it did not apply them,
+    printing its line (``goal not changed yet: ...`` for goal lists that disagree, the refusal
+    of a file its decode refused) or the value a file parameter holds again; 1 when its state
+    told nothing in :data:`ANSWER_S`.
     """
-    client.spin_until(lambda: bool(goal_not_changed(logs)), NOT_CHANGED_S)
-    kept = goal_not_changed(logs)
-    if not kept:
+    client.spin_until(state.word, ANSWER_S)
+    word = state.word()
+    if word == REFUSED:
+        return not_taken(prog, client, state, "goal values")
+    if word is not None:
+        print(f"goal: {state.goal}")
         return 0
-    print(kept[0][1])
-    print(f"{prog}: {client.target} kept its goal (its line above): the values are set, and "
-          "the goal changes once its goal lists agree", file=sys.stderr)
+    print(f"{prog}: {client.target}'s /diagnostics told nothing of the goal values in "
+          f"{ANSWER_S:g} s: vjepa-ros planner status shows what it does", file=sys.stderr)
     return 1
 
 
@@ -173,8 +180,22 @@ def set_parameters(prog: str, client: PlannerClient, values: dict, types: dict,
                      if said is None or name in said)
     if not result.successful:
         return answered(prog, client, False, result.reason or f"{said} not taken")
-    return answered(prog, client, True, f"set {said}" + (f" ({result.reason})"
-                                                          if result.reason else ""))
+    return answered(prog, client, True, f"set {said}")  # (rclpy drops a success's reason)
+
+
+def not_taken(prog: str, client: PlannerClient, state, what: str) -> int:
+    """Print why the node's state (``goal_state.GoalState``) says it did not take ``what``; 1.
+
+    Its ``goal_not_applied`` line on stdout, else the value a file parameter holds again.
+    """
+    if state.line:
+        print(state.line)
+    why = "its line above" if state.line else ", ".join(
+        f"its {name} is {held!r} again" for name, held in state.held.items()) + \
+        " (the planner sets it back when it refuses a file, or another goal replaced them)"
+    print(f"{prog}: {client.target} did not take the {what}: {why}; vjepa-ros planner param get "
+          "shows the values it holds", file=sys.stderr)
+    return 1
 
 
 def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[int],
@@ -207,7 +228,7 @@ def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[i
     said = {"goal_image_path"} if one else {"goal_image_paths", *(["goal_steps"] if steps
                                                                    else [])}
     parameter = "goal_image_path" if one else "goal_image_paths"
-    state = GoalState(client, parameter, values[parameter], len(files), files[0])
+    state = GoalState(client, {parameter: values[parameter]})
     try:
         status = set_parameters(prog, client, values, types,
                                 said=said | ({"goal_gripper"} if grippers else set()))
@@ -241,9 +262,10 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
     not applied: ...``), or says nothing in :data:`ANSWER_S` and its ``/diagnostics`` goal does
     not name the file. Its warnings (the image's size, its framing, another input's) are
     printed either way and decide nothing. ``state``: a ``goal_state.GoalState`` made before
-    the set: the node's published state decides as soon as it tells (its ``/diagnostics`` goal
-    names the files, or the planner set the file parameter back), whatever log level the
-    planner runs at (``--log-level planner:=warn`` publishes no ``new goal`` line).
+    the set: the node's published state decides as soon as it tells (the files in force, its
+    ``goal_not_applied`` line, or the file parameter set back: :func:`not_taken`), whatever log
+    level the planner runs at (``--log-level planner:=warn`` publishes no ``new goal`` line;
+    files already in force, past sub-goal 1, are said as ``the goal in force: ...``).
     """
     from vjepa_ros.nodes.planner_watch import planner_goal_text
 
@@ -251,14 +273,8 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
         return [(level, line) for level, line in logs
                 if file_word(level, line, parameter, first) is not None]
 
-    told: list = []  # the node's state's word, once it tells
-
-    def answer() -> bool:
-        if not told and state is not None:
-            told.extend(w for w in [state.word()] if w)
-        return bool(word() or told)
-
-    client.spin_until(answer, ANSWER_S)
+    client.spin_until(lambda: bool(word() or (state is not None and state.word())), ANSWER_S)
+    told = None if state is None else state.word()  # the node's state's word, once it told
     decided = word()[:1]  # the planner's first word decides: printed whatever came before it
     shown = [said for said in logs if said[0] >= WARN or said in decided][:MAX_LINES]
     for _, line in shown + [said for said in decided if said not in shown]:
@@ -267,15 +283,14 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
         print(f"{prog}: {client.target} did not take the goal files (its line above)",
               file=sys.stderr)
         return 1
-    if not decided and told == [REFUSED]:  # no line at its log level: the state says it
-        print(f"{prog}: {client.target} did not take the goal files: its {parameter} is "
-              f"{state.held!r} again (the planner sets it back when it refuses a file, or "
-              "another goal replaced them; its log level publishes no line on it: vjepa-ros "
-              "planner status shows what it does)", file=sys.stderr)
-        return 1
-    if not decided and told:  # taken, said by its /diagnostics goal
-        print(f"new goal: {state.goal} (the planner's /diagnostics goal: its log level "
-              "publishes no INFO line)")
+    if not decided and told == REFUSED:  # no line on them at its log level (yet): its state
+        return not_taken(prog, client, state, "goal files")
+    if not decided and told:  # in force, said by its /diagnostics goal
+        files = state.files[parameter]
+        count = len(files) if isinstance(files, list) else 1
+        new = state.goal.startswith(f"goal 1/{count} ({first})")
+        print(f"{'new goal' if new else 'the goal in force'}: {state.goal} (the planner's "
+              "/diagnostics goal: its log level publishes no INFO line)")
         return 0
     if decided or f"({first})" in planner_goal_text(client, 3.0):
         return 0

@@ -40,9 +40,10 @@ TAKEN, KEPT, REFUSED = "taken", "kept", "refused"
 NOT_CHANGED = "goal not changed yet: "
 WARN = 30  # rcl_interfaces/msg/Log.WARN
 ERROR = 40  # rcl_interfaces/msg/Log.ERROR
-# the head of the node's error line when applying a decoded goal (file or image) raised
-# (``PlannerCommanding._failed`` with ``goal_decodes.APPLYING``): the goal was not taken
-APPLY_FAILED = "applying a decoded goal failed, commanding disabled: "
+# ``PlannerCommanding._failed``'s ``where`` for an error while applying a decoded goal, and
+# the head of its error line then (``{where} failed, commanding disabled: ``): not taken
+APPLYING = "applying a decoded goal"
+APPLY_FAILED = f"{APPLYING} failed, commanding disabled: "
 # goal_session.replaced_list's head (its parenthesis holds no ")"), before "new goal: "
 _REPLACED = r"(?:replaced the list of \d+ sub-goals with this one goal \([^)]*\); )?"
 
@@ -100,12 +101,6 @@ def file_word(level: int, line: str, parameter: str, first: str) -> str | None:
     if found and set(head.split(" and ")) <= set(GOAL_PARAMETERS):
         return REFUSED
     return None
-
-
-def goal_not_changed(logs: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Return the planner's warnings of ``logs`` that it left its goal as it was (NOT_CHANGED)."""
-    return [(level, line) for level, line in logs
-            if level >= WARN and message_of(line).startswith(NOT_CHANGED)]
 
 
 def image_word(level: int, line: str, topic: str) -> str | None:
