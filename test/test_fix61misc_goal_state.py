@@ -92,3 +92,31 @@ def test_a_file_refused_by_a_silent_planner_is_said_from_its_parameter(ros, quie
     assert f"goal_image_path is set back to {before!r}" in done.stdout, done.stdout
     assert "said nothing" not in done.stderr, done.stderr
     assert planner.get_parameter("goal_image_path").value == before
+
+
+def test_files_in_force_past_subgoal_1_are_answered_at_warn(ros, quiet, franka_example,  # noqa: F811
+                                                             tmp_path):
+    """A planner at WARN on sub-goal 2 of two files; ``goal-image`` of the same files again.
+
+    The values are those in force: no goal change, said in an INFO line that level drops, and
+    the status goal names the second file. Before (mend62b): the 60 s wait, then status 1
+    ("its status names another goal"). Now: the node's state (no goal decoding, nothing not
+    applied, the files still set) answers: status 0, the goal in force named.
+    """
+    import cv2
+    from rclpy.logging import LoggingSeverity
+
+    planner, _ = ros
+    files = [tmp_path / "first.png", tmp_path / "second.png"]
+    for path, frame in zip(files, franka_example["frames"][:2], strict=True):
+        cv2.imwrite(str(path), frame[:, :, ::-1])
+    argv = ["goal-image", *map(str, files), "--steps", "1", "0"]
+    assert planner_cli(*argv).returncode == 0
+    with planner.session._lock:  # the arm reached sub-goal 1: its one step counted
+        assert planner.session.goals.count_step() is not None
+    assert planner.session.status()["values"]["goal"].startswith(f"goal 2/2 ({files[1]})")
+    quiet(LoggingSeverity.WARN)
+    done = planner_cli(*argv)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert f"the goal in force: goal 2/2 ({files[1]})" in done.stdout, done.stdout
+    assert "said nothing" not in done.stderr, done.stderr

@@ -39,8 +39,15 @@ WALL = 1.796e9  # [s] a wall-clock time of 2026
 
 @pytest.mark.parametrize("now, image_stamp, state_stamp, expected", [
     (0.0, WALL, 0.0, "node clock reads 0 s: use_sim_time is true but no /clock has arrived"),
-    (WALL, 1000.0, WALL, "stamped on another clock (sim time vs wall time); set use_sim_time"),
-    (1000.0, WALL, 1000.0, "ahead of the node clock: the messages are stamped on another clock"),
+    # which side runs on simulated time, and what to set (fix61u #5, mend62b)
+    (WALL, 1000.0, WALL, "behind the node clock: this node runs on the wall clock (use_sim_time "
+     "false) and the messages are stamped on simulated time (1000 s: their publisher runs on "
+     "/clock, the simulator or ros2 bag play --clock); set use_sim_time true on this node"),
+    (1000.0, WALL, 1000.0, "ahead of the node clock: this node runs on simulated time "
+     "(use_sim_time true, /clock at 1000 s) and the messages are stamped on the wall clock; set "
+     "use_sim_time false on this node"),
+    (WALL, WALL - 3 * 86400, WALL, "259200 s behind the node clock: the messages are stamped on "
+     "another clock (another computer's clock days off, or a bag's recorded stamps"),
     (WALL, 0.0, WALL, "camera image header.stamp is 0: its driver does not stamp"),
     (WALL, WALL, 0.0, "robot state header.stamp is 0: its driver does not stamp"),
     # a simulator started again: its first frame stamped 0 on its young clock is old, not

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 # An input further off the node clock than this [s] is not late or early: it is stamped on another
 # clock (sim time against wall time: about 1.8e9 s apart), and the refusal says so.
 OTHER_CLOCK_S = 86400.0
+# [s] 2001-09-09 on the wall clock (seconds since 1970): a simulated clock (seconds since its
+# simulator started) never reaches it, so a clock above it is the wall clock (or a bag's record)
+WALL_CLOCK_S = 1e9
 # [s] a node clock below this may be a simulator's that started again (its first frame is
 # stamped 0 legitimately: user31), not a driver that leaves header.stamp 0
 SIM_START_S = 60.0
@@ -90,10 +93,31 @@ def clock_hint(what: str, age: float, now: float) -> str:
                 "driver fill header.stamp (its timestamp option)")
     if abs(age) > OTHER_CLOCK_S:
         side = "behind" if age > 0 else "ahead of"
-        return (f"{what} is stamped {abs(age):.0f} s {side} the node clock: the messages are "
-                "stamped on another clock (sim time vs wall time); set use_sim_time to match "
-                "their source")
+        return (f"{what} is stamped {abs(age):.0f} s {side} the node clock: "
+                f"{clock_sources(now - age, now)}")
     return ""
+
+
+def clock_sources(stamp: float, now: float) -> str:
+    """Say which clock the node and the messages (``stamp`` [s]) run on, and what to set.
+
+    ``now`` [s]: the node clock, more than :data:`OTHER_CLOCK_S` from ``stamp``. A clock at or
+    above :data:`WALL_CLOCK_S` is the wall clock, one below a simulated clock (fix61u #5: after
+    ``use_sim_time false`` beside the simulator the stale line blamed a slow simulator).
+    """
+    if now >= WALL_CLOCK_S > stamp:
+        return ("this node runs on the wall clock (use_sim_time false) and the messages are "
+                f"stamped on simulated time ({stamp:.0f} s: their publisher runs on /clock, "
+                "the simulator or ros2 bag play --clock); set use_sim_time true on this node "
+                "(vjepa-ros planner param set use_sim_time true)")
+    if stamp >= WALL_CLOCK_S > now:
+        return (f"this node runs on simulated time (use_sim_time true, /clock at {now:.0f} s) "
+                "and the messages are stamped on the wall clock; set use_sim_time false on "
+                "this node, or run their publisher on /clock too (the simulator: "
+                "publish_clock true)")
+    return ("the messages are stamped on another clock (another computer's clock days off, "
+            "or a bag's recorded stamps played without --clock); sync the clocks, or play the "
+            "bag with --clock and set use_sim_time true")
 
 
 def input_problem(image_age: float | None, state_age: float | None, limits: SafetyLimits,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vjepa_ros.robot.input_ages import age_problem
+from vjepa_ros.robot.input_ages import OTHER_CLOCK_S, age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import outside_box_problem
@@ -298,13 +298,15 @@ class InputChecks:
         ``age`` [s]: the input's age (None: none received yet, a problem no clock explains).
         ``index``: the input (0 frames, 1 states; None: no such note), ``limit`` [s] its age
         limit: without a clock note, the simulated-time or clock-sync note of the input's
-        steady lag (``arrival_lags.ArrivalLags.note``).
+        steady lag (``arrival_lags.ArrivalLags.note``), unless the input is stamped on another
+        clock (more than ``OTHER_CLOCK_S`` off: ``input_ages.clock_sources`` names the clocks,
+        not a slow simulator).
         """
         note = self.clock_note() if problem and age is not None else ""
-        if index is not None:
-            note = note or self._lags.note(
-                index, limit, bool(problem and age is not None), self.camera_advice,
-                self.on_sim_time, self.clock_published)
+        if index is not None:  # (stamps on another clock: the problem names the clocks)
+            lagging = problem and age is not None and abs(age) <= OTHER_CLOCK_S
+            note = note or self._lags.note(index, limit, bool(lagging), self.camera_advice,
+                                           self.on_sim_time, self.clock_published)
         return f"{problem} ({note})" if note else problem
 
     def blocking_problems(self, now: float) -> list[Blocker]:
