@@ -1,0 +1,61 @@
+"""breaker62a: the live node's goals, gripper and shadow mode, driven by ``vjepa-ros planner``.
+
+Attacked (base 6d2e91a0) beside ``vjepa-ros launch --node sim`` and without a planner: the
+``vjepa-ros planner`` verbs (``status [--follow]``, ``enable``/``disable``, ``capture-goal``,
+``add-subgoal``, ``clear-goals``, ``goal-image``, ``goal-pose``, ``param get/set``) against a
+node absent, restarting, enabled mid-run and in shadow mode; goal files of every kind (paths
+with spaces, commas, brackets, non-ASCII; palette, 16-bit grey, RGBA, JPEG named .png), the
+raw goal-image decoder on padded rows (16-bit, YUV, NV21, Bayer), and a listener on
+``target_pose``/``gripper_command``/``servo_twist`` through shadow mode, ``~/enable`` false,
+``~/clear_goals`` while enabled and a restart. Each test asserts what SHOULD happen and is a
+strict xfail until fixed. Defects (numbered as found; ranked by what a user loses: 1, 2):
+
+1. ``vjepa-ros planner goal-image file:///data/goal.png`` (a ``file://`` URI, as a file
+   manager copies it; or ``package://my_pkg/goals/goal.png``): refused before the planner is
+   asked, "goal image /home/me/file:/data/goal.png is not there" (status 1), the URI mangled
+   into a path under the caller's working directory. The node takes both forms for
+   ``goal_image_path`` (README parameter table; docs/planner_node.md, Goal images), and
+   ``vjepa-ros planner param set goal_image_path file:///data/goal.png`` sets it. Should: hand
+   the URI (or the file it names) to the node, or refuse it saying URIs are not taken here and
+   the path to give.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO_ROOT
+
+
+def _planner_cli(*argv: str, cwd) -> subprocess.CompletedProcess:
+    """Run ``vjepa-ros planner ARGV`` in a process of its own, on the test's ROS domain."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run([sys.executable, "-m", "vjepa_ros.cli", "planner", *argv],
+                          capture_output=True, text=True, env=env, timeout=180, cwd=cwd)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker62a #1: planner goal-image mangles a file:// URI "
+                                       "into a missing path under the caller's folder")
+def test_goal_image_takes_a_file_uri_the_node_takes(tmp_path):
+    """The user gives ``goal-image file:///.../goal.png`` (a file manager's copy of the path).
+
+    Happens: "goal image <cwd>/file:/.../goal.png is not there", status 1, nothing asked of the
+    planner, though the node takes a ``file://`` URI for ``goal_image_path``. Should: the file
+    is there, so the command goes on to the planner (with none on this domain: "no planner
+    ..."), or it says URIs are not taken here and names the path to give.
+    """
+    from PIL import Image
+
+    goal = tmp_path / "my goal.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8)).save(goal)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = _planner_cli("goal-image", goal.as_uri(), "--timeout", "1", cwd=elsewhere)
+    assert done.returncode == 1, done  # no planner on this domain either way
+    assert "is not there" not in done.stderr and "file:/" not in done.stderr.replace(
+        goal.as_uri(), ""), done.stderr  # the URI neither refused as missing nor mangled
