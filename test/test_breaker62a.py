@@ -18,6 +18,19 @@ strict xfail until fixed. Defects (numbered as found; ranked by what a user lose
    ``vjepa-ros planner param set goal_image_path file:///data/goal.png`` sets it. Should: hand
    the URI (or the file it names) to the node, or refuse it saying URIs are not taken here and
    the path to give.
+2. ``goals.gripper: subgoal``; ``vjepa-ros planner goal-image grasp.png place.png`` is refused
+   as the docs say (status 1: "goal not changed yet: 2 goal images but 0 goal_gripper
+   entries"); the user gives the closedness, ``goal-image grasp.png place.png --gripper 1 0``.
+   The planner takes the files (its next lines: decoding, "new goal: goal 1/2 (grasp.png)
+   ... gripper from the sub-goals"), but its first line says ``goal_image_paths set to its
+   value in force, its files unchanged since they were read: no goal change (the sub-goal in
+   progress goes on ...)``: no goal was in force (the files had waited), and the goal did
+   change, from none to a grasp list that closes the hand. The command prints only that line
+   (the first word decides) and exits 0: the user reads "no goal change" while an enabled arm
+   starts toward a grasp. The same whenever waiting files are set again with the list that
+   makes them agree (``goal_steps`` of another length first, then the files with counts).
+   Should: the ``new goal`` line (the parameter's value is not the goal in force while its
+   files wait).
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import sys
 
 import numpy as np
 import pytest
+from planner_harness import WAIT_SLACK, checkpoint, harness  # noqa: F401
 
 from conftest import REPO_ROOT
 
@@ -59,3 +73,35 @@ def test_goal_image_takes_a_file_uri_the_node_takes(tmp_path):
     assert done.returncode == 1, done  # no planner on this domain either way
     assert "is not there" not in done.stderr and "file:/" not in done.stderr.replace(
         goal.as_uri(), ""), done.stderr  # the URI neither refused as missing nor mangled
+
+
+@pytest.mark.xfail(strict=True, reason="breaker62a #2: files that waited for their lists, set "
+                                       "again with the list, are said 'in force: no goal "
+                                       "change' while they become a new goal")
+def test_waiting_goal_files_set_again_with_their_grippers_say_a_new_goal(
+        harness, tmp_path):  # noqa: F811
+    """Under ``goals.gripper: subgoal`` the user sets two goal files, then again with grippers.
+
+    Happens: the second ``goal-image`` prints "goal_image_paths set to its value in force, its
+    files unchanged ...: no goal change" and exits 0 while the planner makes them its new goal
+    (a grasp list). Should: the planner's ``new goal: goal 1/2 (FILE)`` line, status 0, and no
+    word of an unchanged goal.
+    """
+    from PIL import Image
+
+    h = harness(**{"goals.gripper": "subgoal"})
+    files = []
+    for seed in (1, 2):
+        files.append(tmp_path / f"goal{seed}.png")
+        Image.fromarray(np.random.default_rng(seed).integers(0, 256, (64, 64, 3),
+                                                             np.uint8)).save(files[-1])
+    names = [str(f) for f in files]
+    first = _planner_cli("goal-image", *names, "--timeout", str(10 * WAIT_SLACK), cwd=tmp_path)
+    assert first.returncode == 1 and "0 goal_gripper entries" in first.stdout, first
+    assert h.session.goals is None  # the files wait for their closedness
+    second = _planner_cli("goal-image", *names, "--gripper", "1", "0", "--timeout",
+                          str(10 * WAIT_SLACK), cwd=tmp_path)
+    assert second.returncode == 0, second
+    assert h.pump(5.0, until=lambda: h.session.goals is not None)  # the files became the goal
+    assert f"new goal: goal 1/2 ({names[0]})" in second.stdout, second.stdout
+    assert "no goal change" not in second.stdout, second.stdout
