@@ -8,7 +8,7 @@ with spaces, commas, brackets, non-ASCII; palette, 16-bit grey, RGBA, JPEG named
 raw goal-image decoder on padded rows (16-bit, YUV, NV21, Bayer), and a listener on
 ``target_pose``/``gripper_command``/``servo_twist`` through shadow mode, ``~/enable`` false,
 ``~/clear_goals`` while enabled and a restart. Each test asserts what SHOULD happen and is a
-strict xfail until fixed. Defects (numbered as found; ranked by what a user loses: 1, 2):
+strict xfail until fixed. Defects (numbered as found; ranked by what a user loses: 3, 2, 1):
 
 1. ``vjepa-ros planner goal-image file:///data/goal.png`` (a ``file://`` URI, as a file
    manager copies it; or ``package://my_pkg/goals/goal.png``): refused before the planner is
@@ -31,6 +31,15 @@ strict xfail until fixed. Defects (numbered as found; ranked by what a user lose
    makes them agree (``goal_steps`` of another length first, then the files with counts).
    Should: the ``new goal`` line (the parameter's value is not the goal in force while its
    files wait).
+3. Three sub-goals captured in shadow mode (``~/add_subgoal``), ``goal_steps`` set to ``[2, 3]``
+   after the first two (applied: "goal_steps [2, 3] applied to the active goal's 2
+   sub-goal(s)"), then a third ``~/add_subgoal``: it keeps the counts 2, 3 and sets
+   ``goal_steps`` back to ``[]`` (as documented). ``param get goal_steps`` now says ``[]`` while
+   the list runs 2, 3, 4 steps, and ``param set goal_steps '[]'``, documented as "back to
+   ``goals.default_steps``" (4, 10, 4), is taken as the value in force and changes nothing,
+   without a word (an empty value at its value in force logs no line): the run leaves the
+   grasp sub-goal after 2 steps, not 4, and the parameter says nothing of it. Should: ``[]``
+   applies the default counts (or the parameter shows the counts in force).
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ import sys
 
 import numpy as np
 import pytest
-from planner_harness import WAIT_SLACK, checkpoint, harness  # noqa: F401
+from planner_harness import WAIT_SLACK, call_async, checkpoint, harness  # noqa: F401
 
 from conftest import REPO_ROOT
 
@@ -105,3 +114,41 @@ def test_waiting_goal_files_set_again_with_their_grippers_say_a_new_goal(
     assert h.pump(5.0, until=lambda: h.session.goals is not None)  # the files became the goal
     assert f"new goal: goal 1/2 ({names[0]})" in second.stdout, second.stdout
     assert "no goal change" not in second.stdout, second.stdout
+
+
+def _set_goal_steps(h, values: list[int]):
+    """Set the planner's ``goal_steps`` to ``values``; return its SetParametersResult."""
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    request = SetParameters.Request(parameters=[Parameter(name="goal_steps", value=ParameterValue(
+        type=ParameterType.PARAMETER_INTEGER_ARRAY, integer_array_value=values))])
+    return call_async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker62a #3: goal_steps [] after ~/add_subgoal kept "
+                                       "the old counts is a silent no-op; the counts stay")
+def test_goal_steps_emptied_after_add_subgoal_brings_the_default_counts_back(
+        harness):  # noqa: F811
+    """The user captures two sub-goals, sets ``goal_steps [2, 3]``, adds a third, sets ``[]``.
+
+    Happens: the third ``~/add_subgoal`` keeps the counts 2, 3 and empties the parameter; the
+    ``[]`` set then equals the stored value, changes nothing and says nothing: sub-goal 1 still
+    ends after 2 steps. Should: ``[]`` is "back to goals.default_steps" (4 for sub-goal 1).
+    """
+    from std_srvs.srv import Trigger
+
+    h = harness()
+    h.pump(2.0)
+    for _ in range(2):
+        h.pump(0.5)  # a newer frame, the arm still: the same pose again, taken
+        assert h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request()).success
+    assert _set_goal_steps(h, [2, 3]).successful
+    assert h.pump(1.0, until=lambda: "step 0/2" in h.session.goals.describe())
+    h.pump(0.5)
+    added = h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request())
+    assert added.success and "goal_steps set back to empty" in added.message, added.message
+    assert list(h.planner.get_parameter("goal_steps").value) == []
+    assert _set_goal_steps(h, []).successful
+    assert h.pump(1.0, until=lambda: "step 0/4" in h.session.goals.describe()), \
+        (h.session.goals.describe(), [g.steps for g in h.session.goals.goals])
