@@ -38,8 +38,12 @@ strict xfail until fixed. Defects (numbered as found; ranked by what a user lose
    the list runs 2, 3, 4 steps, and ``param set goal_steps '[]'``, documented as "back to
    ``goals.default_steps``" (4, 10, 4), is taken as the value in force and changes nothing,
    without a word (an empty value at its value in force logs no line): the run leaves the
-   grasp sub-goal after 2 steps, not 4, and the parameter says nothing of it. Should: ``[]``
-   applies the default counts (or the parameter shows the counts in force).
+   grasp sub-goal after 2 steps, not 4, and the parameter says nothing of it. The same with
+   ``goal_gripper`` under ``goals.gripper: subgoal``: ``[1.0, 0.0]`` over two sub-goals captured
+   with the hand open, a third added, then ``[]`` ("back to the captured hand"): sub-goal 1
+   still closes the hand, where the person captured it open (captured closed and given 0: it
+   opens there, dropping what it holds). Should: ``[]`` applies the defaults / the captured
+   hand (or the parameter shows the values in force).
 """
 
 from __future__ import annotations
@@ -116,39 +120,51 @@ def test_waiting_goal_files_set_again_with_their_grippers_say_a_new_goal(
     assert "no goal change" not in second.stdout, second.stdout
 
 
-def _set_goal_steps(h, values: list[int]):
-    """Set the planner's ``goal_steps`` to ``values``; return its SetParametersResult."""
+
+def _set_list(h, name: str, values: list):
+    """Set the planner's list parameter ``name`` (``goal_steps`` or ``goal_gripper``)."""
     from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
     from rcl_interfaces.srv import SetParameters
 
-    request = SetParameters.Request(parameters=[Parameter(name="goal_steps", value=ParameterValue(
-        type=ParameterType.PARAMETER_INTEGER_ARRAY, integer_array_value=values))])
+    value = (ParameterValue(type=ParameterType.PARAMETER_INTEGER_ARRAY,
+                            integer_array_value=values) if name == "goal_steps" else
+             ParameterValue(type=ParameterType.PARAMETER_DOUBLE_ARRAY, double_array_value=values))
+    request = SetParameters.Request(parameters=[Parameter(name=name, value=value)])
     return call_async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62a #3: goal_steps [] after ~/add_subgoal kept "
-                                       "the old counts is a silent no-op; the counts stay")
-def test_goal_steps_emptied_after_add_subgoal_brings_the_default_counts_back(
-        harness):  # noqa: F811
-    """The user captures two sub-goals, sets ``goal_steps [2, 3]``, adds a third, sets ``[]``.
+@pytest.mark.xfail(strict=True, reason="breaker62a #3: goal_steps/goal_gripper [] after "
+                                       "~/add_subgoal kept the given values is a silent no-op")
+@pytest.mark.parametrize("name, given, of_list", [
+    ("goal_steps", [2, 3], lambda g: g.steps),  # before: goals.default_steps
+    ("goal_gripper", [1.0, 0.0], lambda g: g.closedness()),  # before: the hand captured open
+])
+def test_a_goal_list_emptied_after_add_subgoal_brings_the_defaults_back(
+        harness, name, given, of_list):  # noqa: F811
+    """The user captures two sub-goals, sets ``NAME`` to ``given``, adds a third, sets ``[]``.
 
-    Happens: the third ``~/add_subgoal`` keeps the counts 2, 3 and empties the parameter; the
+    Happens: the third ``~/add_subgoal`` keeps the given values and empties the parameter; the
     ``[]`` set then equals the stored value, changes nothing and says nothing: sub-goal 1 still
-    ends after 2 steps. Should: ``[]`` is "back to goals.default_steps" (4 for sub-goal 1).
+    ends after 2 steps (``goal_steps``), or still closes the hand captured open
+    (``goal_gripper``, under ``goals.gripper: subgoal``). Should: ``[]`` is "back to
+    goals.default_steps / the captured hand" (docs/planner_goals.md).
     """
     from std_srvs.srv import Trigger
 
-    h = harness()
+    h = harness(**{"goals.gripper": "subgoal"})
     h.pump(2.0)
     for _ in range(2):
-        h.pump(0.5)  # a newer frame, the arm still: the same pose again, taken
+        h.pump(0.5)  # a newer frame, the arm still (its hand open): the same pose again, taken
         assert h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request()).success
-    assert _set_goal_steps(h, [2, 3]).successful
-    assert h.pump(1.0, until=lambda: "step 0/2" in h.session.goals.describe())
+    before = [of_list(g) for g in h.session.goals.goals]  # the defaults / the captured hand
+    assert before != given
+    assert _set_list(h, name, given).successful
+    assert h.pump(1.0, until=lambda: [of_list(g) for g in h.session.goals.goals] == given)
     h.pump(0.5)
     added = h.call(Trigger, "/vjepa_planner/add_subgoal", Trigger.Request())
-    assert added.success and "goal_steps set back to empty" in added.message, added.message
-    assert list(h.planner.get_parameter("goal_steps").value) == []
-    assert _set_goal_steps(h, []).successful
-    assert h.pump(1.0, until=lambda: "step 0/4" in h.session.goals.describe()), \
-        (h.session.goals.describe(), [g.steps for g in h.session.goals.goals])
+    assert added.success and f"{name} set back to empty" in added.message, added.message
+    assert list(h.planner.get_parameter(name).value) == []
+    default = before + [of_list(h.session.goals.goals[2])]  # the third: added with no value
+    assert _set_list(h, name, []).successful
+    assert h.pump(1.0, until=lambda: [of_list(g) for g in h.session.goals.goals] == default), \
+        [of_list(g) for g in h.session.goals.goals]
