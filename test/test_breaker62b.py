@@ -45,7 +45,7 @@ def _time(k: int) -> int:
 
 
 def _entries(*, camera_stamp=None, pose_stamp=None, image=None, pose_topic=POSE):
-    """A franka_ros2 lab's bag at 4 Hz: camera, end-effector pose, gripper fingers.
+    """Return the entries of a franka_ros2 lab's bag at 4 Hz: camera, pose, gripper fingers.
 
     ``camera_stamp(k, t)`` / ``pose_stamp(k, t)``: the header stamp [ns] of message k received at
     t (default t); ``image(k, stamp)``: the camera message of frame k.
@@ -103,7 +103,9 @@ def _depth_later(k, stamp):  # a driver relaunched in depth mode on the same top
 @pytest.mark.parametrize("image", [_size_change, _damaged_frame, _depth_later],
                          ids=["size-change", "damaged-frame", "depth-later"])
 def test_inspect_says_eval_refuses_a_bag_eval_refuses(tmp_path, capsys, image):
-    """What the user does: `vjepa-ros inspect BAG` on a recording whose camera changed
+    """Inspect says eval refuses a bag whose later frames eval refuses.
+
+    What the user does: `vjepa-ros inspect BAG` on a recording whose camera changed
     resolution halfway (or with one damaged frame, or a driver relaunched in depth mode), to
     learn whether `vjepa-ros eval BAG` will run, then runs eval.
 
@@ -135,7 +137,9 @@ def test_inspect_says_eval_refuses_a_bag_eval_refuses(tmp_path, capsys, image):
                    "later frame is read with the state 1.2 steps away, no note")
 @pytest.mark.parametrize("stepped", ["camera", "arm"])
 def test_a_clock_step_of_0_3_s_is_not_read_silently_off(tmp_path, stepped):
-    """What the user does: `vjepa-ros eval BAG` / `train --data BAG` on a recording during
+    """A 0.3 s clock step mid-bag is found or paired right, never read 1.2 steps off.
+
+    What the user does: `vjepa-ros eval BAG` / `train --data BAG` on a recording during
     which the camera PC's (or the robot PC's) clock was stepped 0.3 s forward by its time
     daemon (ntpd steps the clock for offsets over 128 ms; chrony's `makestep 0.1 3` too): the
     header stamps of that stream jump 0.3 s at one message while the recorder's receive times
@@ -150,7 +154,9 @@ def test_a_clock_step_of_0_3_s_is_not_read_silently_off(tmp_path, stepped):
     large enough to move a frame by half a step is found as the 1 s one is (cut, noted), or the
     frames are paired right; never a silent mispairing.
     """
-    step = (lambda k, t: t + 300_000_000 if k >= 10 else t)
+    def step(k, t):  # the stepped clock's stamps from message 11 on
+        return t + 300_000_000 if k >= 10 else t
+
     entries = _entries(camera_stamp=step) if stepped == "camera" else _entries(pose_stamp=step)
     recording = read_recording(write_messages(tmp_path / "bag", entries))
     assert not _paired_wrong(recording), (_paired_wrong(recording), recording.notes)
@@ -160,7 +166,7 @@ def test_a_clock_step_of_0_3_s_is_not_read_silently_off(tmp_path, stepped):
 
 
 def _live_run(command_topic: str):
-    """A bag of a live run: the arm's pose on /tcp_pose, a command PoseStamped 3 steps ahead."""
+    """Return a live run's entries: the arm's pose on /tcp_pose, a command 3 steps ahead."""
     entries = _entries(pose_topic="/tcp_pose")
     for k in range(FRAMES):
         entries.append((command_topic, m.POSE_STAMPED, _time(k) + 2000,
@@ -173,7 +179,9 @@ def _live_run(command_topic: str):
                    "a controller's equilibrium_pose) that replayed_commands knows as one")
 @pytest.mark.parametrize("command_topic", ["/target_pose", "/equilibrium_pose"])
 def test_the_state_topic_advice_never_names_a_command_topic(tmp_path, command_topic):
-    """What the user does: `vjepa-ros eval BAG` on a bag recorded with `ros2 bag record -a`
+    """The missing-pose-topic refusal never advises a command topic as the arm's state.
+
+    What the user does: `vjepa-ros eval BAG` on a bag recorded with `ros2 bag record -a`
     during a live run, whose arm pose is on /tcp_pose (not the default topic) beside the
     planner's set-points (/target_pose) or an impedance controller's /equilibrium_pose.
 
@@ -195,7 +203,9 @@ def test_the_state_topic_advice_never_names_a_command_topic(tmp_path, command_to
 @pytest.mark.xfail(strict=True, reason="breaker62b #4: the finger search takes the gripper's "
                    "closedness from a JointState command topic (/gripper_command) silently")
 def test_fingers_on_a_command_topic_are_not_read_silently_as_the_hand(tmp_path):
-    """What the user does: `vjepa-ros eval BAG` / `train --data BAG` on a bag whose arm
+    """Finger joints on a JointState command topic are not read silently as the hand.
+
+    What the user does: `vjepa-ros eval BAG` / `train --data BAG` on a bag whose arm
     joints are on /joint_states (no finger joints: the gripper driver was not recorded) and a
     teleop's finger commands on /gripper_command (sensor_msgs/JointState, fr3_finger_joint1/2,
     commanded closed: position 0).
