@@ -200,6 +200,37 @@ def test_the_state_topic_advice_never_names_a_command_topic(tmp_path, command_to
     assert "/tcp_pose" in str(refusal.value).partition("Topics there")[0]
 
 
+@pytest.mark.xfail(strict=True, reason="breaker62b #3: the missing-state-topic advice names "
+                   "the first JointState topic by name: /fr3/joint_command before "
+                   "/fr3/joint_states")
+def test_the_joint_state_advice_never_names_a_command_topic(tmp_path):
+    """The missing-state-topic refusal advises the namespaced joint states, not the commands.
+
+    What the user does: `vjepa-ros eval BAG` on a bag of an arm in a namespace (Isaac Sim's
+    bridge, a multi-arm launch): /fr3/joint_states (arm and fingers) beside the commands sent
+    to it on /fr3/joint_command (sensor_msgs/JointState, the same joint names).
+
+    What happens: the refusal says "give --joint-states-topic /fr3/joint_command"; given, the
+    commanded joint positions are read as the arm's state, silently.
+
+    What should happen: the advice names /fr3/joint_states (the topic whose name is the
+    default's in a namespace), or names both and says /fr3/joint_command is a command.
+    """
+    q0 = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+    entries = []
+    for k in range(FRAMES):
+        t = _time(k)
+        q = q0.copy()
+        q[0] = 0.02 * k
+        message = m.joint_state_message(ARM + FINGERS, [*q, 0.04, 0.04], t)
+        entries.append(("/fr3/joint_states", m.JOINT_STATE, t, message))
+        entries.append(("/fr3/joint_command", m.JOINT_STATE, t + 1000, message))
+        entries.append((CAMERA, m.IMAGE, t + 2000, m.image_message(_frame(k), t, "cam")))
+    with pytest.raises(BagError) as refusal:
+        read_recording(write_messages(tmp_path / "bag", entries))
+    assert "--joint-states-topic /fr3/joint_command " not in str(refusal.value)
+
+
 @pytest.mark.xfail(strict=True, reason="breaker62b #4: the finger search takes the gripper's "
                    "closedness from a JointState command topic (/gripper_command) silently")
 def test_fingers_on_a_command_topic_are_not_read_silently_as_the_hand(tmp_path):
