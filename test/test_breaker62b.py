@@ -75,6 +75,15 @@ def _paired_wrong(recording) -> list[tuple[int, float]]:
     return wrong
 
 
+def _arm_moves():
+    """Yield (frame k, time [ns], arm joints [7] rad): the base joint turns 0.02 rad a frame."""
+    home = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+    for k in range(FRAMES):
+        joints = home.copy()
+        joints[0] = 0.02 * k
+        yield k, _time(k), joints
+
+
 # -- 1. inspect says eval plans a bag that eval refuses
 
 
@@ -216,12 +225,8 @@ def test_the_joint_state_advice_never_names_a_command_topic(tmp_path):
     What should happen: the advice names /fr3/joint_states (the topic whose name is the
     default's in a namespace), or names both and says /fr3/joint_command is a command.
     """
-    q0 = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
     entries = []
-    for k in range(FRAMES):
-        t = _time(k)
-        q = q0.copy()
-        q[0] = 0.02 * k
+    for k, t, q in _arm_moves():
         message = m.joint_state_message(ARM + FINGERS, [*q, 0.04, 0.04], t)
         entries.append(("/fr3/joint_states", m.JOINT_STATE, t, message))
         entries.append(("/fr3/joint_command", m.JOINT_STATE, t + 1000, message))
@@ -249,12 +254,8 @@ def test_fingers_on_a_command_topic_are_not_read_silently_as_the_hand(tmp_path):
     without a word: the reader says no gripper state was recorded (as for a bag without
     fingers), or at least a note names /gripper_command as a command read as the hand.
     """
-    q0 = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
     entries = []
-    for k in range(FRAMES):
-        t = _time(k)
-        q = q0.copy()
-        q[0] = 0.02 * k
+    for k, t, q in _arm_moves():
         entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(ARM, q, t)))
         entries.append(("/gripper_command", m.JOINT_STATE, t + 1000,
                         m.joint_state_message(FINGERS, [0.0, 0.0], t)))
