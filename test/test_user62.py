@@ -1,4 +1,4 @@
-"""user62: a new ROS 2 roboticist follows the README from its top (quick start, demo, reach, launch, eval, run).
+"""user62: a new ROS 2 roboticist follows the README from its top (quick start to `run --task`).
 
 Each test is a strict xfail that fails because of the defect it names; a doc defect is a test that
 reads the doc and the program (or the repository) and shows they disagree.
@@ -14,11 +14,23 @@ import pytest
 
 from conftest import REPO_ROOT
 
+# the simulator and a planner node (tiny model) in this process: test_planner_cli's module rig,
+# started only when the test that takes it runs (rclpy, pybullet: skipped without them)
+try:
+    from test_planner_cli import ros  # noqa: F401  (a pytest fixture)
+except pytest.skip.Exception as no_rig:
+    _why = str(no_rig)
+
+    @pytest.fixture(scope="module")
+    def ros():
+        """Skip: test_planner_cli's rig cannot start here (no rclpy or pybullet)."""
+        pytest.skip(_why)
+
 README = REPO_ROOT / "README.md"
 
 
 def _installed_root(python: str) -> str:
-    """Return the checkout whose ``vjepa_ros`` ``python -I`` imports (bootstrap.sh's own rule), or ""."""
+    """Return the checkout ``python -I`` imports ``vjepa_ros`` from (bootstrap.sh's rule) or ''."""
     code = ("import importlib.util as u, pathlib as p; s = u.find_spec('vjepa_ros'); "
             "print(p.Path(s.origin).resolve().parent.parent if s and s.origin else '')")
     done = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=60)
@@ -86,3 +98,36 @@ def test_readme_test_suite_size_is_at_least_the_test_functions_defined():
                   for path in (REPO_ROOT / "test").glob("test_*.py"))
     assert int(stated.group(1).replace(",", "")) >= defined, (
         f"README says about {stated.group(1)} tests; test/ defines {defined} test functions")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "user62 #3: `vjepa-ros planner goal-pose` of a pose the simulator reaches but outside the "
+    "planner's safety.workspace_min/max box is taken with status 0 and no word; enabled, the "
+    "planner can never reach it (its plan reports say 'clipped: workspace box' step after step)"))
+def test_goal_pose_outside_the_planner_s_workspace_box_is_said(ros):  # noqa: F811
+    """A goal pose outside the planner's workspace box is refused or warned of, naming the box.
+
+    What the user does: after the README's quick start (launch --node sim, goal-pose 0.42 -0.05
+    0.38), picks a goal of their own, `vjepa-ros planner goal-pose 0.45 0.55 0.38` (55 cm to the
+    side: the simulated arm gets there), then `vjepa-ros planner enable`.
+
+    What happens: the simulator renders the arm there ("goal image published for TCP at [+0.450
+    +0.550 +0.380]", no "unreachable?"), the planner takes it ("new goal: goal 1/1"), status 0,
+    and nothing says that the planner's box stops at y +0.45 m; enabled, it plans 20 steps and
+    more toward a goal its safety filter never lets it reach, its reports saying "clipped:
+    workspace box" now and then, "commanding" in its status throughout.
+
+    What should happen: goal-pose, which knows the pose, compares it with the planner's
+    `safety.workspace_min`/`safety.workspace_max` and says in one line that the goal lies
+    outside the box (a refusal, status 1, or a warning with the goal taken), naming the box.
+    """
+    from test_planner_cli import planner_cli
+
+    planner, _ = ros
+    done = planner_cli("goal-pose", "0.45", "0.55", "0.38")
+    assert "sim_node: goal image published for TCP at [+0.450 +0.550" in done.stdout, done
+    assert "unreachable" not in done.stdout, done.stdout  # the arm got there: a goal it can see
+    low, high = (planner.get_parameter(f"safety.workspace_{end}").value for end in ("min", "max"))
+    assert not low[1] <= 0.55 <= high[1], (low, high)  # the pose lies outside the planner's box
+    said = done.stdout + done.stderr
+    assert "workspace" in said, said
