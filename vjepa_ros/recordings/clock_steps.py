@@ -6,10 +6,12 @@ stepped forward late in the bag (chrony's ``makestep`` or an NTP client's first 
 or camera PC) leaves that median at 0, while every frame after the step is paired by stamp with
 the state a second away (breaker60a #1). Here the offsets are searched for a step: the median
 of the :data:`STEP_WINDOW` messages after a message differing from that of the ones before by
-over :data:`STEP_S` (a median, so one late message is no step; a frame's latency varies by tens
-of milliseconds, a clock step by the clock's whole error). The offset is stamp minus receipt: a
-clock that steps moves a stream's stamps, a latency that changes (a slow link, a queue, a camera
-stalled and catching up) its receipts, and both move the offset alike. So a step is a clock's
+over :func:`step_threshold` (:data:`STEP_JITTER` times the offsets' own jitter, measured, from
+:data:`STEP_LEAST_S` to :data:`STEP_S`; a median, so one late message is no step; a frame's
+latency varies by tens of milliseconds, a clock step by the clock's whole error). The offset
+is stamp minus receipt: a clock that steps moves a stream's stamps, a latency that changes (a
+slow link, a queue, a camera stalled and catching up) its receipts, and both move the offset
+alike. So a step is a clock's
 only where one stream's own stamps jump by it at that moment (:func:`own_jump`: one interval of
 its stamps off their usual pace and off the receive interval by the step): the topic's by the
 step, or the states' the opposite way, which names the clock that stepped at any relative rate.
@@ -36,6 +38,8 @@ from vjepa_ros.recordings.topic_clocks import (
 )
 
 STEP_S = 0.5  # [s] a topic's offset to the states' changing by more at one message: a step
+STEP_LEAST_S = 0.1  # [s] ... by more than this where the offsets are steady (step_threshold)
+STEP_JITTER = 8  # ... and by this many times the offsets' own jitter (step_threshold)
 STEP_WINDOW = 9  # messages on each side whose median offsets are set against each other
 STEP_MIN = 5  # the fewest messages on a side that can show a step (a few late ones: none)
 
@@ -56,7 +60,7 @@ def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
 
     ``offsets`` [N] s in receive order (``topic_clocks.relative_offsets``). A step: the median
     of up to ``window`` messages from a message on, less that of as many before it, beyond
-    :data:`STEP_S`; at least :data:`STEP_MIN` messages on each side, and the medians of all
+    :func:`step_threshold`; at least :data:`STEP_MIN` messages on each side, and the medians of all
     messages before and after it as far apart (it lasts: a burst of late messages is none).
     """
     offsets = np.asarray(offsets, np.float64)
@@ -64,7 +68,8 @@ def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
     if count < 2 * STEP_MIN:
         return None
     where, best = _largest_change(offsets, window)
-    if abs(best) <= STEP_S:
+    threshold = step_threshold(offsets)
+    if abs(best) <= threshold:
         return None
     # the first message of the new level: the median windows blur it by a few messages
     level = np.median(offsets[where:where + window])
@@ -73,9 +78,25 @@ def find_step(offsets, window: int = STEP_WINDOW) -> tuple[int, float] | None:
     first = start + int(np.argmax(near)) if near.any() else where
     # a step lasts: the whole parts on either side differ too (a stalled camera's burst of
     # queued frames, late then on time again, is no step)
-    if not abs(np.median(offsets[first:]) - np.median(offsets[:first])) > STEP_S:
+    if not abs(np.median(offsets[first:]) - np.median(offsets[:first])) > threshold:
         return None
     return first, best
+
+
+def step_threshold(offsets) -> float:
+    """Return [s] the least change of ``offsets``' level that :func:`find_step` calls a step.
+
+    ``offsets`` [N >= 2] s in receive order. :data:`STEP_JITTER` times their jitter (the median
+    of the changes from one message to the next, over 0.954: a normal noise's sigma; a step
+    moves one change only, a latency that rises or drains each a little), at least
+    :data:`STEP_LEAST_S` (chrony's ``makestep 0.1``; ntpd steps from 0.128 s) and at most
+    :data:`STEP_S`: steady offsets (a camera and an arm on one machine, a wired link) show a
+    0.3 s step, one that moves every later frame by more than a step at 4 Hz; offsets that
+    jitter by tens of milliseconds (a camera over Wi-Fi) keep the 0.5 s rule.
+    """
+    changes = np.abs(np.diff(np.asarray(offsets, np.float64)))
+    jitter = float(np.median(changes)) / 0.954 if len(changes) else 0.0
+    return min(STEP_S, max(STEP_LEAST_S, STEP_JITTER * jitter))
 
 
 def _largest_change(offsets: np.ndarray, window: int) -> tuple[int, float]:
