@@ -272,8 +272,6 @@ def _cut_jpeg(k, stamp):  # frame 13's JPEG cut short (a driver glitch, a lost p
     return message
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62b #5: one undecodable JPEG in one bag stops "
-                   "train over every source (and eval of the bag) with no fix said")
 def test_one_undecodable_frame_does_not_stop_training_without_a_fix(tmp_path, capsys):
     """One cut JPEG is a missing frame (noted), or the refusal says what to do.
 

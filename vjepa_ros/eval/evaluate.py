@@ -44,6 +44,7 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.recording import Recording
 from vjepa_ros.recordings.resample import Steps
+from vjepa_ros.recordings.undecodable_frames import lost_note, none_decode
 from vjepa_ros.robot.goal_switch_config import planner_settings
 from vjepa_ros.robot.trained_model import gripper_rule
 
@@ -95,10 +96,13 @@ def executed_period_actions(steps: Steps, chosen) -> np.ndarray:
     return actions
 
 
-def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int):
+def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int,
+                 lost: dict | None = None):
     """Representations {step: [N, D] float32 CPU} of these steps' frames, and seconds per frame.
 
-    The frames are decoded in one pass over the bag and encoded ``batch`` at a time.
+    The frames are decoded in one pass over the bag and encoded ``batch`` at a time. ``lost``:
+    a dict that takes the frames that do not decode (``Recording.iter_frames``), their steps
+    left out of the representations; None: such a frame raises BagError.
     """
     steps_of_frame: dict[int, list[int]] = {}
     for k in sorted(set(indices)):
@@ -116,13 +120,28 @@ def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int)
                 reps[k] = rep
         pending.clear()
 
-    for index, frame in recording.iter_frames(list(steps_of_frame)):  # one size (or BagError)
+    for index, frame in recording.iter_frames(list(steps_of_frame), lost=lost):  # one size
         pending.append((index, frame))
         if len(pending) == batch:
             flush()
     if pending:
         flush()
     return reps, seconds
+
+
+def decoded_steps(recording: Recording, steps: Steps, chosen: list[int], offset, reps: dict,
+                  lost: dict) -> tuple[list[int], str]:
+    """Return (the ``chosen`` steps whose frame and goal frame decoded, the note on the rest).
+
+    ``offset``: the goal's steps ahead (None: a goal image); ``reps``: :func:`encode_steps`'
+    representations (a step without one: its frame did not decode, in ``lost``). Raises
+    ValueError naming the bag, the topic and the frames when no step is left.
+    """
+    kept = [k for k in chosen if k in reps and (offset is None or k + offset in reps)]
+    if not kept:
+        raise ValueError(none_decode(recording.path, recording.image_topic, lost))
+    return kept, lost_note(recording.path, recording.image_topic, lost, len(chosen) - len(kept),
+                           len(chosen))
 
 
 def sequence_energies(model, cem: CEMConfig, context_reps, context_state, goal_reps,
@@ -220,7 +239,12 @@ def evaluate_recording(
     if before_planning is not None:
         before_planning(chosen)
     started = time.perf_counter()
-    reps, encode_seconds = encode_steps(model, recording, steps, needed, config.encode_batch)
+    lost: dict = {}  # frames that do not decode: their steps dropped, as a missing frame's
+    reps, encode_seconds = encode_steps(model, recording, steps, needed, config.encode_batch,
+                                        lost)
+    if lost:
+        chosen, lost_said = decoded_steps(recording, steps, chosen, offset, reps, lost)
+        input_notes.append(lost_said)  # the partial report's notes too
     fixed_goal = None
     if goal_image is not None:
         fixed_goal = model.encode(np.asarray(goal_image)[None]).float().cpu()[0]

@@ -77,7 +77,7 @@ from vjepa_ros.recordings.bag_stamps import (
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.clock_steps import step_cut
 from vjepa_ros.recordings.pose_point import pose_point
-from vjepa_ros.recordings.recording import Recording, decode_frame
+from vjepa_ros.recordings.recording import Recording, decode_frame, lost_cause
 from vjepa_ros.recordings.state_jumps import check_state_jumps
 from vjepa_ros.recordings.state_source_fixes import nan_pose_fix, other_source_fix
 from vjepa_ros.recordings.stray_states import check_sources, stray_note
@@ -162,6 +162,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             camera_ids, camera_kinds = [], []  # each frame's header.frame_id and type
             notes += [mixed[topic] for topic in wanted if topic in mixed]
             short: dict[tuple[str, str], tuple[int, int]] = {}  # summary counts above reads
+            decoded = False  # a frame decoded: its encoding is one the model reads
             for connection, received, raw in iter_messages(reader, path, wanted, read_types,
                                                            short):
                 topic = connection.topic
@@ -171,8 +172,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                     if m.frame_is_empty(raw, connection.msgtype):
                         empty.append(ordinal)
                         continue
-                    if not msgs:  # a depth or other stream: refused before any model is loaded
-                        decode_frame(path, topic, connection.msgtype, raw, ordinal, types)
+                    if not decoded:  # a depth or other stream: refused before a model loads
+                        decoded = _decodes(path, topic, connection.msgtype, raw, ordinal, types)
                     positions.append(ordinal)
                 times.append(received)
                 if topic == image_topic:
@@ -371,3 +372,17 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         gripper_fix=gripper_fix, state_frame=state_frame, gripper_unknown_ns=gripper_unknown,
         at_tcp=at_tcp, gripper_max_width=width,
     )
+
+
+def _decodes(path, topic: str, msgtype: str, raw: bytes, ordinal: int, types) -> bool:
+    """Return whether camera message ``ordinal`` decodes: False for a lost frame (``lost_cause``).
+
+    Raises :func:`decode_frame`'s BagError for a frame of an encoding the model cannot use.
+    """
+    try:
+        decode_frame(path, topic, msgtype, raw, ordinal, types)
+    except BagError as exc:
+        if lost_cause(exc) is None:
+            raise
+        return False
+    return True

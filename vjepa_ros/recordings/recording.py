@@ -32,9 +32,11 @@ from vjepa_ros.recordings.bag_files import (
     message_words,
     open_reader,
 )
+from vjepa_ros.recordings.bag_reader import DamagedMessageError
 from vjepa_ros.recordings.state_jumps import jump_intervals
 from vjepa_ros.recordings.topic_choice import camera_topics
 from vjepa_ros.recordings.topic_types import topic_types
+from vjepa_ros.recordings.undecodable_frames import FrameLost, none_decode
 from vjepa_ros.robot.franka_hand import FRANKA_HAND_MAX_WIDTH
 
 COLOUR_FRAMES = 5  # frames spread over a bag that tell whether it is grey (Recording.colour_notes)
@@ -97,9 +99,21 @@ class Recording:
         return float(times.max() - times.min()) / 1e9 if len(times) else 0.0
 
     def frame_shape(self) -> tuple[int, ...]:
-        """Return the first frame's shape ``(H, W, 3)`` [px] (read once, then remembered)."""
+        """Return the first frame's shape ``(H, W, 3)`` [px] (read once, then remembered).
+
+        The first frame that decodes (``iter_frames``' ``lost``); BagError when none does.
+        """
         if self._frame_shape is None:
-            self._frame_shape = next(self.iter_frames([0]))[1].shape
+            lost: dict = {}
+            indices = np.arange(len(self.image_times)) if len(self.image_times) else [0]
+            frames = self.iter_frames(indices, lost=lost)
+            try:
+                first = next(frames, None)
+            finally:
+                frames.close()
+            if first is None:
+                raise BagError(none_decode(self.path, self.image_topic, lost))
+            self._frame_shape = first[1].shape
         return self._frame_shape
 
     def frame_size_note(self, model_size, trained_sizes=None, **wording) -> str:
@@ -153,7 +167,7 @@ class Recording:
         if not count:
             return []
         spread = np.unique(np.linspace(0, count - 1, min(count, COLOUR_FRAMES)).round())
-        frames_kind, frames = "", self.iter_frames(spread.astype(np.int64))
+        frames_kind, frames = "", self.iter_frames(spread.astype(np.int64), lost={})
         dark = DarkFrames()  # near-black all through: 12-bit data in 16-bit words?
         try:
             for _, frame in frames:
@@ -174,7 +188,7 @@ class Recording:
                 advice="capture the goal with the same colour camera "
                 "(or leave --goal out: a frame of the bag, --goal-offset)")) if note]
 
-    def iter_frames(self, frame_indices, one_size: bool = True
+    def iter_frames(self, frame_indices, one_size: bool = True, lost: dict | None = None
                     ) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
 
@@ -183,6 +197,10 @@ class Recording:
         BagError when a frame has another size than the first one decoded (eval, camera-check),
         naming both messages, their times and ``--start`` / ``--end``; False: frames of each
         size as they are (train, which splits its segments there: ``train.frame_sizes``).
+        ``lost``: a dict that takes {frame index: ``undecodable_frames.FrameLost``} of each
+        frame that does not decode (a JPEG cut short, raw data short of its size, a damaged
+        message), not yielded; None: that BagError raised (:func:`decode_frame`). A frame of an
+        encoding the model cannot use (depth) raises either way.
         """
         frame_indices = np.unique(np.asarray(frame_indices, dtype=np.int64).reshape(-1))
         if len(frame_indices) == 0:
@@ -198,9 +216,9 @@ class Recording:
                 iter_messages(reader, self.path, [self.image_topic], read_types)
             ):
                 index = wanted.pop(ordinal, None)
-                if index is not None:
-                    frame = decode_frame(self.path, self.image_topic, connection.msgtype, raw,
-                                         ordinal, self.topic_types)
+                frame = None if index is None else self._decoded(connection.msgtype, raw,
+                                                                 ordinal, index, lost)
+                if frame is not None:
                     first = first or (ordinal, frame.shape, index)
                     if one_size and frame.shape != first[1]:
                         raise BagError(self._size_change(first, ordinal, index, frame.shape))
@@ -210,6 +228,19 @@ class Recording:
         finally:
             reader.close()
         raise BagError(f"{self.path}: {self.image_topic} has fewer messages than indexed")
+
+    def _decoded(self, msgtype: str, raw: bytes, ordinal: int, index: int,
+                 lost: dict | None) -> np.ndarray | None:
+        """Return frame ``index`` (message ``ordinal``) decoded, or None: put in ``lost``."""
+        try:
+            return decode_frame(self.path, self.image_topic, msgtype, raw, ordinal,
+                                self.topic_types)
+        except BagError as exc:
+            cause = lost_cause(exc)
+            if lost is None or cause is None:
+                raise
+            lost[index] = FrameLost(ordinal, int(self.image_times[index]), cause)
+            return None
 
     def frame_encoding(self) -> str:
         """Return the first camera message's ``encoding`` (Image) or ``format`` (compressed).
@@ -255,6 +286,21 @@ class Recording:
                 "resolution changed mid-recording?): the world model reads one frame size per "
                 "recording; use a part of one size (eval: --start / --end) or re-record at one "
                 "resolution")
+
+
+def lost_cause(exc: BagError) -> str | None:
+    """Return why :func:`decode_frame`'s ``exc`` lost one frame (its words), None: not that.
+
+    A frame lost: its pixels do not decode (ImageError: a JPEG cut short, raw data short of its
+    size) or its message does not deserialize. None: an encoding the model cannot use (the
+    topic is the wrong one) or another error.
+    """
+    if isinstance(exc, DamagedMessageError):
+        return exc.cause
+    cause = exc.__cause__
+    if isinstance(cause, ImageError) and not isinstance(cause, EncodingError):
+        return str(cause)
+    return None
 
 
 def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,

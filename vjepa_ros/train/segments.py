@@ -25,6 +25,7 @@ from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, jump_intervals
 from vjepa_ros.recordings.stray_states import stray_note, stray_states
+from vjepa_ros.recordings.undecodable_frames import lost_note, steps_needing
 from vjepa_ros.robot.state_ranges import gripper_width_words
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError, Segment, ShortSourceError
@@ -153,9 +154,11 @@ def bag_segments(path: Path, data: DataConfig, *,
     timing = (recording.image_times, recording.state_times, recording.state_topic,
               recording.image_topic, recording.state_jumps_ns,
               (recording.state_times, recording.states, TOPIC_SOURCES))
+    lost: dict = {}  # frames that do not decode: read as missing (undecodable_frames)
     segments, notes = step_segments(  # frames of several sizes: split (frame_sizes)
-        path, steps, lambda wanted: dict(recording.iter_frames(wanted, one_size=False)), data,
-        notes, timing, path.name, "; ".join(recording.damage))
+        path, steps, lambda wanted: dict(recording.iter_frames(wanted, one_size=False,
+                                                               lost=lost)), data,
+        notes, timing, path.name, "; ".join(recording.damage), lost)
     for segment in segments:  # a pose topic's own point: no tcp_xyz to record (model_records)
         segment.at_tcp = recording.at_tcp or data.topics.state_source == "none"
         segment.from_widths = recording.gripper_source in recording.topic_types
@@ -163,7 +166,8 @@ def bag_segments(path: Path, data: DataConfig, *,
 
 
 def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[str],
-                   timing: tuple, name: str, damage: str = "") -> tuple[list[Segment], list[str]]:
+                   timing: tuple, name: str, damage: str = "", lost: dict | None = None
+                   ) -> tuple[list[Segment], list[str]]:
     """Return the segments of a source's ``steps`` (``resample.Steps``) and ``notes``.
 
     ``frames_of``: frame indices -> {index: frame [H, W, 3] uint8}; ``timing``: (image times,
@@ -171,7 +175,9 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
     [J, 2] ns or None, (times [M] ns, states [M, 7] the jumps were found on, their likely
     cause and fix when they take turns: ``check_state_jumps``' ``sources``)) for the hints on
     dropped steps and the demonstrations; ``name``: the segments' (``NAME#k`` when there are
-    several); ``damage``: a damaged bag's notes. Raises EpisodeError when over
+    several); ``damage``: a damaged bag's notes; ``lost``: the dict ``frames_of`` puts the
+    frames that do not decode in (``Recording.iter_frames``): their steps are dropped, noted
+    (``undecodable_frames.lost_note``). Raises EpisodeError when over
     ``state_jumps.SOURCES_SHARE`` of the steps jump (two sources taking turns, which would be
     cut into many tiny demonstrations: breaker49j), for a bag as its reader did, for an ``.npz``
     naming the file.
@@ -190,13 +196,22 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
     if dropped:
         notes.append(f"{shown_path(path.name)}: {dropped}"
                      + (f" ({gap_hint})" if gap_hint else ""))
-    frames, stale, dark = {}, 0, ""
+    frames, stale, dark, valid, lost_said = {}, 0, "", steps.valid.copy(), ""
     if long_runs:
         wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
         try:
             frames = frames_of(wanted)
         except BagError as exc:
             raise EpisodeError(train_words(exc)) from exc
+        if lost:  # frames that did not decode: their steps dropped as a missing frame's
+            gone = steps_needing(steps.frame_indices, lost) & valid
+            lost_said = f"{int(gone.sum())} whose camera frame did not decode"
+            notes.append(lost_note(shown_path(path.name), image_topic, lost, int(gone.sum()),
+                                   len(steps)))
+            valid &= ~gone
+            runs = _valid_runs(valid)
+            long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
+    if long_runs:
         # near-black all through (12-bit data in 16-bit words?): noted, never rescaled; before
         # the stale rule, whose grey levels such frames lack (their motion reads as repeats)
         dark = recorded_frames_note(frames.values(), shown_path(path))
@@ -218,7 +233,7 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
         stale = int(repeated.sum())
         if stale:
             notes.append(stale_note(shown_path(path.name), stale, len(steps)))
-            runs = _cut(_valid_runs(steps.valid & ~repeated), changes)
+            runs = _cut(_valid_runs(valid & ~repeated), changes)
             long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
@@ -227,7 +242,7 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
     if not long_runs:
         longest = max((b - a for a, b in runs), default=0)
         camera_hint = slow_camera_hint(image_times, data.rate_hz, steps.dropped)
-        said = "; ".join(filter(None, [dropped, stale_words(stale)])) or "none dropped"
+        said = "; ".join(filter(None, [dropped, lost_said, stale_words(stale)])) or "none dropped"
         raise ShortSourceError(
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
             f"(longest run {longest} of {len(steps)} steps; {said})"
