@@ -78,7 +78,7 @@ def _recording(frames):
 
     read = []
 
-    def iter_frames(indices):
+    def iter_frames(indices, lost=None):  # Recording.iter_frames: frames that all decode
         for index in indices:
             read.append(int(index))
             yield int(index), frames[int(index)]
