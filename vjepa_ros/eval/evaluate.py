@@ -34,7 +34,7 @@ from vjepa_ros.eval import metrics
 from vjepa_ros.eval.eval_config import EvalConfig, goal_offset_note
 from vjepa_ros.eval.recording_summary import describe_recording
 from vjepa_ros.eval.rep_memory import representations_problem
-from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
+from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps, frames_of_steps
 from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
 from vjepa_ros.eval.stopped_eval import PARTIAL, keep_measured, partial_words
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, state_difference
@@ -96,17 +96,15 @@ def executed_period_actions(steps: Steps, chosen) -> np.ndarray:
     return actions
 
 
-def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int,
-                 lost: dict | None = None):
-    """Representations {step: [N, D] float32 CPU} of these steps' frames, and seconds per frame.
+def encode_steps(model, recording: Recording, steps_of_frame: dict[int, list[int]],
+                 batch: int, lost: dict | None = None):
+    """Representations {step: [N, D] float32 CPU} of the steps' frames, and seconds per frame.
 
-    The frames are decoded in one pass over the bag and encoded ``batch`` at a time. ``lost``:
-    a dict that takes the frames that do not decode (``Recording.iter_frames``), their steps
-    left out of the representations; None: such a frame raises BagError.
+    ``steps_of_frame``: ``step_choice.frames_of_steps`` (frame index -> its steps). The frames
+    are decoded in one pass over the bag and encoded ``batch`` at a time. ``lost``: a dict that
+    takes the frames that do not decode (``Recording.iter_frames``), their steps left out of the
+    representations; None: such a frame raises BagError.
     """
-    steps_of_frame: dict[int, list[int]] = {}
-    for k in sorted(set(indices)):
-        steps_of_frame.setdefault(int(steps.frame_indices[k]), []).append(k)
     reps, seconds, pending = {}, [], []
 
     def flush():
@@ -227,9 +225,8 @@ def evaluate_recording(
     if config.landscape_points and landscape_at not in chosen:
         raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
                          f"(evaluated: {chosen[0]}..{chosen[-1]})")
-    needed = set(chosen) | ({k + offset for k in chosen} if offset else set())
-    frames = len({int(steps.frame_indices[k]) for k in needed})
-    problem = representations_problem(model, frames, len(chosen))
+    steps_of_frame = frames_of_steps(steps, chosen, offset)  # inspect decodes these too
+    problem = representations_problem(model, len(steps_of_frame), len(chosen))
     if problem:
         raise ValueError(f"{recording.path}: {problem}")
     switching, gripper_note = gripper_rule(model, None)  # no gripper trained: held
@@ -240,7 +237,7 @@ def evaluate_recording(
         before_planning(chosen)
     started = time.perf_counter()
     lost: dict = {}  # frames that do not decode: their steps dropped, as a missing frame's
-    reps, encode_seconds = encode_steps(model, recording, steps, needed, config.encode_batch,
+    reps, encode_seconds = encode_steps(model, recording, steps_of_frame, config.encode_batch,
                                         lost)
     if lost:
         chosen, lost_said = decoded_steps(recording, steps, chosen, offset, reps, lost)

@@ -3,10 +3,11 @@
 Each part is read by the code the commands use (one code path): eval's by
 ``eval.bag_options.read_bag`` (the bag's recorded hand opening too),
 ``step_choice.choose_steps`` and ``step_notes.step_notes`` (the lines eval prints before its
-model loads), train's by ``train.episodes.load_segments`` (the segments, what is left out and
-why) at the opening train's run takes (``train.recorded_width.run_opening``). torch is never
-imported: the actions of train's segments are computed when first read
-(``episodes.Segment.actions``), and nothing here reads them. Every function returns a
+model loads), the frames eval decodes (``step_choice.decode_frames``), train's by
+``train.episodes.load_segments`` (the segments, what is left out and why) at the opening
+train's run takes (``train.recorded_width.run_opening``). torch is never imported: the
+actions of train's segments are computed when first read (``episodes.Segment.actions``), and
+nothing here reads them. Every function returns a
 JSON-able dict; :func:`text_lines` words it as eval does.
 """
 
@@ -58,7 +59,10 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
 
     ``recording``: ``recording_summary.describe_recording`` (eval's report); ``frames``: the
     first frame's size and encoding; ``refuses``: why eval would plan no step (the message
-    eval prints), else ""; ``notes``: the input's notes then the steps' (eval's order).
+    eval prints), else "": its checks before the model loads, then every frame eval would
+    encode decoded as eval decodes it (``step_choice.decode_frames``: a size change, a damaged
+    frame, a depth encoding later in the bag); ``notes``: the input's notes then the steps'
+    (eval's order).
     ``copies``: the ``temp_copies.TempCopies`` of this bag, which :func:`train_part` reads
     again (a ``.db3`` with a pending log is merged once); the caller closes it.
     Raises BagError / ValueError when the bag cannot be read at all (eval's status 1).
@@ -68,17 +72,18 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
     from vjepa_ros.eval.command import EVAL_OPTIONS
     from vjepa_ros.eval.plan_reports import plan_report_note
     from vjepa_ros.eval.recording_summary import describe_recording
-    from vjepa_ros.eval.step_choice import choose_steps
+    from vjepa_ros.eval.step_choice import choose_steps, decode_frames, frames_of_steps
     from vjepa_ros.eval.step_notes import step_notes
 
     recording, _ = read_bag(args, topics, copies)
     steps, refuses, said, planned = None, "", [], 0
     try:
-        steps, _, chosen = choose_steps(recording, config, horizon, False)
+        steps, offset, chosen = choose_steps(recording, config, horizon, False)
         said = [option_message(note, EVAL_OPTIONS) for note in step_notes(  # as eval's
             recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)]
         planned = len(chosen)
         recording.check_plannable_size()
+        decode_frames(recording, frames_of_steps(steps, chosen, offset))  # eval decodes them
     except ValueError as exc:  # BagError too: eval's refusal, said as such
         refuses = option_message(str(exc), EVAL_OPTIONS)
     frames = {}

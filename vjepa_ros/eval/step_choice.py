@@ -73,6 +73,32 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
     return steps, offset, chosen
 
 
+def frames_of_steps(steps: Steps, chosen, offset: int | None) -> dict[int, list[int]]:
+    """Return the frames eval decodes: ``{frame index: [the steps read from it]}``, frame order.
+
+    ``chosen``: the evaluated steps (:func:`choose_steps`); ``offset``: the goal offset [steps]
+    (None: a goal image, no goal frames). The chosen steps' frames and their goal frames
+    ``offset`` steps later: what ``evaluate.encode_steps`` decodes and encodes, and what
+    ``vjepa-ros inspect`` decodes (:func:`decode_frames`) to reach eval's verdict on them.
+    """
+    needed = set(chosen) | ({k + offset for k in chosen} if offset else set())
+    frames: dict[int, list[int]] = {}
+    for k in sorted(needed):
+        frames.setdefault(int(steps.frame_indices[k]), []).append(k)
+    return dict(sorted(frames.items()))
+
+
+def decode_frames(recording, frames) -> None:
+    """Decode ``frames`` (indices into ``recording.image_times``) as eval does, keeping none.
+
+    One pass, one size (``Recording.iter_frames``): raises BagError as eval stops on those
+    frames (a size change, a damaged message, a depth encoding), naming the bag, the topic and
+    the message. ``vjepa-ros inspect`` calls it with :func:`frames_of_steps` (eval's frames).
+    """
+    for _ in recording.iter_frames(list(frames)):
+        pass
+
+
 def step_span(horizon: int, goal_offset: int | None) -> int:
     """Return how many valid steps an evaluated step needs after it.
 
