@@ -179,9 +179,6 @@ def _live_run(command_topic: str):
     return sorted(entries, key=lambda entry: entry[2])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62b #3: the missing-state-topic advice names the "
-                   "first PoseStamped topic by name, a command (the planner's own target_pose, "
-                   "a controller's equilibrium_pose) that replayed_commands knows as one")
 @pytest.mark.parametrize("command_topic", ["/target_pose", "/equilibrium_pose"])
 def test_the_state_topic_advice_never_names_a_command_topic(tmp_path, command_topic):
     """The missing-pose-topic refusal never advises a command topic as the arm's state.
@@ -205,9 +202,6 @@ def test_the_state_topic_advice_never_names_a_command_topic(tmp_path, command_to
     assert "/tcp_pose" in str(refusal.value).partition("Topics there")[0]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62b #3: the missing-state-topic advice names "
-                   "the first JointState topic by name: /fr3/joint_command before "
-                   "/fr3/joint_states")
 def test_the_joint_state_advice_never_names_a_command_topic(tmp_path):
     """The missing-state-topic refusal advises the namespaced joint states, not the commands.
 

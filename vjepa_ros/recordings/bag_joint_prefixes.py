@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.messages import JOINT_STATE
+from vjepa_ros.recordings.topic_kinds import measured_first
 from vjepa_ros.robot.arm_models import MODEL_PREFIXES
 from vjepa_ros.robot.joint_states import arm_prefixes, finger_prefixes
 
@@ -55,13 +57,15 @@ def arms_seen(prefix: str, topics, collected) -> dict[str, list[str]]:
 def arms_to_advise(prefix: str, topics, collected) -> tuple[list[str], str]:
     """Return the JointState topics holding the arm to advise reading, and the prefix to give.
 
-    ``prefix``'s arm (:func:`topics_of_arm`, topics named *gripper* last) and "", else, when
+    ``prefix``'s arm (:func:`topics_of_arm`, topics named *gripper* last, commands last within
+    each: ``topic_kinds.measured_first``) and "", else, when
     ``--joint-prefix`` ``prefix`` names no arm there (panda_ on an FR3's fr3_joint1..7), the
     topics of any arm and the ``--joint-prefix`` option naming those on the first of them
     (which can be left out when the bag holds one arm): the bag's arm is not denied (breaker45v).
     """
-    def ranked(arm_prefix):
-        return sorted(topics_of_arm(arm_prefix, topics, collected),
+    def ranked(arm_prefix):  # commands (/fr3/joint_command) after the measured states
+        found = topics_of_arm(arm_prefix, topics, collected)
+        return sorted(measured_first(found, dict.fromkeys(found, JOINT_STATE)),
                       key=lambda topic: "gripper" in topic)
 
     own = ranked(prefix)

@@ -62,10 +62,11 @@ def arm_topic_fix(types: dict[str, str], topic: str) -> str:
     """
     joints = [t for t in topics_of_kind(types, "joint_states") if t != topic]
     if joints:
-        return f"give the arm's topic with {_option('joint_states', joints[0])}"
+        return f"give the arm's topic with {_option('joint_states', joints[0], None, types)}"
     poses = topics_of_kind(types, "pose")
     if poses:
-        return f"read the end-effector pose: --state-source pose {_option('pose', poses[0])}"
+        return ("read the end-effector pose: --state-source pose "
+                f"{_option('pose', poses[0], None, types)}")
     return NO_OTHER_ARM_STATE
 
 

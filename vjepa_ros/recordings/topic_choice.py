@@ -228,7 +228,7 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
         )
     if types[topic] not in KIND_TYPES[source]:
         found = [t for t in topics_of_kind(types, source) if t != topic]
-        fix = (f"give {_option(source, found[0])}" if found else
+        fix = (f"give {_option(source, found[0], None, types)}" if found else
                f"name a {KIND_TYPES[source][0]} topic with {OPTIONS[source]}")
         raise BagError(
             f"{path}: topic {topic} has type {types[topic]}, expected "
