@@ -226,8 +226,6 @@ def test_the_joint_state_advice_never_names_a_command_topic(tmp_path):
     assert "--joint-states-topic /fr3/joint_command " not in str(refusal.value)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62b #4: the finger search takes the gripper's "
-                   "closedness from a JointState command topic (/gripper_command) silently")
 def test_fingers_on_a_command_topic_are_not_read_silently_as_the_hand(tmp_path):
     """Finger joints on a JointState command topic are not read silently as the hand.
 

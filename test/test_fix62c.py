@@ -10,6 +10,7 @@ Bags are written with the breaker62b helpers (frame k's red channel 5 k, the arm
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from test_breaker62b import ARM, CAMERA, FINGERS, _arm_moves, _frame, _live_run
 
@@ -73,3 +74,40 @@ def test_the_wrong_type_advice_names_the_measured_pose(tmp_path):
     advice = _refusal(tmp_path / "bag", _live_run("/target_pose"),
                       BagTopics(state_source="pose", pose=CAMERA))
     assert "--pose-topic /tcp_pose " in advice and "/target_pose" not in advice, advice
+
+
+def _hand_bag(path, measured: bool):
+    """Write the bag: /joint_states (arm only), /gripper_command (fingers closed: 0 m).
+
+    When ``measured``, /franka_gripper/joint_states too (fingers open: 0.04 m each).
+    """
+    entries = []
+    for k, t, q in _arm_moves():
+        entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(ARM, q, t)))
+        entries.append(("/gripper_command", m.JOINT_STATE, t + 1000,
+                        m.joint_state_message(FINGERS, [0.0, 0.0], t)))
+        if measured:
+            entries.append(("/franka_gripper/joint_states", m.JOINT_STATE, t + 1500,
+                            m.joint_state_message(FINGERS, [0.04, 0.04], t)))
+        entries.append((CAMERA, m.IMAGE, t + 2000, m.image_message(_frame(k), t, "cam")))
+    return write_messages(path, sorted(entries, key=lambda entry: entry[2]))
+
+
+def test_the_measured_hand_is_read_beside_a_finger_command(tmp_path):
+    """A measured gripper topic and a finger command topic: the measured one is the hand."""
+    recording = read_recording(_hand_bag(tmp_path / "bag", True), BagTopics())
+    assert recording.gripper_source == "/franka_gripper/joint_states"
+    assert np.allclose(recording.states[:, -1], 0.0)  # open, as measured (the command: closed)
+
+
+def test_a_finger_command_alone_is_said_and_read_only_when_named(tmp_path):
+    """Only /gripper_command holds fingers: no hand read, said with the fix; named, it is read."""
+    bag = _hand_bag(tmp_path / "bag", False)
+    recording = read_recording(bag, BagTopics())
+    assert recording.gripper_source == "none (assumed open)"
+    warning = " ".join(recording.notes)
+    assert "/gripper_command are a controller's command" in warning
+    assert "give --gripper-topic /gripper_command " in warning
+    named = read_recording(bag, BagTopics(gripper="/gripper_command"))
+    assert named.gripper_source == "/gripper_command"
+    assert np.allclose(named.states[:, -1], 1.0)  # closed, as commanded

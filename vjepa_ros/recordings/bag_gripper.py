@@ -21,6 +21,7 @@ from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
 from vjepa_ros.recordings.clock_steps import refuse_own_step
+from vjepa_ros.recordings.finger_commands import finger_commands, skipped_words
 from vjepa_ros.recordings.gripper_silences import inside_silences, silence_note, silences
 from vjepa_ros.recordings.hand_namespaces import by_rank, hand_topics
 from vjepa_ros.recordings.other_hands import (
@@ -98,7 +99,9 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     merged into joint states last; BagError when two tie or none lies in it). Its times must
     overlap the states' (``bag_stamps.gripper_overlap``: BagError on another clock, a note for
     states far outside its span); only its stamps must not step back
-    (``bag_stamps.check_steps_back``), not those of the topics merely searched.
+    (``bag_stamps.check_steps_back``), not those of the topics merely searched. A command
+    topic's fingers (``finger_commands``: ``/gripper_command``) are never searched out as the
+    hand: without another hand, the warning says so and the fix names ``--gripper-topic``.
 
     None named, a bag whose ``metadata.yaml`` records its finger topic (this package's writer:
     ``recorded_hand``) reads that topic when it holds fingers and lies in the arm's namespace
@@ -141,6 +144,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         # a hand of another prefix than the arm's (never past a --joint-prefix naming no arm)
         found.update(other_hand(path, joints.prefix or "", named, joint_topics, collected,
                                 times_of, notes, types or {}, config.no_gripper_fix()))
+    commands = {} if named else finger_commands(found, state_topic)  # never the hand's state
+    found = {topic: series for topic, series in found.items() if topic not in commands}
     ranked = by_rank(found, state_topic)  # the arm's namespace first (hand_namespaces)
     prefix_fix = finger_prefix_fix(config.joint_prefix if not found else "",
                                    [named] if named else joint_topics, collected,
@@ -174,11 +179,12 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         ranked = hand_topics(path, ranked, state_topic, collected, joints.prefix or "", notes,
                              config.no_gripper_fix())
     if not ranked:
+        why, command_fix = skipped_words(commands)  # a command's fingers: read when named
         fix = prefix_fix or other_hands_fix(joints.prefix or "", joint_topics, collected,
-                                            config.no_gripper_fix()) or (
+                                            config.no_gripper_fix()) or command_fix or (
             "name the topic with --gripper-topic" if joint_topics else
             no_joint_state_fix(types or {}, config.no_gripper_fix()))
-        looked = f"looked for finger joints on {', '.join(joint_topics)}" if joint_topics \
+        looked = f"looked for finger joints on {', '.join(joint_topics)}{why}" if joint_topics \
             else "no JointState topic to read finger joints from"
         notes.append(f"warning: no gripper state in the bag ({looked}): gripper closedness 0 "
                      f"(open) throughout; {fix}")
