@@ -18,9 +18,9 @@ Defects (ranked by what a user loses):
    16-17 cm (within the bound below at 008bd146^); a 4 Hz pose stream: 20-21 cm (13-14 cm
    before). While a frame waits for the state of its moment, ``PendingFrame.offer`` drops every
    newer frame, so the frozen picture is judged only once per wait (each a state period plus
-   the delivery delay), and a verdict needs two judged frames. Every plan step in between is commanded on a frozen
-   picture (docs/planner_behaviour.md: "the hold starts within ~2 cm of where the camera froze
-   plus at most one plan step under way").
+   the delivery delay), and a verdict needs two judged frames. Every plan step in between is
+   commanded on a frozen picture (docs/planner_behaviour.md: "the hold starts within ~2 cm of
+   where the camera froze plus at most one plan step under way").
 2. A live camera is held as frozen at every stop, and ``~/capture_goal`` is refused as "the same
    picture ... while the hand moved", when its clock runs 20 ms ahead of the planner's (an
    NTP-synced camera PC, or a camera stamping on its own clock with 5 ms latency) beside arm
