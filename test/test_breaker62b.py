@@ -107,8 +107,7 @@ def _depth_later(k, stamp):  # a driver relaunched in depth mode on the same top
     return message
 
 
-@pytest.mark.parametrize("image", [_size_change, _damaged_frame, _depth_later],
-                         ids=["size-change", "damaged-frame", "depth-later"])
+@pytest.mark.parametrize("image", [_size_change, _depth_later], ids=["size-change", "depth-later"])
 def test_inspect_says_eval_refuses_a_bag_eval_refuses(tmp_path, capsys, image):
     """Inspect says eval refuses a bag whose later frames eval refuses.
 
@@ -135,6 +134,27 @@ def test_inspect_says_eval_refuses_a_bag_eval_refuses(tmp_path, capsys, image):
     source = json.loads(capsys.readouterr().out)["sources"][0]
     assert source["eval"]["refuses"], (source["eval"]["planned_steps"], eval_error)
     assert without_train_keys(source["eval"]["refuses"]) in eval_error  # eval's own words
+
+
+def test_inspect_counts_the_steps_eval_plans_when_one_frame_is_damaged(tmp_path, capsys):
+    """A damaged frame drops its steps in eval (fix62b), and inspect says the same count.
+
+    What the user does: inspects, then evaluates, a bag with one frame's data cut short.
+    What happened (breaker62b #1): inspect said eval plans 19 steps, eval refused the bag.
+    Since fix62b eval reads the frame as missing and plans the rest (17 here: the frame's own
+    step and the step whose goal it is); inspect's eval part counts the same steps and gives
+    eval's note on the lost frame.
+    """
+    bag = write_messages(tmp_path / "bag", _entries(image=_damaged_frame))
+    status = main(["eval", str(bag), "--samples", "8", "--iterations", "1", "--topk", "2",
+                   "--no-plots", "--quiet", "--out", str(tmp_path / "ev")])
+    capsys.readouterr()
+    assert status == 0
+    evaluated = len(json.loads((tmp_path / "ev" / "report.json").read_text())["steps"])
+    assert main(["inspect", str(bag), "--json"]) == 0
+    source = json.loads(capsys.readouterr().out)["sources"][0]["eval"]
+    assert source["refuses"] == "" and source["planned_steps"] == evaluated < 19, source
+    assert any("did not decode" in note for note in source["recording"]["notes"]), source
 
 
 # -- 2. a clock step under 0.5 s pairs every later frame with the wrong state

@@ -34,7 +34,7 @@ from vjepa_ros.eval import metrics
 from vjepa_ros.eval.eval_config import EvalConfig, goal_offset_note
 from vjepa_ros.eval.recording_summary import describe_recording
 from vjepa_ros.eval.rep_memory import representations_problem
-from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps, frames_of_steps
+from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps, decoded_steps, frames_of_steps
 from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
 from vjepa_ros.eval.stopped_eval import PARTIAL, keep_measured, partial_words
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, state_difference
@@ -44,7 +44,6 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.recording import Recording
 from vjepa_ros.recordings.resample import Steps
-from vjepa_ros.recordings.undecodable_frames import lost_note, none_decode
 from vjepa_ros.robot.goal_switch_config import planner_settings
 from vjepa_ros.robot.trained_model import gripper_rule
 
@@ -125,21 +124,6 @@ def encode_steps(model, recording: Recording, steps_of_frame: dict[int, list[int
     if pending:
         flush()
     return reps, seconds
-
-
-def decoded_steps(recording: Recording, steps: Steps, chosen: list[int], offset, reps: dict,
-                  lost: dict) -> tuple[list[int], str]:
-    """Return (the ``chosen`` steps whose frame and goal frame decoded, the note on the rest).
-
-    ``offset``: the goal's steps ahead (None: a goal image); ``reps``: :func:`encode_steps`'
-    representations (a step without one: its frame did not decode, in ``lost``). Raises
-    ValueError naming the bag, the topic and the frames when no step is left.
-    """
-    kept = [k for k in chosen if k in reps and (offset is None or k + offset in reps)]
-    if not kept:
-        raise ValueError(none_decode(recording.path, recording.image_topic, lost))
-    return kept, lost_note(recording.path, recording.image_topic, lost, len(chosen) - len(kept),
-                           len(chosen))
 
 
 def sequence_energies(model, cem: CEMConfig, context_reps, context_state, goal_reps,
@@ -240,7 +224,7 @@ def evaluate_recording(
     reps, encode_seconds = encode_steps(model, recording, steps_of_frame, config.encode_batch,
                                         lost)
     if lost:
-        chosen, lost_said = decoded_steps(recording, steps, chosen, offset, reps, lost)
+        chosen, lost_said = decoded_steps(recording, chosen, offset, reps, lost)
         input_notes.append(lost_said)  # the partial report's notes too
     fixed_goal = None
     if goal_image is not None:

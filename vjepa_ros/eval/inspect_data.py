@@ -60,8 +60,9 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
     ``recording``: ``recording_summary.describe_recording`` (eval's report); ``frames``: the
     first frame's size and encoding; ``refuses``: why eval would plan no step (the message
     eval prints), else "": its checks before the model loads, then every frame eval would
-    encode decoded as eval decodes it (``step_choice.decode_frames``: a size change, a damaged
-    frame, a depth encoding later in the bag); ``notes``: the input's notes then the steps'
+    encode decoded as eval decodes it (``step_choice.decode_frames``: a size change or a depth
+    encoding later in the bag; a damaged frame drops its steps from ``planned_steps`` with
+    eval's note); ``notes``: the input's notes then the steps'
     (eval's order).
     ``copies``: the ``temp_copies.TempCopies`` of this bag, which :func:`train_part` reads
     again (a ``.db3`` with a pending log is merged once); the caller closes it.
@@ -72,18 +73,27 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
     from vjepa_ros.eval.command import EVAL_OPTIONS
     from vjepa_ros.eval.plan_reports import plan_report_note
     from vjepa_ros.eval.recording_summary import describe_recording
-    from vjepa_ros.eval.step_choice import choose_steps, decode_frames, frames_of_steps
+    from vjepa_ros.eval.step_choice import (
+        choose_steps,
+        decode_frames,
+        decoded_steps,
+        frames_of_steps,
+    )
     from vjepa_ros.eval.step_notes import step_notes
 
     recording, _ = read_bag(args, topics, copies)
-    steps, refuses, said, planned = None, "", [], 0
+    steps, refuses, said, planned, lost_said = None, "", [], 0, ""
     try:
         steps, offset, chosen = choose_steps(recording, config, horizon, False)
         said = [option_message(note, EVAL_OPTIONS) for note in step_notes(  # as eval's
             recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)]
         planned = len(chosen)
         recording.check_plannable_size()
-        decode_frames(recording, frames_of_steps(steps, chosen, offset))  # eval decodes them
+        lost: dict = {}  # eval decodes these frames; one that does not drops its steps
+        decoded = decode_frames(recording, frames_of_steps(steps, chosen, offset), lost)
+        if lost:
+            chosen, lost_said = decoded_steps(recording, chosen, offset, decoded, lost)
+            planned = len(chosen)
     except ValueError as exc:  # BagError too: eval's refusal, said as such
         refuses = option_message(str(exc), EVAL_OPTIONS)
     frames = {}
@@ -93,7 +103,7 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
         frames = {"width": width, "height": height, "type": recording.image_type,
                   "encoding": encoding, "read_as": encoding_words(encoding)}
     notes = [note for note in (*recording.notes, plan_report_note(recording.topic_types),
-                               *recording.colour_notes()) if note]
+                               *recording.colour_notes(), lost_said) if note]
     described = describe_recording(recording, steps, said)
     described["notes"] = [*notes, *said]
     return {"recording": described, "frames": frames, "planned_steps": planned,

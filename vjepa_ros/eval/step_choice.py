@@ -88,15 +88,37 @@ def frames_of_steps(steps: Steps, chosen, offset: int | None) -> dict[int, list[
     return dict(sorted(frames.items()))
 
 
-def decode_frames(recording, frames) -> None:
-    """Decode ``frames`` (indices into ``recording.image_times``) as eval does, keeping none.
+def decode_frames(recording, frames: dict[int, list[int]], lost: dict) -> set[int]:
+    """Decode ``frames`` as eval does, keeping none; return the steps whose frame decoded.
 
-    One pass, one size (``Recording.iter_frames``): raises BagError as eval stops on those
-    frames (a size change, a damaged message, a depth encoding), naming the bag, the topic and
-    the message. ``vjepa-ros inspect`` calls it with :func:`frames_of_steps` (eval's frames).
+    ``frames``: :func:`frames_of_steps` (frame index into ``recording.image_times`` -> its
+    steps). One pass, one size (``Recording.iter_frames``): raises BagError as eval stops on
+    those frames (a size change, a depth encoding), naming the bag, the topic and the message;
+    a frame that does not decode goes into ``lost`` (its steps dropped as eval drops them:
+    :func:`decoded_steps`). ``vjepa-ros inspect`` calls it to reach eval's verdict.
     """
-    for _ in recording.iter_frames(list(frames)):
-        pass
+    decoded: set[int] = set()
+    for index, _ in recording.iter_frames(list(frames), lost=lost):
+        decoded.update(frames[index])
+    return decoded
+
+
+def decoded_steps(recording, chosen: list[int], offset: int | None, decoded,
+                  lost: dict) -> tuple[list[int], str]:
+    """Return (the ``chosen`` steps whose frame and goal frame decoded, the note on the rest).
+
+    ``offset``: the goal's steps ahead (None: a goal image); ``decoded``: the steps whose frame
+    decoded (a set, or ``evaluate.encode_steps``' representations by step); ``lost``: the
+    frames that did not (``Recording.iter_frames``). Raises ValueError naming the bag, the
+    topic and the frames when no step is left. Eval's rule, and inspect's (:func:`decode_frames`).
+    """
+    from vjepa_ros.recordings.undecodable_frames import lost_note, none_decode
+
+    kept = [k for k in chosen if k in decoded and (offset is None or k + offset in decoded)]
+    if not kept:
+        raise ValueError(none_decode(recording.path, recording.image_topic, lost))
+    return kept, lost_note(recording.path, recording.image_topic, lost, len(chosen) - len(kept),
+                           len(chosen))
 
 
 def step_span(horizon: int, goal_offset: int | None) -> int:
