@@ -19,7 +19,7 @@ import pytest
 from test_robot_goals import START, make_session
 from test_robot_mpc import frame, tiny_world_model
 
-from vjepa_ros.robot.frame_pairing import PendingFrame, state_between
+from vjepa_ros.robot.frame_pairing import MAX_WAITING, PendingFrame, state_between
 from vjepa_ros.robot.inputs import Stamped
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -100,30 +100,42 @@ def _frame(stamp: float) -> Stamped:
     return Stamped(stamp, np.zeros((2, 2, 3), np.uint8))
 
 
+def _stamps(frames) -> list[float]:
+    return [frame.stamp for frame in frames]
+
+
 def test_a_waiting_frame_is_paired_by_the_first_state_at_or_after_it():
     pending = PendingFrame(max_wait_s=0.25)
-    assert pending.offer(_frame(1.0), 0.99, now=1.0) is None and pending.waiting()
-    assert pending.state_came(0.995, now=1.001) is None, "a state still before the frame"
-    assert pending.state_came(1.0, now=1.002).stamp == 1.0, "a state of its instant pairs it"
+    assert pending.offer(_frame(1.0), 0.99, now=1.0) == [] and pending.waiting()
+    assert pending.state_came(0.995, now=1.001) == [], "a state still before the frame"
+    assert _stamps(pending.state_came(1.0, now=1.002)) == [1.0], "a state of its instant"
     assert not pending.waiting()
-    assert pending.offer(_frame(2.0), 2.01, now=2.0).stamp == 2.0, "a later state already came"
+    assert _stamps(pending.offer(_frame(2.0), 2.01, now=2.0)) == [2.0], "its state came already"
     assert not pending.waiting()
 
 
-def test_a_waiting_frame_is_kept_over_newer_ones_and_a_long_wait_pairs_anyway():
+def test_every_waiting_frame_is_paired_in_order_and_a_long_wait_pairs_anyway():
     pending = PendingFrame(max_wait_s=0.25)
-    assert pending.offer(_frame(1.0), 0.9, now=1.0) is None
-    assert pending.offer(_frame(1.1), 0.9, now=1.1) is None  # not held: one waits already
-    assert pending.state_came(1.05, now=1.12).stamp == 1.0, "the first frame, not the newest"
-    # a states' clock behind the camera's: after max_wait_s the states there are pair it
-    assert pending.offer(_frame(1.2), 0.95, now=1.2) is None
-    assert pending.offer(_frame(1.3), 0.95, now=1.46).stamp == 1.2
-    assert pending.offer(_frame(1.4), 0.95, now=1.5) is None, "the wait starts again"
-    assert pending.state_came(0.96, now=1.0) is None, "a clock gone back waits from there"
-    assert pending.state_came(0.97, now=1.3).stamp == 1.4
+    assert pending.offer(_frame(1.0), 0.9, now=1.0) == []
+    assert pending.offer(_frame(1.1), 0.9, now=1.1) == [], "newer frames wait too (breaker62c)"
+    assert pending.offer(_frame(1.2), 0.9, now=1.2) == []
+    assert _stamps(pending.state_came(1.15, now=1.21)) == [1.0, 1.1], "each one its state came for"
+    # a states' clock behind the camera's: after max_wait_s the states there are pair them
+    assert _stamps(pending.offer(_frame(1.3), 1.16, now=1.46)) == [1.2]
+    assert pending.waiting(), "1.3 waits on"
+    assert pending.state_came(0.96, now=1.0) == [], "a clock gone back waits from there"
+    assert _stamps(pending.state_came(0.97, now=1.3)) == [1.3]
     pending.offer(_frame(5.0), 4.0, now=5.0)
     pending.forget()
-    assert not pending.waiting() and pending.state_came(9.0, now=9.0) is None
+    assert not pending.waiting() and pending.state_came(9.0, now=9.0) == []
+
+
+def test_the_waiting_frames_are_bounded():
+    pending = PendingFrame(max_wait_s=10.0)
+    paired = []
+    for k in range(MAX_WAITING + 5):
+        paired += pending.offer(_frame(float(k)), None, now=0.0)
+    assert _stamps(paired) == [0.0, 1.0, 2.0, 3.0, 4.0], "the oldest go first, none dropped"
 
 
 def _state(stamp, x, yaw=0.0, closedness=0.0, measured=True):

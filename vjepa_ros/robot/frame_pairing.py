@@ -12,76 +12,79 @@ standing there, the same picture, read as "the same picture while the hand moved
 ``~/add_subgoal`` and ``~/capture_goal`` refused and the planning loop held on a live camera
 (session 61's review61b node test; test_frame_pose_pairing).
 
-:class:`PendingFrame` holds a frame until a state stamped at or after its time on the states'
-clock (``Stamped.state_time``) is kept; then :func:`state_between` interpolates the hand's state
-between the states either side of it (the nearest alone is up to half a state period off: 1.5 cm
-at 0.3 m/s beside a 10 Hz pose stream). While one frame waits, newer frames are not held (the
-captures judge the arm's way about once a centimetre, not every frame): a frame is paired about
-once a state period. Bounded: a frame that waits longer than ``max_wait_s`` [s] on the node clock
-(a states' clock running behind the camera's, a stream that stopped) is paired with the states
-there are, so the judging never stops for long. ROS-free; not locked (the session calls it under
-its own lock).
+:class:`PendingFrame` holds the frames (in arrival order, at most :data:`MAX_WAITING`) until a
+state stamped at or after a frame's time on the states' clock (``Stamped.state_time``) is kept;
+then :func:`state_between` interpolates the hand's state between the states either side of it
+(the nearest alone is up to half a state period off: 1.5 cm at 0.3 m/s beside a 10 Hz pose
+stream). Every frame is paired, none dropped while another waits: a frozen camera is judged at
+the camera's rate, late by the states' delivery only (breaker62c #1: holding one frame and
+dropping the newer ones judged a frozen picture once a wait, and its hold began 14-21 cm past the
+freeze with 10 Hz states 140 ms late or 4 Hz poses). Bounded: a frame that waits longer than
+``max_wait_s`` [s] on the node clock (a states' clock running behind the camera's, a stream that
+stopped) is paired with the states there are, so the judging never stops for long. ROS-free; not
+locked (the session calls it under its own lock).
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import numpy as np
 
 from vjepa_ros.robot.inputs import Stamped
 
+MAX_WAITING = 64  # frames waiting for their state (2 s of a 30 Hz camera; references, no copies)
+
 
 class PendingFrame:
-    """The oldest camera frame not yet paired with the arm's pose (module docstring)."""
+    """The camera frames not yet paired with the arm's pose, oldest first (module docstring)."""
 
     def __init__(self, max_wait_s: float):
         self.max_wait_s = max_wait_s  # [s] node clock
-        self._frame: Stamped | None = None
-        self._since: float | None = None  # [s] node clock: when it began to wait
+        self._waiting: collections.deque = collections.deque()  # (frame, node time it came)
 
-    def offer(self, frame: Stamped, latest_state: float | None, now: float) -> Stamped | None:
-        """Return ``frame`` if it can be paired now; else keep it, unless one already waits.
+    def offer(self, frame: Stamped, latest_state: float | None, now: float) -> list[Stamped]:
+        """Return the frames to pair now, oldest first; keep ``frame`` if its state is to come.
 
         ``latest_state``: the newest kept robot state's stamp [s] (None: none yet); ``now`` [s]
-        on the node clock. Returns None, ``frame``, or the waiting frame once it waited past
-        ``max_wait_s`` (``frame`` is then not held).
+        on the node clock. ``frame`` is returned at once when none waits and a state at or
+        after it came; with it, the waiting frames past ``max_wait_s`` (or beyond
+        :data:`MAX_WAITING`).
         """
-        if self._frame is None and latest_state is not None and latest_state >= frame.state_time:
-            return frame
-        if self._frame is None:
-            self._frame, self._since = frame, now
-        return self._overdue(now)
+        if not self._waiting and latest_state is not None and latest_state >= frame.state_time:
+            return [frame]
+        self._waiting.append((frame, now))
+        return self._due(latest_state, now)
 
-    def state_came(self, stamp: float, now: float) -> Stamped | None:
-        """Return the waiting frame once a state stamped ``stamp`` [s] at or after it came.
+    def state_came(self, stamp: float, now: float) -> list[Stamped]:
+        """Return the waiting frames a state stamped ``stamp`` [s] pairs, oldest first.
 
-        Also a frame waiting past ``max_wait_s`` [s] (node clock ``now``); None otherwise.
+        Those stamped at or before it (on the states' clock), and those waiting past
+        ``max_wait_s`` [s] (node clock ``now``); [] when none.
         """
-        frame = self._frame
-        if frame is not None and stamp >= frame.state_time:
-            self._frame = self._since = None
-            return frame
-        return self._overdue(now)
+        return self._due(stamp, now)
 
     def waiting(self) -> bool:
         """Whether a frame waits for its state (a quick check without the session's lock)."""
-        return self._frame is not None
+        return bool(self._waiting)
 
     def forget(self) -> None:
-        """Drop the waiting frame (the frames were dropped: a new start)."""
-        self._frame = self._since = None
+        """Drop the waiting frames (the frames were dropped: a new start)."""
+        self._waiting.clear()
 
-    def _overdue(self, now: float) -> Stamped | None:
-        frame = self._frame
-        if frame is None or self._since is None:
-            return None
-        if now < self._since:  # the node clock went back (sim time reset): wait from now
-            self._since = now
-        if now - self._since <= self.max_wait_s:
-            return None
-        self._frame = self._since = None
-        return frame
+    def _due(self, stamp: float | None, now: float) -> list[Stamped]:
+        due = []
+        while self._waiting:
+            frame, came = self._waiting[0]
+            if now < came:  # the node clock went back (sim time reset): wait from now
+                self._waiting[0] = (frame, came := now)
+            paired = stamp is not None and stamp >= frame.state_time
+            if not (paired or now - came > self.max_wait_s
+                    or len(self._waiting) > MAX_WAITING):
+                break
+            due.append(self._waiting.popleft()[0])
+        return due
 
 
 def state_between(before: Stamped | None, after: Stamped | None, at: float,

@@ -130,9 +130,8 @@ class InputEpisodes(NewWorlds):
         may come after the frame), by :meth:`_pair_frame`.
         """
         latest = self.inputs.latest_state()
-        ready = self.pending_frame.offer(frame, None if latest is None else latest.stamp,
-                                         self.clock())
-        if ready is not None:
+        for ready in self.pending_frame.offer(frame, None if latest is None else latest.stamp,
+                                              self.clock()):
             self._pair_frame(ready)
 
     def _pair_frame(self, frame: Stamped) -> None:
@@ -226,8 +225,7 @@ class InputEpisodes(NewWorlds):
             self._hand_moved(state, gripper_measured)  # locks only for a hand put elsewhere
         if self.pending_frame.waiting():  # a frame waits for the state of its moment
             with self._lock:
-                ready = self.pending_frame.state_came(stamp, now)
-                if ready is not None:
+                for ready in self.pending_frame.state_came(stamp, now):
                     self._pair_frame(ready)
         if cleared == "":
             return  # the common case (1 kHz from a Franka): without the session's lock
