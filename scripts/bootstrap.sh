@@ -15,6 +15,7 @@
 set -euo pipefail
 
 VJEPA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+VJEPA_VENV_GIVEN="${VJEPA_VENV:-}"  # set by the caller (the refusal's advice depends on it)
 VJEPA_VENV="${VJEPA_VENV:-$VJEPA_ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 TORCH_VERSION="2.13.0"
@@ -40,7 +41,12 @@ if [ -x "$vpy" ]; then
   if [ -n "$owner" ] && [ "$owner" != "$VJEPA_ROOT" ]; then
     if [ "${VJEPA_REINSTALL:-0}" != "1" ]; then
       log "refusing: $VJEPA_VENV runs vjepa_ros from another checkout, $owner (this one is $VJEPA_ROOT)."
-      log "Use an environment per checkout (unset VJEPA_VENV to get $VJEPA_ROOT/.venv), or rerun with"
+      if [ -n "$VJEPA_VENV_GIVEN" ] && [ "$VJEPA_VENV" != "$VJEPA_ROOT/.venv" ]; then  # elsewhere
+        log "Use an environment per checkout (unset VJEPA_VENV to get $VJEPA_ROOT/.venv), or rerun with"
+      else  # the default itself runs the other checkout (a copied clone, a linked .venv)
+        log "Use an environment per checkout: move $VJEPA_VENV aside (mv, or rm a link) and rerun to build"
+        log "one for this checkout, or set VJEPA_VENV to a new path; or rerun with"
+      fi
       log "VJEPA_REINSTALL=1 to install this checkout into it (then $owner runs this code)."
       exit 1
     fi

@@ -37,10 +37,6 @@ def _installed_root(python: str) -> str:
     return done.stdout.strip()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user62 #1: bootstrap.sh's refusal of an environment that runs another checkout advises "
-    "'unset VJEPA_VENV to get <clone>/.venv' when VJEPA_VENV is not set and <clone>/.venv is the "
-    "very environment refused (a clone copied with its .venv, or a linked .venv)"))
 def test_bootstrap_refusal_advice_works_when_vjepa_venv_is_unset(tmp_path):
     """The refusal's advice names a step that changes something when VJEPA_VENV is not set.
 
