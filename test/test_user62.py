@@ -71,10 +71,6 @@ def test_bootstrap_refusal_advice_works_when_vjepa_venv_is_unset(tmp_path):
     assert "unset VJEPA_VENV" not in done.stderr, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user62 #2: the README says the test suite is 'about 5000 tests' (~10 min on 2 cores); the "
-    "test files alone define more test functions than that (13,324 tests ran in session 61's "
-    "clean-clone CI, 27.4 min)"))
 def test_readme_test_suite_size_is_at_least_the_test_functions_defined():
     """The README's size of the test suite is not below what the test files define.
 
