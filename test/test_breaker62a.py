@@ -88,9 +88,6 @@ def test_goal_image_takes_a_file_uri_the_node_takes(tmp_path):
         goal.as_uri(), ""), done.stderr  # the URI neither refused as missing nor mangled
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62a #2: files that waited for their lists, set "
-                                       "again with the list, are said 'in force: no goal "
-                                       "change' while they become a new goal")
 def test_waiting_goal_files_set_again_with_their_grippers_say_a_new_goal(
         harness, tmp_path):  # noqa: F811
     """Under ``goals.gripper: subgoal`` the user sets two goal files, then again with grippers.
@@ -133,8 +130,6 @@ def _set_list(h, name: str, values: list):
     return call_async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62a #3: goal_steps/goal_gripper [] after "
-                                       "~/add_subgoal kept the given values is a silent no-op")
 @pytest.mark.parametrize("name, given, of_list", [
     ("goal_steps", [2, 3], lambda g: g.steps),  # before: goals.default_steps
     ("goal_gripper", [1.0, 0.0], lambda g: g.closedness()),  # before: the hand captured open

@@ -84,3 +84,40 @@ def test_an_empty_file_parameter_reaches_the_goal_rules_only_while_no_file_goal_
     kept, _ = changed_goal_values(current, {"goal_image_path": "", "goal_steps": []},
                                   {"goal_image_paths": file_keys("goal_image_paths", paths)})
     assert kept == {}
+
+
+def test_stored_values_are_judged_by_the_goal_in_force(tmp_path):
+    """breaker62a #2, #3: a stored value the active goal does not run is no value in force.
+
+    Waiting (or decoding) goal files set again are a change (they become the goal), not "no
+    goal change"; ``[]`` beside sub-goals that kept given counts or closedness (``~/add_subgoal``
+    keeps them, empties the parameter) applies the defaults. A goal held until changed (steps 0,
+    a capture) is what ``[]`` describes, so a dump loaded beside it changes nothing.
+    """
+    from vjepa_ros.nodes.goal_values_in_force import stored_not_in_force
+    from vjepa_ros.robot.subgoal import SubGoal
+
+    paths = _files(tmp_path, "ab")
+    image = np.zeros((8, 8, 3), np.uint8)
+    waiting = {**EMPTY, "goal_image_paths": paths}
+    assert stored_not_in_force(waiting, "", [], None) == {"goal_image_paths"}
+    kept, lines = changed_goal_values(waiting, {"goal_image_paths": paths},
+                                      {"goal_image_paths": file_keys("goal_image_paths", paths)},
+                                      stored_not_in_force(waiting, "", [], None))
+    assert kept == {"goal_image_paths": paths} and lines == []
+    loaded = [SubGoal(image, None), SubGoal(image, None)]
+    assert stored_not_in_force(waiting, "goal_image_paths", paths, loaded) == set()
+    assert stored_not_in_force(waiting, "goal_image_paths", paths[:1], loaded) == {
+        "goal_image_paths"}, "other files loaded: these still wait"
+    kept_counts = [SubGoal(image, 2, gripper=1.0), SubGoal(image, 3, gripper=0.0),
+                   SubGoal(image, None)]
+    assert stored_not_in_force(EMPTY, "", [], kept_counts) == {"goal_steps", "goal_gripper"}
+    kept, lines = changed_goal_values(EMPTY, {"goal_steps": [], "goal_gripper": []}, {},
+                                      stored_not_in_force(EMPTY, "", [], kept_counts))
+    assert kept == {"goal_steps": [], "goal_gripper": []} and lines == []
+    given = {**EMPTY, "goal_steps": [2, 3, 4], "goal_gripper": [1.0, 0.0, 0.0]}
+    retuned = [SubGoal(image, 2, gripper=1.0), SubGoal(image, 3, gripper=0.0),
+               SubGoal(image, 4, gripper=0.0)]
+    assert stored_not_in_force(given, "", [], retuned) == set()
+    assert stored_not_in_force(EMPTY, "", [], [SubGoal(image, 0)]) == set(), "held until changed"
+    assert stored_not_in_force(given, "", [], None) == set(), "no goal: they wait for files"

@@ -8,12 +8,20 @@ object carried). A value equal to the one held changes no goal; the one exceptio
 parameter whose files changed on disk since they were read (another
 :func:`~vjepa_ros.robot.checked_goal_images.file_key`: rewritten, copied or renamed over,
 deleted): setting it again reads them again (the way to load an edited goal picture), and the
-log says which files changed. ROS-free.
+log says which files changed.
+
+"Held" is judged against the goal in force, not the stored parameter alone
+(:func:`stored_not_in_force`, breaker62a #2, #3): goal files that wait for their lists (or
+still decode) are no goal yet, so setting them again is a change; ``goal_steps`` /
+``goal_gripper`` stored ``[]`` beside sub-goals that kept given counts (``~/add_subgoal`` keeps
+them and empties the parameter) are not what the goal runs, so ``[]`` set then applies the
+defaults. ROS-free.
 """
 
 from __future__ import annotations
 
 from vjepa_ros.nodes.goal_parameters import FILE_PARAMETERS, file_parameter_paths
+from vjepa_ros.nodes.goal_updates import RETUNED
 from vjepa_ros.robot.checked_goal_images import file_key
 
 
@@ -27,12 +35,52 @@ def file_keys(name: str, value) -> list:
     return [file_key(path) for path in file_parameter_paths(name, value)]
 
 
-def changed_goal_values(current: dict, changes: dict, read: dict) -> tuple[dict, list[str]]:
+def _describes(field: str, value, goals: list) -> bool:
+    """Whether count parameter ``value`` (its :data:`RETUNED` ``field``) is what ``goals`` run.
+
+    ``[]`` gives each sub-goal its default (None); a sub-goal held until changed (steps 0, as
+    ``~/capture_goal`` and ``~/goal_image`` make it) is what ``[]`` leaves it too.
+    """
+    value = _plain(value)
+    if not value:
+        return all(getattr(goal, field) is None or (field == "steps" and goal.steps == 0)
+                   for goal in goals)
+    return len(value) == len(goals) and all(
+        getattr(goal, field) == entry for goal, entry in zip(goals, value, strict=True))
+
+
+def stored_not_in_force(stored: dict, loaded_parameter: str, loaded_files: list,
+                        goals: list | None) -> set[str]:
+    """Return the goal parameters whose stored value is not the goal in force.
+
+    ``stored``: goal parameter → stored value; ``loaded_parameter``, ``loaded_files``: the goal
+    file parameter whose files made the active goal and those files ("", [] when none did:
+    ``PlannerNode.goal_parameter``, ``goal_files_loaded``); ``goals``: the active goal's
+    sub-goals (:class:`~vjepa_ros.robot.subgoal.SubGoal`; None: no goal). A goal file parameter
+    holding files that are not the loaded goal (they wait for their lists, or decode) is not in
+    force; ``goal_steps`` / ``goal_gripper`` are not while the active goal's sub-goals are not
+    what the stored list gives them (:func:`_describes`); with no goal they wait for goal files,
+    and their stored value is the one that will apply.
+    """
+    out = {name for name in FILE_PARAMETERS
+           if file_parameter_paths(name, stored[name])
+           and (goals is None or name != loaded_parameter
+                or file_parameter_paths(name, stored[name]) != list(loaded_files))}
+    if goals is not None:
+        out |= {name for name, field in RETUNED.items()
+                if not _describes(field, stored[name], goals)}
+    return out
+
+
+def changed_goal_values(current: dict, changes: dict, read: dict,
+                        not_in_force: set[str] = frozenset()) -> tuple[dict, list[str]]:
     """Return the goal parameter ``changes`` that change something, and the lines to log.
 
-    ``current``: goal parameter → value in force; ``changes``: the values being set;
+    ``current``: goal parameter → stored value; ``changes``: the values being set;
     ``read``: goal file parameter → the :func:`file_keys` of its files when last read (checked
-    or loaded). A value equal to the one in force is left out, said in a line when it is not
+    or loaded); ``not_in_force``: the parameters whose stored value is not the goal in force
+    (:func:`stored_not_in_force`): any value set for one of them is a change. A value equal to
+    the one in force is left out, said in a line when it is not
     empty; a goal file parameter at its value in force stays a change, and is said so naming
     the files, when one of its files changed since it was read. An emptied goal file parameter
     while neither holds files stays too: it changes no goal, and ``goal_updates`` says that a
@@ -40,7 +88,7 @@ def changed_goal_values(current: dict, changes: dict, read: dict) -> tuple[dict,
     """
     kept, lines = {}, []
     for name, value in changes.items():
-        if _plain(value) != _plain(current[name]):
+        if name in not_in_force or _plain(value) != _plain(current[name]):
             kept[name] = value
             continue
         if not _plain(value):  # empty, as it was

@@ -47,7 +47,11 @@ from vjepa_ros.nodes.goal_updates import (
     goal_not_changed,
     retuned_goals,
 )
-from vjepa_ros.nodes.goal_values_in_force import changed_goal_values, file_keys
+from vjepa_ros.nodes.goal_values_in_force import (
+    changed_goal_values,
+    file_keys,
+    stored_not_in_force,
+)
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages, file_key
 from vjepa_ros.robot.goal_decoder import Decoded, GoalDecoder
@@ -257,12 +261,17 @@ class PlannerGoals(GoalDecodes):
 
         A value equal to the one in force changes no goal (``ros2 param load`` of the node's
         own dump must not restart the sub-goal list), unless it names goal files changed on
-        disk since they were read (``nodes/goal_values_in_force.py``; logged either way).
+        disk since they were read (``nodes/goal_values_in_force.py``; logged either way); in
+        force means what the active goal runs, not the stored value alone (waiting files, counts
+        kept by ``~/add_subgoal``: ``stored_not_in_force``).
         """
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
         if changes and not self.forgetting:
-            changes, lines = changed_goal_values(self.goal_values, changes,
-                                                 self.goal_files_read)
+            goals = self.session.goals  # judged against the goal in force (breaker62a)
+            changes, lines = changed_goal_values(
+                self.goal_values, changes, self.goal_files_read, stored_not_in_force(
+                    self.goal_values, self.goal_parameter, self.goal_files_loaded,
+                    None if goals is None else goals.goals))
             for line in lines:
                 self.get_logger().info(line)
             if changes:  # a word on goal values not applied was about older ones
