@@ -55,6 +55,15 @@ def image_file_path(path: str | os.PathLike) -> Path:
     return Path(unquote(rest, errors="surrogateescape"))
 
 
+def is_url(text: str) -> bool:
+    """Tell whether ``text`` is a URL :func:`image_file_path` resolves by its scheme.
+
+    ``scheme://...`` or ``file:/...`` (any case): it names its file wherever it is read, so a
+    caller hands it on as written; a plain path is relative to the reader's folder.
+    """
+    return bool(_SCHEME.match(text)) or text[:6].lower() == "file:/"
+
+
 def is_package_url(text: str) -> bool:
     """Tell whether ``text`` is a ``package://`` URL (any case of the scheme)."""
     url = _SCHEME.match(text)

@@ -28,7 +28,6 @@ import argparse
 import math
 import os
 import sys
-from pathlib import Path
 
 from vjepa_ros.cli_parser import Takes
 from vjepa_ros.command_errors import command_ended
@@ -241,15 +240,32 @@ def _goal_check(option: str, values: list, check: str) -> None:
 def goal_files_missing(args: argparse.Namespace) -> str:
     """Return why a ``goal-image`` file cannot be a goal image here ("" when each is a file).
 
-    Makes the files absolute first: the node's working directory is not the caller's.
+    Each is resolved as the node resolves a goal file (``image_paths.image_file_path``: ``~``,
+    ``$NAME``, a ``file://`` URI, a ``package://`` URL). A plain path is made absolute (the
+    node's working directory is not the caller's); a URL is handed on as written (it names its
+    file wherever it is read), a ``package://`` one also when its package is not found here
+    (the node's workspace may be another: the node answers for it). A URL of another scheme
+    or host, or a variable not set here, is its resolver's one line.
     """
     if args.verb != "goal-image":
         return ""
-    args.files = [str(Path(file).expanduser().absolute()) for file in args.files]
-    for file in args.files:
-        if not Path(file).is_file():
-            there = "a folder" if Path(file).is_dir() else "not there"
-            return f"goal image {file} is {there}: give the path of a PNG or JPEG goal image"
+    from vjepa_ros.image_errors import ImageError
+    from vjepa_ros.image_paths import image_file_path, is_package_url, is_url
+
+    given, args.files = args.files, []
+    for file in given:
+        try:
+            path = image_file_path(file).absolute()
+        except ImageError as exc:
+            if is_package_url(file):  # its package may be found where the node runs
+                args.files.append(file)
+                continue
+            return f"goal image {exc}"
+        args.files.append(file if is_url(file) else str(path))
+        if not path.is_file():
+            named = f"{file} ({path})" if is_url(file) else str(path)
+            there = "a folder" if path.is_dir() else "not there"
+            return f"goal image {named} is {there}: give the path of a PNG or JPEG goal image"
     return ""
 
 
