@@ -123,6 +123,27 @@ def test_goal_image_files_resolve_as_the_node_resolves_them(tmp_path, monkeypatc
         assert refused.startswith(f"goal image {url}") and words in refused, refused
 
 
+def test_a_goal_file_uri_becomes_the_live_planner_s_goal(harness, tmp_path):  # noqa: F811
+    """breaker62a #1 live: ``goal-image file:///.../my goal.png`` from another folder.
+
+    The URI goes to the node as written, the node reads the file, and the command prints its
+    ``new goal`` line (told by the file as the parameter names it) with status 0.
+    """
+    from PIL import Image
+
+    h = harness()
+    goal = tmp_path / "my goal.png"
+    Image.fromarray(np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8)).save(goal)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = _planner_cli("goal-image", goal.as_uri(), "--timeout", str(10 * WAIT_SLACK),
+                        cwd=elsewhere)
+    assert done.returncode == 0, done
+    assert h.pump(5.0, until=lambda: h.session.goals is not None)
+    assert h.planner.get_parameter("goal_image_path").value == goal.as_uri()
+    assert f"new goal: goal 1/1 ({goal.as_uri()})" in done.stdout, done.stdout
+
+
 def test_waiting_goal_files_set_again_with_their_grippers_say_a_new_goal(
         harness, tmp_path):  # noqa: F811
     """Under ``goals.gripper: subgoal`` the user sets two goal files, then again with grippers.
