@@ -92,10 +92,6 @@ def test_readme_test_suite_size_is_at_least_the_test_functions_defined():
         f"README says about {stated.group(1)} tests; test/ defines {defined} test functions")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "user62 #3: `vjepa-ros planner goal-pose` of a pose the simulator reaches but outside the "
-    "planner's safety.workspace_min/max box is taken with status 0 and no word; enabled, the "
-    "planner can never reach it (its plan reports say 'clipped: workspace box' step after step)"))
 def test_goal_pose_outside_the_planner_s_workspace_box_is_said(ros):  # noqa: F811
     """A goal pose outside the planner's workspace box is refused or warned of, naming the box.
 
@@ -112,14 +108,20 @@ def test_goal_pose_outside_the_planner_s_workspace_box_is_said(ros):  # noqa: F8
     What should happen: goal-pose, which knows the pose, compares it with the planner's
     `safety.workspace_min`/`safety.workspace_max` and says in one line that the goal lies
     outside the box (a refusal, status 1, or a warning with the goal taken), naming the box.
+    Fixed (fix62a) as a refusal before anything is sent (docs/cli.md): the box, the axis beyond
+    it and the `-p` restart that widens it, in one line; the goal in force stays.
     """
     from test_planner_cli import planner_cli
 
     planner, _ = ros
-    done = planner_cli("goal-pose", "0.45", "0.55", "0.38")
-    assert "sim_node: goal image published for TCP at [+0.450 +0.550" in done.stdout, done
-    assert "unreachable" not in done.stdout, done.stdout  # the arm got there: a goal it can see
     low, high = (planner.get_parameter(f"safety.workspace_{end}").value for end in ("min", "max"))
     assert not low[1] <= 0.55 <= high[1], (low, high)  # the pose lies outside the planner's box
-    said = done.stdout + done.stderr
-    assert "workspace" in said, said
+    before = planner.session.goal_version
+    done = planner_cli("goal-pose", "0.45", "0.55", "0.38")
+    assert done.returncode == 1 and "goal image published" not in done.stdout, done
+    lines = [line for line in done.stderr.splitlines() if "workspace box" in line]
+    assert len(lines) == 1, done.stderr
+    assert (f"min {list(low)}, max {list(high)}" in lines[0]
+            and "y 0.550 m > safety.workspace_max[1]" in lines[0]
+            and "planner.safety.workspace_max:='[0.8, 0.6, 0.7]'" in lines[0]), lines[0]
+    assert planner.session.goal_version == before, "nothing sent: the goal in force stays"

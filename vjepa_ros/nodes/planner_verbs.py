@@ -238,6 +238,24 @@ def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[i
         state.close()
 
 
+def _outside_box(client: PlannerClient, position: list[float]) -> str:
+    """Return why goal ``position`` [m] lies outside the planner's workspace box, or "".
+
+    The box is the node's ``safety.workspace_min`` / ``workspace_max``, asked of it
+    (``nodes/goal_pose_box.py``; a node without them: "").
+    """
+    from rcl_interfaces.srv import GetParameters
+    from rclpy.parameter import parameter_value_to_python
+
+    from vjepa_ros.nodes.goal_pose_box import outside_box_refusal
+
+    names = ["safety.workspace_min", "safety.workspace_max"]
+    values = client.call(GetParameters, "get_parameters", GetParameters.Request(names=names),
+                         ANSWER_S).values
+    low, high = (list(parameter_value_to_python(value) or []) for value in values)
+    return outside_box_refusal(position, low, high)
+
+
 def _fitting_grippers(client: PlannerClient, count: int) -> list[float]:
     """Return the node's ``goal_gripper`` if it holds ``count`` entries, else []."""
     from rcl_interfaces.srv import GetParameters
@@ -313,7 +331,8 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
     ``rpy``: roll pitch yaw [rad], extrinsic x-y-z (``~/plan_report``'s convention); None: the
     hand pointing down (quaternion x 1, w 0, README's). Prints the simulator's line on the
     image and the planner's on the goal (their ``/rosout`` logs); exit 0 once the image came on
-    the planner's ``~/goal_image`` and the planner took it, 1 when the simulator refused the
+    the planner's ``~/goal_image`` and the planner took it, 1 (nothing sent) for a pose outside
+    the planner's workspace box (``nodes/goal_pose_box.py``), 1 when the simulator refused the
     pose (its warning) or the planner did not take the image (its first line on the image, told
     by its form: :func:`~vjepa_ros.robot.goal_words.image_word`; another warning, such as the
     image's size or another input's, decides nothing).
@@ -323,6 +342,9 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
     from sensor_msgs.msg import Image
 
     client.call_ready("enable")  # no planner: the one-line answer first
+    outside = _outside_box(client, position)  # a goal it never reaches: not sent (user62 #3)
+    if outside:
+        raise ClientError(outside)
     goal_topic = f"{client.target}/goal_image"
     images: list = []
     sub = client.node.create_subscription(Image, goal_topic, images.append, QoSProfile(

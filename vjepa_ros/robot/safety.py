@@ -253,6 +253,21 @@ def distance_outside_box(xyz, limits: SafetyLimits) -> np.ndarray:
         return np.linalg.norm(beyond, axis=-1)
 
 
+def beyond_box(xyz, limits: SafetyLimits) -> list[str]:
+    """Return each axis on which ``xyz`` [3] (m, base frame) lies beyond the workspace box.
+
+    One entry per axis, ``y 0.550 m > safety.workspace_max[1] 0.45``; a point up to
+    ``BOX_TOLERANCE`` outside a face is inside. ``[]`` when inside.
+    """
+    xyz = np.asarray(xyz, dtype=float)[:3]
+    lower, upper = limits.box
+    names = "xyz"
+    out = [f"{names[i]} {xyz[i]:.3f} m < safety.workspace_min[{i}] {lower[i]:g}"
+           for i in range(3) if xyz[i] < lower[i] - BOX_TOLERANCE]
+    return out + [f"{names[i]} {xyz[i]:.3f} m > safety.workspace_max[{i}] {upper[i]:g}"
+                  for i in range(3) if xyz[i] > upper[i] + BOX_TOLERANCE]
+
+
 def unreachable_goal_note(xyz, limits: SafetyLimits) -> str:
     """Return a warning when a goal's TCP position ``xyz`` [3] (m, base frame) is outside the box.
 
@@ -261,15 +276,7 @@ def unreachable_goal_note(xyz, limits: SafetyLimits) -> str:
     above the object). ``""`` when inside (or ``xyz`` is None); otherwise one sentence naming the
     axes, the box and what to do.
     """
-    if xyz is None:
-        return ""
-    xyz = np.asarray(xyz, dtype=float)[:3]
-    lower, upper = limits.box
-    names = "xyz"
-    out = [f"{names[i]} {xyz[i]:.3f} m < safety.workspace_min[{i}] {lower[i]:g}"
-           for i in range(3) if xyz[i] < lower[i] - BOX_TOLERANCE]
-    out += [f"{names[i]} {xyz[i]:.3f} m > safety.workspace_max[{i}] {upper[i]:g}"
-            for i in range(3) if xyz[i] > upper[i] + BOX_TOLERANCE]
+    out = [] if xyz is None else beyond_box(xyz, limits)
     if not out:
         return ""
     return (f"its TCP is outside the safety workspace box ({', '.join(out)}): the planner cannot "
