@@ -307,11 +307,12 @@ def test_a_launch_whose_simulator_refuses_ends_with_its_line_said_once(context, 
     """
     import threading
 
-    from vjepa_ros.nodes import sim_node
+    from vjepa_ros.nodes import sim_other_simulator
     from vjepa_ros.nodes.node_launch import NodeLaunch
     from vjepa_ros.nodes.nodes_in_process import Launch
 
-    monkeypatch.setattr(sim_node, "NEWCOMER_S", 1e9)  # the other one, found late, came first
+    # the other one, found late, came first
+    monkeypatch.setattr(sim_other_simulator, "NEWCOMER_S", 1e9)
     launch = Launch([NodeLaunch("sim", parameters={
         "real_time_factor": 0.0, "publish_clock": True, "camera.width": 64,
         "camera.height": 48})], context=context)

@@ -17,13 +17,8 @@ messages and keeps time. Commands, goal requests and resets are callbacks of the
 multi-threaded executor takes them while the stepping timer is busy (a lock keeps every pybullet
 call in one thread at a time); with a single-threaded executor they simply alternate.
 
-A second simulator on the same topics is always a mistake (two ``/clock`` streams interleave, two
-arms' ``joint_states`` mix). Each sim node looks for other publishers of its ``joint_states`` and
-``/clock`` at start and every :data:`PUBLISHER_CHECK_S`. One found within :data:`NEWCOMER_S` of
-its start (discovery takes up to ~3.5 s between processes) means this node is the second one: it
-refuses, with one line naming the topic and the node, and stops publishing (``run_node`` exits
-with status 1). One found later came after it: the running simulator, which planners use, warns
-once and goes on, while that newcomer refuses by itself.
+A second simulator on the same topics is refused by the newcomer, warned about by the running one
+(:class:`vjepa_ros.nodes.sim_other_simulator.OtherSimulatorCheck`).
 
 Without ``publish_clock`` its messages are stamped with the wall clock, so a simulation slower
 than its ``real_time_factor`` (a busy CPU, a large camera) makes its inputs stale for a planner:
@@ -52,7 +47,6 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 
-from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
@@ -62,6 +56,11 @@ from vjepa_ros.nodes.sim_messages import (
     image_message,
     joint_state_message,
     tcp_pose_message,
+)
+from vjepa_ros.nodes.sim_other_simulator import (
+    PUBLISHER_CHECK_S,
+    REFUSED,
+    OtherSimulatorCheck,
 )
 from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
 from vjepa_ros.nodes.topic_wiring import SIM_CAMERA_INFO, SIM_TOPICS
@@ -74,17 +73,13 @@ from vjepa_ros.start_forms import start_forms
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
-REFUSED = ("this simulator started second, so it refuses to run: stop the other one first, or "
-           "give this one another ROS_DOMAIN_ID")
-PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
-NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
 # (both ways of starting it: the node cannot tell vjepa-ros launch, whose -p takes sim.NAME)
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
             "every message would be stamped 0; start it with publish_clock true, the simulator "
             f"being the clock ({start_forms('sim', 'publish_clock', 'true')}), or with "
             f"use_sim_time false ({start_forms('sim', 'use_sim_time', 'false')})")
-class SimNode(Node):
+class SimNode(OtherSimulatorCheck, Node):
     ROS_NAME = "sim_node"  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
@@ -166,46 +161,6 @@ class SimNode(Node):
             f"{1 / self.runner.tick_seconds:g} Hz, camera {cam.width}x{cam.height} at "
             f"{self.config.camera_rate_hz:g} Hz, real-time factor {rtf:g}"
         )
-
-    # -- another simulator
-
-    def _other_simulator(self, own: int) -> str:
-        """One line naming each of the node's topics another node publishes ("" when none).
-
-        ``own``: this node's publishers per topic (0 before it makes them).
-        """
-        found = []
-        for topic in self.own_topics:
-            others, _ = other_publishers(self, topic, own)
-            if others:
-                found.append(f"{topic} by {', '.join(others)}")
-        if not found:
-            return ""
-        return (f"another node publishes {'; '.join(found)}: a second simulator? two clocks or "
-                "arms on the same topics interleave")
-
-    def check_other_simulator(self) -> None:
-        """Refuse as the newcomer (:data:`NEWCOMER_S`), else warn once per set of others."""
-        if self.refused:
-            return
-        problem = self._other_simulator(own=1)
-        if problem and time.monotonic() - self.started < NEWCOMER_S:
-            self.refused = f"{problem}; {REFUSED}"
-            self.get_logger().error(self.refused)
-            self.step_timer.cancel()
-            for publisher in (self.joint_pub, self.pose_pub, self.image_pub, self.info_pub,
-                              self.clock_pub):
-                if publisher is not None:  # off the graph: the other one sees one simulator
-                    self.destroy_publisher(publisher)
-            self.done.set()
-        elif problem and problem != self.warned_others:
-            self.get_logger().warning(f"{problem}; this simulator started first and keeps running "
-                                      "(the other one refuses): stop the other one")
-        self.warned_others = problem
-
-    def exit_status(self) -> int:
-        """1 when it refused to run beside another simulator (run_node's status), else 0."""
-        return 1 if self.refused else 0
 
     # -- time
 
