@@ -77,7 +77,8 @@ from benchmarks.subgoal_order import (  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.nodes.busy_domain_scripts import script_refuses_before  # noqa: E402
 from vjepa_ros.robot.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
-from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box  # noqa: E402
+from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
+from vjepa_ros.robot.workspace_box import distance_outside_box  # noqa: E402
 from vjepa_ros.saved_outputs import saved_text, wrote  # noqa: E402
 from vjepa_ros.scratch_folder import ScratchFolder  # noqa: E402
 from vjepa_ros.terminate import EXIT_STATUS as TERMINATED_STATUS  # noqa: E402

@@ -30,8 +30,9 @@ from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.mpc import MPCSession
-from vjepa_ros.robot.safety import SafetyLimits, filter_target, in_box
+from vjepa_ros.robot.safety import SafetyLimits, filter_target
 from vjepa_ros.robot.targets import poses_apart
+from vjepa_ros.robot.workspace_box import in_box
 
 LIMITS = SafetyLimits()
 # 5.5 mm outside the box's upper corner on every axis (9.5 mm away): within
@@ -178,8 +179,8 @@ def test_a_set_point_started_at_an_arm_outside_a_corner_starts_within_the_tolera
     controller for a 15.6 mm jump. Should: as ``reset``'s docstring says, "the set-point starts
     at most that tolerance from the arm" (or the tolerance be measured as that distance).
     """
-    from vjepa_ros.robot.safety import outside_box_problem
     from vjepa_ros.robot.targets import SetpointStreamer
+    from vjepa_ros.robot.workspace_box import outside_box_problem
 
     assert "outside the workspace box" in filter_target(FAR_CORNER, FAR_CORNER, LIMITS).reason
     assert outside_box_problem(FAR_CORNER, LIMITS)

@@ -25,8 +25,9 @@ import numpy as np
 import pytest
 from test_breaker45f import runner  # noqa: F401 (the simulator fixture, reused)
 
-from vjepa_ros.robot.safety import SafetyLimits, filter_target, outside_box_problem, step_reach
+from vjepa_ros.robot.safety import SafetyLimits, filter_target, step_reach
 from vjepa_ros.robot.targets import SetpointStreamer
+from vjepa_ros.robot.workspace_box import outside_box_problem
 
 
 def _state(xyz, rpy=(0.0, 0.0, 0.0), grip=0.0):

@@ -60,7 +60,8 @@ from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.safety import SafetyLimits, in_box
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.workspace_box import in_box
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

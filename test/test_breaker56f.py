@@ -35,8 +35,9 @@ from scipy.spatial.transform import Rotation
 
 from vjepa_ros.robot.joint_guard import JointLimitGuard
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
-from vjepa_ros.robot.safety import SafetyLimits, filter_target, in_box, step_reach
+from vjepa_ros.robot.safety import SafetyLimits, filter_target, step_reach
 from vjepa_ros.robot.targets import SetpointStreamer
+from vjepa_ros.robot.workspace_box import in_box
 
 HOME = np.array([0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4])
 OUTSIDE_M = 0.005  # [m] the arm this far outside a face: within workspace_tolerance_m 0.01

@@ -54,7 +54,8 @@ def _outside(state, axis, side, depth):
 @pytest.mark.parametrize("side", [-1, 1])
 @pytest.mark.parametrize("wrist", [2.87, -2.87])  # joint 7 inside its margin, either limit
 def test_a_gripper_only_step_from_outside_any_face_goes_out_the_arm_clamped(axis, side, wrist):
-    from vjepa_ros.robot.safety import filter_target, in_box, step_start
+    from vjepa_ros.robot.safety import filter_target, step_start
+    from vjepa_ros.robot.workspace_box import in_box
 
     kinematics, guard = _guard()
     joints = HOME.copy()

@@ -13,7 +13,8 @@ import re
 import pytest
 
 from vjepa_ros.nodes.goal_pose_box import outside_box_refusal
-from vjepa_ros.robot.safety import SafetyLimits, beyond_box
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.workspace_box import beyond_box
 
 LOW, HIGH = [0.25, -0.45, 0.05], [0.80, 0.45, 0.70]  # SafetyLimits' defaults
 

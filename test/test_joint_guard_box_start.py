@@ -21,8 +21,9 @@ from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.joint_guard import JointLimitGuard
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
 from vjepa_ros.robot.mpc import MPCSession
-from vjepa_ros.robot.safety import SafetyLimits, filter_target, in_box, step_reach, step_start
+from vjepa_ros.robot.safety import SafetyLimits, filter_target, step_reach, step_start
 from vjepa_ros.robot.targets import SetpointStreamer, poses_apart
+from vjepa_ros.robot.workspace_box import in_box
 
 HOME = np.array([0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4])
 KINEMATICS = FrankaKinematics(RobotConfig(state_source="joint_states"))

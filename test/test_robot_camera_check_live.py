@@ -16,7 +16,8 @@ from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.safety import SafetyLimits, in_box, is_safe_setpoint
+from vjepa_ros.robot.safety import SafetyLimits, is_safe_setpoint
+from vjepa_ros.robot.workspace_box import in_box
 from vjepa_ros.sim.oracle import OracleWorldModel
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest

@@ -385,7 +385,7 @@ def test_async_no_gripper_command_once_the_finger_states_lapse(lapse_at):
 @pytest.mark.parametrize("advice", [None, "nothing moves a simulated arm back"])
 def test_a_hold_outside_the_box_gives_the_sessions_advice(advice):
     """The real arm's advice by default; the simulator passes its own (no string replacing)."""
-    from vjepa_ros.robot.safety import OUTSIDE_BOX_ADVICE
+    from vjepa_ros.robot.workspace_box import OUTSIDE_BOX_ADVICE
 
     oracle, clock = OracleWorldModel(), Clock()
     outside = pose(0.0, dx=0.5)  # x 1.0 m: beyond workspace_max

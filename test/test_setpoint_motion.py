@@ -13,7 +13,8 @@ from scipy.spatial.transform import Rotation
 from benchmarks import bench_planner_safety as bench  # repository root on sys.path: conftest
 from vjepa_ros.eval.setpoint_motion import limit_failures, longest_step_m, measure_setpoints
 from vjepa_ros.robot.kinematics import FrankaKinematics
-from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.workspace_box import distance_outside_box
 
 LIMITS = SafetyLimits()
 PERIOD = 0.01

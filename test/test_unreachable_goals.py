@@ -18,7 +18,8 @@ from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.robot.mpc import MPCSession
-from vjepa_ros.robot.safety import SafetyLimits, unreachable_goal_note
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.workspace_box import unreachable_goal_note
 from vjepa_ros.sim.oracle import OracleWorldModel
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest

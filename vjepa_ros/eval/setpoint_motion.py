@@ -32,8 +32,9 @@ import dataclasses
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.robot.safety import SafetyLimits, distance_outside_box
+from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import MAX_TICK_PERIODS
+from vjepa_ros.robot.workspace_box import distance_outside_box
 
 SPAN_S = 0.05  # [s] shortest span a speed is measured over
 RESTART_TOLERANCE_M = 1e-3  # [m] a long step ending this close to the measured pose: a restart

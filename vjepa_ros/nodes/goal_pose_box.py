@@ -10,7 +10,8 @@ the box, the axes beyond it and the restart that widens it. ROS-free.
 
 from __future__ import annotations
 
-from vjepa_ros.robot.safety import SafetyLimits, beyond_box
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.workspace_box import beyond_box
 from vjepa_ros.ros_values import shell_arg_value
 from vjepa_ros.start_forms import start_forms
 
@@ -23,8 +24,8 @@ def outside_box_refusal(position, low, high) -> str:
 
     ``low``, ``high``: the planner's ``safety.workspace_min`` / ``workspace_max`` (3 numbers
     each, m, base frame; anything else, a node without them: "", nothing judged). The axes are
-    judged as the planner's own note on a goal beyond the box (``safety.beyond_box``, its 1 mm
-    tolerance); the advice names the ``vjepa-ros launch -p`` / ``--ros-args -p`` restart
+    judged as the planner's own note on a goal beyond the box (``workspace_box.beyond_box``,
+    its 1 mm tolerance); the advice names the ``vjepa-ros launch -p`` / ``--ros-args -p`` restart
     with each corner moved :data:`WIDEN_MARGIN_M` past the goal; none past ±1.5 m (a Franka's
     reach), where no box is said to reach.
     """

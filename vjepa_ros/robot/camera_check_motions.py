@@ -21,7 +21,8 @@ import itertools
 import numpy as np
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.robot.safety import SafetyLimits, filter_target, outside_box_problem
+from vjepa_ros.robot.safety import SafetyLimits, filter_target
+from vjepa_ros.robot.workspace_box import outside_box_problem
 
 AXES = ("x", "y", "z")
 
@@ -76,7 +77,7 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
     Raises ValueError (one line: which motion, why, what to do) when a target or the way back
     would not pass the safety filter unchanged: ``distance_m`` exceeds ``safety.max_step_m``
     (:func:`step_problem`), the start lies outside the workspace box
-    (``safety.outside_box_problem``), or it is too near the box's edge for ``distance_m``.
+    (``workspace_box.outside_box_problem``), or it is too near the box's edge for ``distance_m``.
     """
     config = config or CheckMotionConfig()
     problem = step_problem(config.distance_m, limits)

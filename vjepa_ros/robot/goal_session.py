@@ -18,8 +18,8 @@ from vjepa_ros.robot.frame_rest import frame_motion, moved_refusal
 from vjepa_ros.robot.goals import GoalSequence
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.refusal import Blocker, CaptureRefused, Refusal, RefusalKind
-from vjepa_ros.robot.safety import unreachable_goal_note
 from vjepa_ros.robot.subgoal import SubGoal, capture_refusal
+from vjepa_ros.robot.workspace_box import unreachable_goal_note
 
 
 class GoalSession:

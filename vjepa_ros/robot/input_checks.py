@@ -15,7 +15,7 @@ from collections.abc import Callable
 from vjepa_ros.robot.input_ages import OTHER_CLOCK_S, age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
-from vjepa_ros.robot.safety import outside_box_problem
+from vjepa_ros.robot.workspace_box import outside_box_problem
 
 # [s] wall time without a frame or state, the node clock standing still: a frozen clock
 FROZEN_CLOCK_S = 5.0

@@ -81,11 +81,12 @@ from vjepa_ros.robot.predicted_start import PreparedPlan
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.refusal_log import RefusalLog
 from vjepa_ros.robot.refusal_session import RefusalSession
-from vjepa_ros.robot.safety import OUTSIDE_BOX_ADVICE, SafetyLimits
+from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.stream_leads import StreamLeads
 from vjepa_ros.robot.stream_session import StreamSession
 from vjepa_ros.robot.targets import SetpointStreamer
 from vjepa_ros.robot.trained_model import gripper_rule
+from vjepa_ros.robot.workspace_box import OUTSIDE_BOX_ADVICE
 
 
 class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, CommandSession,

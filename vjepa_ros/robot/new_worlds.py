@@ -26,8 +26,8 @@ from vjepa_ros.robot.clock_steps import (
 )
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.phase import Event
-from vjepa_ros.robot.safety import outside_box_problem
 from vjepa_ros.robot.targets import poses_apart
+from vjepa_ros.robot.workspace_box import outside_box_problem
 
 
 def hand_jumped(before: float, after: float) -> bool:

@@ -113,8 +113,8 @@ def check_model(model) -> None:
 
 
 # The simulator's advice where the safety filter's would send a person to the arm
-# (robot/safety.OUTSIDE_BOX_ADVICE; the session's outside_box_advice): nothing moves a simulated
-# arm back, the episode ends.
+# (robot/workspace_box.OUTSIDE_BOX_ADVICE; the session's outside_box_advice): nothing moves a
+# simulated arm back, the episode ends.
 SIM_OUTSIDE_BOX_ADVICE = ("nothing moves a simulated arm back, so the episode ends: check that "
                           "the goal lies inside the box, or widen it (safety.workspace_min, "
                           "safety.workspace_max, safety.workspace_tolerance_m)")
