@@ -9,7 +9,7 @@ used, which moves far less with the load):
                           goal image message cost before breaker54a's fix, taken or not
   same-goal compare       ``np.array_equal`` of the decoded image with the active goal's, equal
                           (the worst case: every byte compared), the node's re-send rule
-                          (``PlannerGoals._same_goal_image``)
+                          (``PlannerGoalImages._same_goal_image``)
   message digest          blake2b-128 of the message's data (``goal_images.message_key``, paid
                           per message already to drop the second subscription's copy)
   capture: frozen check   ``CapturePictures.offer`` against 16 kept captures of other pictures

@@ -63,15 +63,16 @@ def _save(path, pixels):
 class InlineDecoder:
     """A stand-in node's ``goal_decoder`` (``robot/goal_decoder.GoalDecoder``): decodes at once.
 
-    For ``PlannerGoals._take_goal_image`` on a stand-in node: the decode runs inline and its
-    outcome goes straight to ``PlannerGoals._apply_goal_image``, as the executor would apply it.
+    For ``PlannerGoalImages._take_goal_image`` on a stand-in node: the decode runs inline and
+    its outcome goes straight to ``PlannerGoalImages._apply_goal_image``, as the executor would
+    apply it.
     """
 
     def __init__(self, node):
         self.node, self.requests = node, []
 
     def submit(self, what, decode):
-        from vjepa_ros.nodes.planner_goals import PlannerGoals
+        from vjepa_ros.nodes.planner_goal_images import PlannerGoalImages
         from vjepa_ros.robot.goal_decoder import Decoded
 
         self.requests.append(what)
@@ -80,5 +81,5 @@ class InlineDecoder:
             done.value = decode()
         except Exception as exc:  # noqa: BLE001 - as the decoder hands it over
             done.error = exc
-        PlannerGoals._apply_goal_image(self.node, done)
+        PlannerGoalImages._apply_goal_image(self.node, done)
         return done.ticket

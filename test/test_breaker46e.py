@@ -3,8 +3,8 @@
 Attacked: the one goal-image loader (``image_files.load_image_file``, behind goal_image_path(s),
 ``eval --goal`` and the image publisher), the goal parameters' checks (``robot/goal_files.py``,
 ``nodes/goal_parameters.py``) and the topic's decoding and check as the planner node does them
-(``PlannerGoals._take_goal_image``: ``image_msg_to_rgb`` then ``goal_image_problem``). Each file
-is compared with the camera frame holding the same pixels (an rgb8, mono8 or rgb16 message).
+(``PlannerGoalImages._take_goal_image``: ``image_msg_to_rgb`` then ``goal_image_problem``). Each
+file is compared with the camera frame holding the same pixels (an rgb8, mono8 or rgb16 message).
 
 Defects found (strict xfails until fix46f, which fixed all six: one transparency rule for files
 and the topic, image_limits.transparency_problem; 16-bit grey+alpha refused; several frames
@@ -414,7 +414,8 @@ def test_a_length_mismatch_waits_with_a_line():
     assert "goal_gripper" in problem and "subgoal" in problem
 
 
-# -- ~/goal_image: decoded and checked as the planner node does (PlannerGoals._take_goal_image)
+# -- ~/goal_image: decoded and checked as the planner node does
+# (PlannerGoalImages._take_goal_image)
 
 def topic_goal(msg):
     """Return the goal the node takes from ``msg``, or raise what makes it refuse it."""
@@ -514,7 +515,7 @@ def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from goal_image_files import InlineDecoder
 
-    from vjepa_ros.nodes.planner_goals import PlannerGoals
+    from vjepa_ros.nodes.planner_goal_images import PlannerGoalImages
     from vjepa_ros.robot.message_pixels import MessagePixels
 
     set_goals, errors, wakes = [], [], []
@@ -526,11 +527,11 @@ def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
         get_logger=lambda: types.SimpleNamespace(error=errors.append),
         worker=types.SimpleNamespace(wake=lambda: wakes.append(1)),
         forget_goal_files=lambda: pytest.fail("a refused goal must not forget the goal files"))
-    node._goal_kept = lambda: PlannerGoals._goal_kept(node)
-    node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
+    node._goal_kept = lambda: PlannerGoalImages._goal_kept(node)
+    node.goal_topic = lambda msg: PlannerGoalImages.goal_topic(node, msg)
     node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
     msg = message("rgb8", PIXELS[:8, :8])
-    PlannerGoals._take_goal_image(node, msg, key=(None, MessagePixels(msg.data)))  # data last
+    PlannerGoalImages._take_goal_image(node, msg, key=(None, MessagePixels(msg.data)))  # data last
     assert set_goals == [] and len(errors) == 1 and "\n" not in errors[0]
     assert errors[0].startswith("ignoring goal image on /planner/goal_image: the image is 8x8")
     assert ("still pursues the previous goal" in errors[0]) == enabled

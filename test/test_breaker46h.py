@@ -113,7 +113,7 @@ def _message(encoding, pixels):
 
 def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
     """The planner's ~/goal_image handler decodes with the check on; the frame decoder not."""
-    from vjepa_ros.nodes.planner_goals import PlannerGoals
+    from vjepa_ros.nodes.planner_goal_images import PlannerGoalImages
     from vjepa_ros.robot.message_pixels import MessagePixels
 
     alpha = np.full((48, 64, 1), 255, np.uint8)
@@ -126,10 +126,10 @@ def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
         forget_goal_files=lambda: None, worker=types.SimpleNamespace(wake=lambda: None),
         goal_image_topic="/planner/goal_image",
         get_logger=lambda: types.SimpleNamespace(error=errors.append))
-    node._goal_kept = lambda: PlannerGoals._goal_kept(node)
-    node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
+    node._goal_kept = lambda: PlannerGoalImages._goal_kept(node)
+    node.goal_topic = lambda msg: PlannerGoalImages.goal_topic(node, msg)
     node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
-    PlannerGoals._take_goal_image(node, msg, key=(None, MessagePixels(msg.data)))  # data last
+    PlannerGoalImages._take_goal_image(node, msg, key=(None, MessagePixels(msg.data)))  # data last
     assert not goals and len(errors) == 1 and "transparent pixels" in errors[0], errors
     assert np.array_equal(decode_image_message(msg), PIXELS)
     with pytest.raises(ImageError, match="transparent pixels"):

@@ -133,6 +133,7 @@ from rcl_interfaces.msg import Log  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_srvs.srv import SetBool  # noqa: E402
 
+import vjepa_ros.nodes.planner_goal_images as planner_goal_images  # noqa: E402
 import vjepa_ros.nodes.planner_goals as planner_goals  # noqa: E402
 from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
 
@@ -148,8 +149,13 @@ def _goal_image(h):
 
 
 def _hold_first(monkeypatch, name: str) -> tuple[threading.Event, threading.Event]:
-    """Hold the first call of ``planner_goals.<name>`` (a decode) until released."""
-    entered, release, real = threading.Event(), threading.Event(), getattr(planner_goals, name)
+    """Hold the first call of decode ``name`` (where the node calls it) until released.
+
+    ``goals_from_files``: a goal file's decode (``planner_goals``); ``_decoded_goal_image``: a
+    goal image's (``planner_goal_images``).
+    """
+    module = planner_goal_images if name == "_decoded_goal_image" else planner_goals
+    entered, release, real = threading.Event(), threading.Event(), getattr(module, name)
 
     def held(*args, **kwargs):
         if not entered.is_set():
@@ -157,7 +163,7 @@ def _hold_first(monkeypatch, name: str) -> tuple[threading.Event, threading.Even
             release.wait(30.0 * WAIT_SLACK)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(planner_goals, name, held)
+    monkeypatch.setattr(module, name, held)
     return entered, release
 
 
@@ -370,13 +376,13 @@ def test_different_goal_images_faster_than_they_decode_are_bounded_and_the_newes
     """
     h = harness()
     entered, release = _hold_first(monkeypatch, "_decoded_goal_image")
-    decoded, real = [], planner_goals._decoded_goal_image
+    decoded, real = [], planner_goal_images._decoded_goal_image
 
     def counted(msg):
         decoded.append(msg.header.frame_id)
         return real(msg)
 
-    monkeypatch.setattr(planner_goals, "_decoded_goal_image", counted)
+    monkeypatch.setattr(planner_goal_images, "_decoded_goal_image", counted)
     seeds = [20, 21, 22, 23, 24]
     assert rig.publish_goal_taken(h, frame(seeds[0]))
     assert h.pump(5.0, until=entered.is_set)

@@ -243,14 +243,14 @@ def test_the_stream_ticks_while_a_goal_image_on_the_topic_is_decoded(harness, mo
     """
     from sensor_msgs.msg import Image
 
-    import vjepa_ros.nodes.planner_goals as planner_goals
+    import vjepa_ros.nodes.planner_goal_images as planner_goal_images
     from vjepa_ros.images import rgb_to_image_fields
 
     h = harness()
     h.pump(1.0)
     assert h.capture().success and h.enable().success
     assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
-    real, seen = planner_goals._decoded_goal_image, []
+    real, seen = planner_goal_images._decoded_goal_image, []
 
     def slow_decode(msg):
         ticks, last = 0, h.planner.stream_ticked
@@ -262,7 +262,7 @@ def test_the_stream_ticks_while_a_goal_image_on_the_topic_is_decoded(harness, mo
         seen.append((threading.current_thread().name, ticks))
         return real(msg)
 
-    monkeypatch.setattr(planner_goals, "_decoded_goal_image", slow_decode)
+    monkeypatch.setattr(planner_goal_images, "_decoded_goal_image", slow_decode)
     version = h.session.goal_version
     h.goal_pub.publish(Image(**rgb_to_image_fields(frame(9))))
     assert h.pump(4 * WAIT_SLACK, until=lambda: h.session.goal_version != version)

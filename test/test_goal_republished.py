@@ -185,19 +185,19 @@ def test_image_publisher_fresh_stamps_faster_than_the_decode_set_the_goal_decodi
     from builtin_interfaces.msg import Time
     from sensor_msgs.msg import Image
 
-    import vjepa_ros.nodes.planner_goals as planner_goals
+    import vjepa_ros.nodes.planner_goal_images as planner_goal_images
     from vjepa_ros.images import rgb_to_image_fields
 
     h = harness()
     h.pump(1.0)
-    real_decode, decodes = planner_goals._decoded_goal_image, []
+    real_decode, decodes = planner_goal_images._decoded_goal_image, []
 
     def slow_decode(msg):
         decodes.append(h.session.goal_version == version)  # started before the goal came
         time.sleep(0.8)
         return real_decode(msg)
 
-    monkeypatch.setattr(planner_goals, "_decoded_goal_image", slow_decode)
+    monkeypatch.setattr(planner_goal_images, "_decoded_goal_image", slow_decode)
     version, rgb = h.session.goal_version, frame(9)
     deadline, sent = time.monotonic() + 6.0 * WAIT_SLACK, 0
     while h.session.goal_version == version and time.monotonic() < deadline:

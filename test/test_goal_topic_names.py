@@ -1,6 +1,6 @@
 """mend59c #3: the planner's goal topic names have one source, read once as it subscribes.
 
-``PlannerGoals.goal_topic(msg)`` read the subscriptions' ``topic_name`` per message while the
+``PlannerGoalImages.goal_topic(msg)`` read the subscriptions' ``topic_name`` per message while the
 node cached ``goal_image_topic``; the goal's source was cut from the compressed topic's name by
 the raw one's length, which a remap of the compressed topic alone
 (``-r /vjepa_planner/goal_image/compressed:=/lab/goal_png``) turned into a wrong label.
@@ -20,7 +20,7 @@ from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
 from vjepa_ros.images import encode_compressed  # noqa: E402
 from vjepa_ros.nodes.goal_images import message_key  # noqa: E402
-from vjepa_ros.nodes.planner_goals import PlannerGoals  # noqa: E402
+from vjepa_ros.nodes.planner_goal_images import PlannerGoalImages  # noqa: E402
 
 RAW, ELSEWHERE = "/vjepa_planner/goal_image", "/lab/goal_png"  # compressed remapped on its own
 
@@ -41,7 +41,7 @@ def _node(goals: list, errors: list):
         forget_goal_files=lambda: None, worker=types.SimpleNamespace(wake=lambda: None),
         get_logger=lambda: types.SimpleNamespace(error=errors.append, warning=errors.append))
     for name in ("goal_topic", "_goal_kept", "_same_goal_image"):
-        setattr(node, name, getattr(PlannerGoals, name).__get__(node))
+        setattr(node, name, getattr(PlannerGoalImages, name).__get__(node))
     node.goal_decoder = InlineDecoder(node)  # fix59a: decoded off the executor thread by the node
     return node
 
@@ -62,7 +62,7 @@ def test_a_compressed_goal_on_a_separately_remapped_topic_is_labelled_compressed
     node = _node(goals, errors)
     form, data = encode_compressed(_pixels(2), "png")
     msg = CompressedImage(format=form, data=data.tobytes())
-    PlannerGoals._take_goal_image(node, msg, key=message_key(msg, None))
+    PlannerGoalImages._take_goal_image(node, msg, key=message_key(msg, None))
     assert not errors and len(goals) == 1
     assert goals[0].source == "~/goal_image/compressed"
     assert np.array_equal(goals[0].image, _pixels(2))
@@ -72,6 +72,6 @@ def test_a_refused_compressed_goal_names_the_remapped_topic():
     goals, errors = [], []
     node = _node(goals, errors)
     msg = CompressedImage(format="png", data=b"not a png")
-    PlannerGoals._take_goal_image(node, msg, key=message_key(msg, None))
+    PlannerGoalImages._take_goal_image(node, msg, key=message_key(msg, None))
     assert not goals and len(errors) == 1 and "\n" not in errors[0]
     assert errors[0].startswith(f"ignoring goal image on {ELSEWHERE}:"), errors[0]

@@ -44,7 +44,7 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
     from sensor_msgs.msg import Image
 
     from vjepa_ros.nodes.goal_images import message_key
-    from vjepa_ros.nodes.planner_goals import PlannerGoals
+    from vjepa_ros.nodes.planner_goal_images import PlannerGoalImages
 
     errors = []
     node = types.SimpleNamespace(
@@ -53,11 +53,12 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
         goal_image_topic="/vjepa_planner/goal_image",
         get_logger=lambda: types.SimpleNamespace(error=errors.append),
         worker=types.SimpleNamespace(wake=lambda: None))
-    node._goal_kept = lambda: PlannerGoals._goal_kept(node)
-    node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)  # (by its type: fix58a)
+    node._goal_kept = lambda: PlannerGoalImages._goal_kept(node)
+    node.goal_topic = lambda msg: PlannerGoalImages.goal_topic(node, msg)  # (by its type: fix58a)
     node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
     msg = Image(height=1, width=1, encoding="rgb8", step=3, data=bytes(3))
-    PlannerGoals._take_goal_image(node, msg, key=message_key(msg, None))  # as the node keys it
+    # keyed as the node keys it
+    PlannerGoalImages._take_goal_image(node, msg, key=message_key(msg, None))
     (line,) = errors
     assert line.startswith("ignoring goal image on /vjepa_planner/goal_image: the image is "
                            "1x1 px") and line.endswith(f"; {kept}"), line

@@ -8,7 +8,7 @@
    this machine) never becomes the goal: each decode is superseded by the next copy, and the
    planner says nothing. Before fix59a each copy was decoded on the executor and the first one
    became the goal. Where: ``GoalDecoder._run`` (``ticket != self._ticket``: dropped) with
-   ``PlannerGoals._take_goal_image`` submitting every arrival. Fix: let a decode in flight
+   ``PlannerGoalImages._take_goal_image`` submitting every arrival. Fix: let a decode in flight
    finish and be applied unless ``cancel()`` (a goal set another way) came, and decode the
    newest waiting request after it; or skip a request whose message_key digest equals the one
    decoding.
@@ -57,7 +57,7 @@ def test_a_goal_image_republished_faster_than_it_decodes_becomes_the_goal(
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
     from sensor_msgs.msg import Image
 
-    import vjepa_ros.nodes.planner_goals as planner_goals
+    import vjepa_ros.nodes.planner_goal_images as planner_goal_images
     from vjepa_ros.images import rgb_to_image_fields
 
     h = harness()
@@ -70,7 +70,7 @@ def test_a_goal_image_republished_faster_than_it_decodes_becomes_the_goal(
         return real_submit(what, decode)
 
     monkeypatch.setattr(decoder, "submit", counting_submit)
-    real_decode, decodes = planner_goals._decoded_goal_image, []
+    real_decode, decodes = planner_goal_images._decoded_goal_image, []
 
     def slow_decode(msg):  # longer than the publish period: until the next copy was submitted
         mine, deadline = submitted[0], time.monotonic() + 3.0
@@ -79,7 +79,7 @@ def test_a_goal_image_republished_faster_than_it_decodes_becomes_the_goal(
         decodes.append(submitted[0] > mine)
         return real_decode(msg)
 
-    monkeypatch.setattr(planner_goals, "_decoded_goal_image", slow_decode)
+    monkeypatch.setattr(planner_goal_images, "_decoded_goal_image", slow_decode)
     version, message = h.session.goal_version, Image(**rgb_to_image_fields(frame(9)))
     deadline = time.monotonic() + 6.0 * WAIT_SLACK
     while h.session.goal_version == version and time.monotonic() < deadline:
@@ -127,20 +127,20 @@ def test_clear_goals_while_a_goal_image_decodes_leaves_no_goal(harness, monkeypa
     from sensor_msgs.msg import Image
     from std_srvs.srv import Trigger
 
-    import vjepa_ros.nodes.planner_goals as planner_goals
+    import vjepa_ros.nodes.planner_goal_images as planner_goal_images
     from vjepa_ros.images import rgb_to_image_fields
 
     h = harness()
     h.pump(1.0)
     started, release = threading.Event(), threading.Event()
-    real_decode = planner_goals._decoded_goal_image
+    real_decode = planner_goal_images._decoded_goal_image
 
     def held_decode(msg):
         started.set()
         release.wait(10.0 * WAIT_SLACK)
         return real_decode(msg)
 
-    monkeypatch.setattr(planner_goals, "_decoded_goal_image", held_decode)
+    monkeypatch.setattr(planner_goal_images, "_decoded_goal_image", held_decode)
     h.goal_pub.publish(Image(**rgb_to_image_fields(frame(9))))
     assert h.pump(5.0, until=started.is_set), "the goal image never reached the decoder"
     client = h.node.create_client(Trigger, "/vjepa_planner/clear_goals")

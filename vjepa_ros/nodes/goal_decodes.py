@@ -1,11 +1,13 @@
 """The planner node's goal decodes handed back on the executor, and their hold (a mixin).
 
-:class:`GoalDecodes` is a base of :class:`vjepa_ros.nodes.planner_goals.PlannerGoals`: a goal
-file set by parameter and a goal image on ``~/goal_image`` are decoded on the node's
+:class:`GoalDecodes` is a base of :class:`vjepa_ros.nodes.planner_goals.PlannerGoals` (with
+:class:`vjepa_ros.nodes.planner_goal_images.PlannerGoalImages`, mixins of the node): a goal file
+set by parameter and a goal image on ``~/goal_image`` are decoded on the node's
 :class:`vjepa_ros.robot.goal_decoder.GoalDecoder` thread; a guard condition runs
 :meth:`GoalDecodes._take_decoded_goal` on the executor, which applies each outcome handed back
-(newest first: ``PlannerGoals._apply_goal_files`` / ``_apply_goal_image``) and tells the decoder
-which one became the goal (older requests dropped then, and only then: breaker59h #1).
+(newest first: ``PlannerGoals._apply_goal_files`` / ``PlannerGoalImages._apply_goal_image``)
+and tells the decoder which one became the goal (older requests dropped then, and only then:
+breaker59h #1).
 
 While a goal set by parameter decodes, the session holds (``GoalSession.goal_decoding_began``:
 nothing is commanded toward the goal it replaces, breaker59h #2) until it is applied or

@@ -51,7 +51,7 @@ def message_key(message, sender: object) -> tuple:
     rclpy gives none; the same image with the same stamp from two id-less publishers is one
     message then. ``key[0]`` is ``sender``; ``key[-1]`` the data, a
     :class:`~vjepa_ros.robot.message_pixels.MessagePixels` (equal when the bytes are; its
-    ``settle()`` hashes them, off the executor: ``PlannerGoals._take_goal_image``).
+    ``settle()`` hashes them, off the executor: ``PlannerGoalImages._take_goal_image``).
     """
     header = message.header
     layout = ((str(message.format),) if goal_message_kind(message) == COMPRESSED

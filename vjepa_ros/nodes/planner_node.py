@@ -12,12 +12,12 @@ its own (:class:`vjepa_ros.robot.planning_worker.PlanningWorker`), never as an e
 callbacks store inputs and wake it, so subscriptions, services, parameters and the streaming
 timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 :mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
-:mod:`vjepa_ros.nodes.planner_diagnostics`, goal images and goal files in
-:mod:`vjepa_ros.nodes.planner_goals`, a plan's outputs and the gripper's in
-:mod:`vjepa_ros.nodes.planner_outputs`, ``~/enable`` and the stops of commanding (a failure,
-shutdown) in :mod:`vjepa_ros.nodes.planner_commanding` (mixins of :class:`PlannerNode`); the
-set-point stream's ``target_pose`` and ``servo_twist`` go out through
-:mod:`vjepa_ros.nodes.setpoint_output`.
+:mod:`vjepa_ros.nodes.planner_diagnostics`, goal images in
+:mod:`vjepa_ros.nodes.planner_goal_images`, goal files in :mod:`vjepa_ros.nodes.planner_goals`,
+a plan's outputs and the gripper's in :mod:`vjepa_ros.nodes.planner_outputs`, ``~/enable`` and
+the stops of commanding (a failure, shutdown) in :mod:`vjepa_ros.nodes.planner_commanding`
+(mixins of :class:`PlannerNode`); the set-point stream's ``target_pose`` and ``servo_twist`` go
+out through :mod:`vjepa_ros.nodes.setpoint_output`.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set
 from vjepa_ros.nodes.planner_commanding import PlannerCommanding, clear_failure
 from vjepa_ros.nodes.planner_cost import say_plan_cost
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
+from vjepa_ros.nodes.planner_goal_images import PlannerGoalImages
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_outputs import PlannerOutputs
@@ -87,8 +88,8 @@ SENSOR_QOS = QoSProfile(
 )
 
 
-class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutputs,
-                  PlannerCommanding, Node):
+class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerGoalImages,
+                  PlannerOutputs, PlannerCommanding, Node):
     ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
@@ -221,7 +222,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.compressed_goal_subscriptions = subscribe_goal_topic(
             self, CompressedImage, f"{self.goal_image_topic}/compressed", self._on_goal_image)
         # its own resolved name (a remap of the compressed topic alone moves it elsewhere): the
-        # two names read once here are what every line and check names (PlannerGoals.goal_topic)
+        # two names read once here are what every line and check names
+        # (PlannerGoalImages.goal_topic)
         self.compressed_goal_topic = self.compressed_goal_subscriptions[0].topic_name
         self._watch_inputs(image_type)  # (after the goal topics: never offered as the camera)
         self.goal_frame_ids = GoalFrameIds()  # another camera's goal image: warned

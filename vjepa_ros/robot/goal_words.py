@@ -25,7 +25,7 @@ Goal files (``goal_image_path`` / ``goal_image_paths`` set at run time):
 
 Goal images on TOPIC (``goal-pose``): taken ``new goal: goal 1/1 (~/goal_image...)``; kept ``the
 goal image on TOPIC came again with the same pixels: ...`` (info); refused ``ignoring [the] goal
-image on TOPIC: ...`` (``planner_goals._apply_goal_image``, ``goal_image_rules``,
+image on TOPIC: ...`` (``planner_goal_images._apply_goal_image``, ``goal_image_rules``,
 ``recorded_inputs.recorded_goal_problem``), the warnings ``the goal image on TOPIC
 came again ...: not taken, ...`` (``resent_goals``) and the error of a failed apply.
 """

@@ -2,7 +2,7 @@
 
 ``ros2 topic pub`` without ``--once`` re-sends its message at 1 Hz (an ``image_publisher`` with
 ``rate_hz`` > 0 with fresh stamps): while that goal is active its copies are no new goal
-(``PlannerGoals._same_goal_image``). Once the goal is ended another way, by ``~/clear_goals``
+(``PlannerGoalImages._same_goal_image``). Once the goal is ended another way, by ``~/clear_goals``
 (breaker56a) or by a goal set since (``~/capture_goal``, ``~/add_subgoal``, a goal file
 parameter, another image on the topic: breaker58a), the next copy would set the old goal again
 within a second: an enabled arm driven back toward the old picture. :class:`ResentGoal` keeps
