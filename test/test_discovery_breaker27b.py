@@ -104,7 +104,7 @@ def test_the_unreadable_folder_chmod_advice_quotes_its_path():
 
 
 def test_the_unreadable_file_chmod_advice_quotes_its_path(tmp_path):
-    from vjepa_ros.input_paths import permission_fix
+    from vjepa_ros.path_advice import permission_fix
 
     episode = tmp_path / "my data" / "$(id) ep.npz"
     episode.parent.mkdir()

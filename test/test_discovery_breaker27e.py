@@ -17,7 +17,7 @@ def test_upper_case_suffix_advice_does_not_overwrite_the_lower_case_file(tmp_pat
     Found: ``skipped .../EP0.NPZ: its suffix is not lower case ...; to read it:
     `mv .../EP0.NPZ .../EP0.npz``` — plain ``mv`` replaces the episode EP0.npz that is read.
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
     from vjepa_ros.recordings.bag_folders import walk_files
 
     (tmp_path / "EP0.NPZ").write_bytes(b"one episode")

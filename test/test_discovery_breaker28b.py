@@ -65,7 +65,7 @@ def test_the_folder_permission_advice_lets_this_user_read_a_folder_another_user_
     Before rec28 it said ``chmod a+rx FOLDER`` as its owner; now ``chmod -R u+rX FOLDER`` as
     its owner (nobody): pasted by the owner it sets the owner's bits only.
     """
-    from vjepa_ros.input_paths import permission_fix
+    from vjepa_ros.path_advice import permission_fix
 
     folder = tmp_path / "lab data"
     folder.mkdir()

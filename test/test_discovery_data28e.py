@@ -99,7 +99,7 @@ def test_an_upper_case_part_on_a_disk_that_ignores_case_keeps_its_part_name(tmp_
     ``x`` any more. Here the disk is case-sensitive; os.path.samestat says what such a disk's
     stat says (one file by both names).
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
     from vjepa_ros.recordings.bag_folders import upper_case_fix
 
     upper = tmp_path / "x_0.MCAP"

@@ -137,7 +137,7 @@ def test_train_discovery_names_a_newline_in_a_file_name_on_one_line(tmp_path, ca
     The refusal's whitespace was collapsed (``a b.mcap``: another file's name); the note and its
     command spanned lines.
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
     from vjepa_ros.path_text import shown_path
     from vjepa_ros.train.episodes import EpisodeError, find_sources
 
@@ -168,7 +168,7 @@ def test_advice_quoting_a_control_character_is_one_line_that_a_shell_reads_back(
     import subprocess
     from pathlib import Path
 
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     names = ["a\nb.mcap", "it's\tx", os.fsdecode(b"\xff\x01z"), "plain", "a b", "-x.npz"]
     command = shell_command("printf", "%s\\0", *map(Path, names))

@@ -126,7 +126,7 @@ OPTIONS = ("-n", "-R", "-o", "--episode")  # the advice's own options
 def test_shell_advice_never_reads_a_path_starting_with_a_dash_as_options(tmp_path,
                                                                          monkeypatch):
     """``mv -n -x.NPZ -x.npz`` pasted: mv reads -x.NPZ as options. Every builder is asked."""
-    from vjepa_ros.input_paths import permission_fix, shell_command
+    from vjepa_ros.path_advice import permission_fix, shell_command
     from vjepa_ros.recordings.bag_files import reindex, repair_hint
     from vjepa_ros.recordings.bag_folders import unreadable_folder, walk_files
     from vjepa_ros.recordings.mcap_salvage import Damage

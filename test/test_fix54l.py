@@ -92,7 +92,7 @@ def test_a_shard_this_user_may_not_read_says_chmod(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     load = done.stdout.strip().splitlines()[-2]
     # the file is this user's (root without its read override here): its own chmod u+r
-    # (input_paths.read_fix); another user's file: the owner's chmod a+r
+    # (path_advice.read_fix); another user's file: the owner's chmod a+r
     mode = "u+r" if shard.stat().st_uid == os.getuid() else "a+r"
     assert load.startswith("CheckpointError ") and f"chmod {mode} {shard}" in load, load
     assert "download" not in load and "damaged" not in load, load

@@ -117,7 +117,7 @@ def test_data_files_order_and_recording_names_come_from_the_part_name():
 
 
 def test_permission_advice_is_one_builder_by_what_is_read(tmp_path):
-    from vjepa_ros.input_paths import permission_fix, read_access
+    from vjepa_ros.path_advice import permission_fix, read_access
     from vjepa_ros.recordings.bag_folders import unreadable_folder
 
     folder = tmp_path / "my data"

@@ -101,7 +101,7 @@ def test_the_read_fix_is_this_users_own_chmod_or_the_owners(tmp_path, monkeypatc
     import pwd
     import shlex
 
-    from vjepa_ros.input_paths import read_fix, unreadable
+    from vjepa_ros.path_advice import read_fix, unreadable
 
     folder = tmp_path / "my data"
     file = folder / "e.npz"

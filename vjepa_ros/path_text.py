@@ -25,7 +25,7 @@ def shown_path(path: str | os.PathLike) -> str:
     whitespace (``$'/data/x.pt '``: a pasted path's space, invisible unquoted at the end of a
     line or before a colon); any other path as ``str(path)``. Every
     message that names a user's file builds on it, as advice builds on
-    ``input_paths.shell_command`` (which quotes such a word alike).
+    ``path_advice.shell_command`` (which quotes such a word alike).
     """
     text = os.fspath(path)
     return text if text.isprintable() and text == text.strip() else ansi_c(text)

@@ -196,7 +196,7 @@ def _refuse_disordered(reader, path: Path, chosen: list[str]) -> None:
     which ``mcap sort`` refuses without chunk indexes, so ``mcap recover`` writes an indexed
     copy first (MCAP CLI: ``mcap recover [file] -o out``, ``mcap sort [file] -o out``).
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
     from vjepa_ros.path_text import shown_path
 
     for part in reader.parts:

@@ -5,7 +5,7 @@ One rule for every file the loaders read (a ``torch.save`` checkpoint:
 ``model.safetensors``: ``hf.read_hf_directory``), each a one-line :class:`CheckpointError`
 naming the file and what to do (breaker54d):
 
-- a file or folder this user may not read: ``input_paths.unreadable``'s words, the ``chmod``
+- a file or folder this user may not read: ``path_advice.unreadable``'s words, the ``chmod``
   that ``vjepa-ros demo`` advises too (:func:`readable`), not a bare PermissionError nor a
   library's own error (each file is opened before a library reads it:
   :func:`check_not_lfs_pointer`);
@@ -24,12 +24,11 @@ from vjepa_ros.input_paths import (
     ANNEX_PLACEHOLDER,
     ANNEX_POINTER_START,
     annex_get,
-    blocked_folder,
     missing,
     run_model_file,
-    unreadable,
 )
 from vjepa_ros.name_lists import first_names
+from vjepa_ros.path_advice import blocked_folder, unreadable
 
 from .errors import CheckpointError
 
@@ -43,7 +42,7 @@ def readable(path: str | os.PathLike):
 
     ``path``: the file or folder read (named when the error names no file). The line:
     ``FILE cannot be read by this user (Permission denied): let this user read it: `chmod a+r
-    FILE` ...`` (``input_paths.unreadable``; a folder: ``chmod -R a+rX``).
+    FILE` ...`` (``path_advice.unreadable``; a folder: ``chmod -R a+rX``).
     """
     try:
         yield
@@ -56,8 +55,8 @@ def denied_path(path: str | os.PathLike) -> Path:
     """Return the first folder on the way to ``path`` this user may not enter, else ``path``.
 
     A file in a folder of mode 000 is denied for the folder, whose ``chmod -R a+rX`` is the fix
-    (``input_paths.read_access``), not the file's ``chmod a+r``; the way is the one links lead
-    (``input_paths.blocked_folder``: a link to a file in such a folder names that folder).
+    (``path_advice.read_access``), not the file's ``chmod a+r``; the way is the one links lead
+    (``path_advice.blocked_folder``: a link to a file in such a folder names that folder).
     """
     return blocked_folder(path) or Path(path)
 

@@ -126,7 +126,7 @@ def _is_folder(entry: os.DirEntry) -> bool:
 
 def unreadable_folder(folder: Path, exc: OSError) -> str:
     """Return the refusal of a folder of the data that cannot be listed (one line)."""
-    from vjepa_ros.input_paths import read_access
+    from vjepa_ros.path_advice import read_access
 
     return (f"{shown_path(folder)} cannot be read ({exc.strerror or exc}): the recordings in "
             f"it would be left out; give read access to it ({read_access(folder, folder=True)}), "

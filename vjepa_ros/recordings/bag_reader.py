@@ -77,7 +77,7 @@ def repair_hint(path: Path, storage: str, part: bool = False) -> str:
     ``part``: ``path`` is one part of a split recording: the recovered file goes in its place
     (read alone, it would drop the other parts).
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     path = Path(path)
     use = ("move recovered.{} to " + shown_path(path.name).replace("{", "{{").replace("}", "}}")
@@ -97,7 +97,7 @@ def mcap_recover(path: Path) -> str:
     ```mcap recover PATH -o recovered.mcap` (MCAP CLI: <where to get it>)``, the path
     shell-quoted.
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     return (f"`{shell_command('mcap', 'recover', Path(path))} -o recovered.mcap` (MCAP CLI: "
             "https://github.com/foxglove/mcap/releases)")
@@ -159,7 +159,7 @@ def storage_of(reader: BagReader) -> str:
 
 def reindex(path: Path) -> str:
     """Return the command that writes a bag folder's ``metadata.yaml`` (path shell-quoted)."""
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     return shell_command("ros2", "bag", "reindex", path)
 

@@ -136,9 +136,9 @@ def refuse_unreadable(file: Path) -> None:
 
     The libraries say it in their own words (rosbags ``Could not open file ...``, sqlite ``unable
     to open database file``, Python's ``[Errno 13]``); the line names the file and the
-    ``chmod`` (``input_paths.unreadable``).
+    ``chmod`` (``path_advice.unreadable``).
     """
-    from vjepa_ros.input_paths import unreadable
+    from vjepa_ros.path_advice import unreadable
 
     try:
         with open(file, "rb"):
@@ -168,7 +168,7 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
             (fix := skipped_fix(file)):  # x.MCAP: the move; a ROS 1 x.bag: the conversion
         raise BagError(f"{shown_path(file)}: {fix}")
     if storage is None:
-        from vjepa_ros.input_paths import shell_command
+        from vjepa_ros.path_advice import shell_command
 
         episode = ("; an episode file: write it as a bag with "
                    f"`{shell_command('vjepa-ros', 'bag-from-npz', 'OUT_BAG', '--episode', file)}`"
@@ -217,7 +217,7 @@ def _packed_unreadable(exc: UnreadableFileError, file: Path, inner: Path, storag
     unpacks it first (``sqlite3`` and ``mcap`` read no zstd file); the temporary copy is never
     named.
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     reason = exc.reason.replace(str(inner), f"{shown_path(file)} (unpacked)")
     unpacked = inner.stat().st_size if inner.exists() else 0

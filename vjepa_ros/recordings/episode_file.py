@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, unreadable
+from vjepa_ros.input_paths import EPISODE_FORMAT, input_path
+from vjepa_ros.path_advice import unreadable
 from vjepa_ros.path_text import one_line, shown_path
 from vjepa_ros.recordings.time_precision import timestamp_precision_problem
 
@@ -75,7 +76,7 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
             ``episode PATH: its NAME array holds Python objects (a pickle), not numbers: FIX``
             for an array saved from Python objects (a dict as metadata); ``episode PATH cannot
             be read by this user (...): ...chmod...`` for a file this user may not read
-            (``input_paths.unreadable``); ``episode PATH: its suffix is not lower case ...``
+            (``path_advice.unreadable``); ``episode PATH: its suffix is not lower case ...``
             with the ``mv -n`` to lower case for ``EP0.NPZ`` (``bag_folders.upper_case_fix``:
             every command refuses it alike).
     """

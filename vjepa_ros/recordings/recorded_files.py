@@ -61,7 +61,7 @@ def read_metadata(file: Path) -> Metadata:
     takes milliseconds to parse a recorder's metadata. Problems: ``FILE is empty (0 bytes)``,
     ``FILE is blank``, ``FILE is not valid YAML (line 3, column 10: expected ',' or ']')``
     (PyYAML's own message spans several lines with a caret under the place), ``FILE cannot be
-    read by this user (Permission denied)`` (its fix: ``input_paths.permission_fix``, the
+    read by this user (Permission denied)`` (its fix: ``path_advice.permission_fix``, the
     ``chmod``), ``FILE cannot be read (WHY)`` (also for a missing one).
     """
     try:
@@ -73,7 +73,7 @@ def read_metadata(file: Path) -> Metadata:
 def _parse_metadata(file: Path) -> Metadata:
     import yaml
 
-    from vjepa_ros.input_paths import read_fix
+    from vjepa_ros.path_advice import read_fix
     from vjepa_ros.recordings.bag_files import one_line
 
     try:

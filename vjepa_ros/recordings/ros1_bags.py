@@ -21,7 +21,7 @@ def ros1_fix(path: Path) -> str:
     ``x.bag`` (any case): ``a ROS 1 bag (read: rosbag2 only); convert it: `rosbags-convert
     --src x.bag --dst x``` (paths shell-quoted), which writes the bag folder ``x`` beside it.
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     if not path.name.lower().endswith(ROS1_SUFFIX) or path.name.startswith("._"):
         return ""
@@ -40,7 +40,7 @@ def _where_convert() -> str:
     import shutil
     import sys
 
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     script = Path(sys.executable).parent / "rosbags-convert"
     if shutil.which("rosbags-convert") or not script.is_file():

@@ -133,7 +133,7 @@ def refuse_split_parts(files: list[Path]) -> None:
 
 def _move(parts: list[Path]) -> str:
     """Return the commands that move split parts into a folder of their own, named after them."""
-    from vjepa_ros.input_paths import shell_command, shell_path
+    from vjepa_ros.path_advice import shell_command, shell_path
 
     folder = parts[0].parent / PART_NAME.match(parts[0].name)["name"]
     return (f"`{shell_command('mkdir', folder)} && "

@@ -25,7 +25,7 @@ def upper_case_fix(path: Path) -> str:
     a rename through another name, so a split part keeps its part name. "" for any other name
     and for a macOS fork (``data_names.is_fork``).
     """
-    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_advice import shell_command
 
     if is_read(path.name) or not is_read(path.name.lower()) or is_fork(path.name):
         return ""
