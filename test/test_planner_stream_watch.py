@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 
-from vjepa_ros.nodes import planner_node  # noqa: E402
+from vjepa_ros.nodes import planner_stream  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.nodes.setpoint_output import SetpointOutput  # noqa: E402
 from vjepa_ros.robot.plan_report import StreamOutput  # noqa: E402
@@ -29,7 +29,7 @@ def test_the_watchdog_ticks_while_the_timer_is_late_and_not_as_the_timer(monkeyp
     # note32 item 5: the watchdog's own tick reset the timer's mark, so on a stopped clock it
     # ticked every other period (about every second), and once between two timer ticks
     wall = types.SimpleNamespace(now=0.0)
-    monkeypatch.setattr(planner_node, "time", types.SimpleNamespace(monotonic=lambda: wall.now))
+    monkeypatch.setattr(planner_stream, "time", types.SimpleNamespace(monotonic=lambda: wall.now))
     ticks = []
     node = bare_node(closing=False, stream_ticked=0.0, stream_watchdog_s=0.5,
                      _stream=lambda: ticks.append(wall.now))

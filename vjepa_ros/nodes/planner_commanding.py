@@ -8,7 +8,8 @@ GripperCommand goal), the stop after an unexpected exception (``_failed``; the p
 ``refusal_kind`` internal_error, until ``~/enable`` starts commanding again or, when commanding
 was not on (shadow mode), until the same path succeeds again: :func:`clear_failure`,
 :func:`failures`) and the node's shutdown (``prepare_shutdown``). The set-point stream itself
-stays in the node (``_stream``). The attributes used are set by the node's ``__init__``.
+is :mod:`vjepa_ros.nodes.planner_stream`'s (``_stream``). The attributes used are set by the
+node's ``__init__``.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 :mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
 :mod:`vjepa_ros.nodes.planner_diagnostics`, goal images in
 :mod:`vjepa_ros.nodes.planner_goal_images`, goal files in :mod:`vjepa_ros.nodes.planner_goals`,
-a plan's outputs and the gripper's in :mod:`vjepa_ros.nodes.planner_outputs`, ``~/enable`` and
-the stops of commanding (a failure, shutdown) in :mod:`vjepa_ros.nodes.planner_commanding`
-(mixins of :class:`PlannerNode`); the set-point stream's ``target_pose`` and ``servo_twist`` go
-out through :mod:`vjepa_ros.nodes.setpoint_output`.
+a plan's outputs and the gripper's in :mod:`vjepa_ros.nodes.planner_outputs`, the set-point
+stream's ticks and watchdog in :mod:`vjepa_ros.nodes.planner_stream`, ``~/enable`` and the stops
+of commanding (a failure, shutdown) in :mod:`vjepa_ros.nodes.planner_commanding` (mixins of
+:class:`PlannerNode`); the set-point stream's ``target_pose`` and ``servo_twist`` go out through
+:mod:`vjepa_ros.nodes.setpoint_output`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from vjepa_ros.nodes.input_sources import InputSources
 from vjepa_ros.nodes.input_watch import InputProblem, InputWatch, InputWatches, camera_watch
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
-from vjepa_ros.nodes.planner_commanding import PlannerCommanding, clear_failure
+from vjepa_ros.nodes.planner_commanding import PlannerCommanding
 from vjepa_ros.nodes.planner_cost import say_plan_cost
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goal_images import PlannerGoalImages
@@ -55,6 +56,7 @@ from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_outputs import PlannerOutputs
 from vjepa_ros.nodes.planner_settings import check_planner_settings
+from vjepa_ros.nodes.planner_stream import STREAM_WATCHDOG_S, PlannerStream
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.queue_drain import subscribe_draining
 from vjepa_ros.nodes.refused_start import start_or_destroy
@@ -78,10 +80,6 @@ from vjepa_ros.robot.planner_name import PLANNER_NODE
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.threads import FoundThreadSettings, set_torch_threads, switch_interval_words
 
-# [s] wall time (at least three stream periods) without a stream tick before the steady clock
-# ticks it (``PlannerNode._stream_watchdog``)
-STREAM_WATCHDOG_S = 0.5
-
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
     durability=qos_profile_sensor_data.durability, history=qos_profile_sensor_data.history,
@@ -89,7 +87,7 @@ SENSOR_QOS = QoSProfile(
 
 
 class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerGoalImages,
-                  PlannerOutputs, PlannerCommanding, Node):
+                  PlannerOutputs, PlannerStream, PlannerCommanding, Node):
     ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
@@ -336,10 +334,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerGoalIm
     def now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
 
-    def _stream_clock(self) -> float:
-        """Return the stream ticks' time [s]: sim time on it, else steady (breaker50d)."""
-        return self.now() if self.get_clock().ros_time_is_active else time.monotonic()
-
     def _log(self, level: str, message: str) -> None:
         # One call site per severity: rclpy refuses a call site whose severity changes.
         if level == "error":
@@ -348,54 +342,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerGoalIm
             self.get_logger().warning(message)
         else:
             self.get_logger().info(message)
-
-    # -- the set-point stream (~/enable, failures, shutdown: planner_commanding) -----------------
-    def _stream_tick(self) -> None:
-        """Tick the stream from its timer (the node's clock); the watchdog's mark of it."""
-        self.stream_ticked = time.monotonic()
-        self._tick_stream()
-
-    def _tick_stream(self) -> None:
-        if self.closing:
-            return
-        try:
-            self._stream()
-        except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
-            self._failed("set-point stream", exc)
-        else:
-            clear_failure(self, "set-point stream")
-
-    def _stream_watchdog(self) -> None:
-        """Tick the stream while its timer stood still for ``stream_watchdog_s`` of wall time.
-
-        The stream timer runs on the node's clock; under use_sim_time a stopped ``/clock`` stops
-        it, and with it the checks that hold the arm on stale inputs and end a running camera
-        check (the frozen clock makes the inputs stale: ``input_checks.FROZEN_CLOCK_S``). On the
-        node's standing clock a tick moves no set-point (no time passed). Its own ticks do not
-        count as the timer's: it ticks at each of its periods while the timer is late, and not
-        once the timer runs again (a simulator slower than real time ticks it itself).
-        """
-        if time.monotonic() - self.stream_ticked > self.stream_watchdog_s:
-            self._tick_stream()
-
-    def _stream(self) -> None:
-        """Publish one stream tick's output unless commanding changed since it was computed.
-
-        Its epoch is the one it was computed in (``StreamOutput.commanding_epoch``, read under
-        the session's lock with the set-point), bumped by an enable and by every stop of the
-        stream (a disable, a new world: breaker46p), not by a void of running plans that keeps
-        the stream going (a clock step back voided a set-point computed wholly before or after
-        it: a zero twist mid-motion, fix46d, breaker46n).
-        """
-        out = self.session.stream_step()
-        # under the lock a disable takes (~/enable, a failure): a moving twist computed before
-        # a disable is not published after its zero twist (review32), also when an enable
-        # followed it before this publish (the epoch moved: breaker44s); None (disabled, held,
-        # deactivated): a moving servo_twist ends with one zero twist
-        with self.command_lock:
-            current = out is not None and self.session.enabled and (
-                self.session.commanding_epoch == out.commanding_epoch)
-            self.setpoints.publish(out if current else None)
 
     def destroy_node(self) -> None:
         # a failing end of the worker or helper: said, and the node destroyed anyway

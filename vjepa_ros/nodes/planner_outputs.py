@@ -5,7 +5,8 @@ planning worker's step (``_plan_and_publish``: ``~/action`` and ``~/debug_image`
 the session's report listener (``~/plan_report``, on whatever thread ended the plan) and its
 gripper output (``gripper_command`` and GripperCommand goals, called by the session under its
 lock as a command goes out, with the set-point's target). The set-point stream's own outputs
-stay in the node (``_stream``). The attributes used are set by the node's ``__init__``.
+are :mod:`vjepa_ros.nodes.planner_stream`'s (``_stream``). The attributes used are set by the
+node's ``__init__``.
 """
 
 from __future__ import annotations
