@@ -50,7 +50,6 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 import numpy as np  # noqa: E402
 
 from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up)
-    HOME,
     NODES,
     PUBLISHED,
     SUBSCRIBED,
@@ -69,6 +68,7 @@ from benchmarks.safety_run import (  # noqa: E402, F401 - JOINT_*, joints_at: te
     Watch,
     joints_at,
 )
+from benchmarks.soak_sensors import HOME  # noqa: E402
 from benchmarks.subgoal_order import (  # noqa: E402
     collapse_runs,
     hand_changes,

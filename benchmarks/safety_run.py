@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from benchmarks.bench_planner_soak import (
-    HOME,
     NODE_START_S,
     NODES,
     PUBLISHED,
@@ -28,6 +27,7 @@ from benchmarks.bench_planner_soak import (
     start_processes,
     trigger_until_done,
 )
+from benchmarks.soak_sensors import HOME
 from vjepa_ros.nodes.busy_domain_scripts import script_refuses_after
 from vjepa_ros.robot.planner_name import PLANNER_NODE as PLANNER
 from vjepa_ros.robot.planner_name import is_diagnostics_of

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from benchmarks.bench_planner_safety import below_floor_xyz
-from benchmarks.bench_planner_soak import HOME
 from benchmarks.safety_run import FIRST_SETPOINT_TOLERANCE_M, Watch, joints_at
+from benchmarks.soak_sensors import HOME
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.safety import SafetyLimits
 

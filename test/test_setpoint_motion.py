@@ -161,7 +161,7 @@ def test_the_check_puts_the_arm_outside_the_box_by_the_margins_it_means():
 
 def test_the_sensor_process_moves_its_arm_on_each_well_formed_line():
     from benchmarks.arm_track import ArmTrack
-    from benchmarks.bench_planner_soak import HOME, read_joint_lines
+    from benchmarks.soak_sensors import HOME, read_joint_lines
 
     track = ArmTrack(HOME + [0.04])
     joints = bench.joints_at(bench.MOVED_XYZ)
