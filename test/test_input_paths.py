@@ -195,3 +195,28 @@ def test_an_encoder_options_advice_is_built_from_the_errors_parts(tmp_path):
     copy = NotACheckpointError(str(exc))  # the message alone: said whole
     assert str(world_model_error(copy, path, "--encoder", encoder=True)) == \
         head + CHECKPOINT_FORMAT
+
+
+def test_a_missing_demo_model_is_refused_naming_the_option_given(tmp_path, monkeypatch):
+    """mend62e: the advice is built with the option passed in, not patched after it was said.
+
+    ``world_model_path("demo", OPTION)`` replaced ``--checkpoint FILE`` in the locator's line;
+    the locator (``reach_config.resolve_checkpoint``) and ``demo.load_planning_model`` (train's
+    ``--init demo``, eval's ``--world-model demo``) now say the option they were given, and
+    ``--checkpoint`` where none is given.
+    """
+    from vjepa_ros.demo import load_planning_model
+    from vjepa_ros.sim import reach_config
+
+    monkeypatch.setattr(reach_config, "demo_model_path", lambda: tmp_path / "demo.pt")
+    head = f"the demo world model is not installed ({tmp_path / 'demo.pt'} is missing): train it"
+    for option in ("--world-model", "--init", "--checkpoint"):
+        with pytest.raises(FileNotFoundError) as caught:
+            reach_config.resolve_checkpoint("", option)
+        assert str(caught.value).startswith(head)
+        assert str(caught.value).endswith(f"or pass {option} FILE")
+        with pytest.raises(FileNotFoundError) as caught:
+            load_planning_model("demo", option=option)
+        assert str(caught.value).endswith(f"or pass {option} FILE")
+    with pytest.raises(FileNotFoundError, match=r"or pass --checkpoint FILE$"):
+        reach_config.resolve_checkpoint()

@@ -80,7 +80,7 @@ def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
     if checkpoint == "demo":
         from vjepa_ros.sim.reach_config import resolve_checkpoint
 
-        checkpoint = resolve_checkpoint("")
+        checkpoint = resolve_checkpoint("", option)
     if checkpoint:
         try:
             model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,

@@ -176,10 +176,9 @@ def world_model_path(spec: str, option: str = "--checkpoint",
         from vjepa_ros.sim.reach_config import resolve_checkpoint  # numpy and yaml only
 
         try:
-            return resolve_checkpoint("")
+            return resolve_checkpoint("", option)
         except FileNotFoundError as exc:
-            hint = str(exc).replace("--checkpoint FILE", f"{option} FILE")
-            raise CheckpointError(f"{option} demo: {hint}") from None
+            raise CheckpointError(f"{option} demo: {exc}") from None
     inside = run_model_file(spec)
     if inside is not None:
         shown = expand_path(spec)

@@ -241,10 +241,11 @@ def demo_model_path() -> Path:
     return Path(str(resources.files("vjepa_ros") / "data" / DEMO_MODEL_NAME))
 
 
-def resolve_checkpoint(checkpoint: str = "") -> Path:
+def resolve_checkpoint(checkpoint: str = "", option: str = "--checkpoint") -> Path:
     """Return the model path to use: ``checkpoint`` (``~``, ``$NAME`` expanded) or the demo model.
 
-    Raises FileNotFoundError for a missing path (or a missing demo model), ValueError
+    Raises FileNotFoundError for a missing path (or a missing demo model: its advice names
+    ``option``, the command's option that takes a file: ``pass --world-model FILE``), ValueError
     (``user_paths.UnsetVariable``) naming a variable in it that is not set. It only locates: the
     commands check a path the user gave with ``input_paths.world_model_path`` (one line naming
     the option: missing, a folder, unreadable) and the loader reads it.
@@ -257,6 +258,6 @@ def resolve_checkpoint(checkpoint: str = "") -> Path:
             raise FileNotFoundError(f"world model file not found: {path}")
         raise FileNotFoundError(
             f"the demo world model is not installed ({path} is missing): train it (README, "
-            "'Demo world model') or pass --checkpoint FILE"
+            f"'Demo world model') or pass {option} FILE"
         )
     return path
