@@ -107,7 +107,8 @@ def measure(args, parser) -> list[dict]:
     from vjepa_ros.input_paths import world_model_error, world_model_path
     from vjepa_ros.models import load_world_model
     from vjepa_ros.models.errors import CheckpointError
-    from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
+    from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, distance_problem
+    from vjepa_ros.robot.safety import SafetyLimits
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.camera_orbit import camera_placement
     from vjepa_ros.sim.check_motions import run_live_check
@@ -121,12 +122,18 @@ def measure(args, parser) -> list[dict]:
     cem = config.planner.to_cem()
     base = reach_sim_config(HELD_OUT_SEED_START, config.sim)
     args.skip_default, args.randomize = False, "camera"
+    limits = SafetyLimits()  # the node's default: a longer motion it refuses at start-up
+    for distance in args.distance:  # said as the option, before the model loads
+        problem = distance_problem(distance, limits, "--distance",
+                                   f"give at most {limits.max_step_m:g}")
+        if problem:
+            parser.error(problem)
+    motions = [CheckMotionConfig(distance_m=d, diagonals=True, corners=True)
+               for d in args.distance]
     try:
-        motions = [CheckMotionConfig(distance_m=d, diagonals=True, corners=True)
-                   for d in args.distance]
         cameras = placements(args, base.camera, base.scene.table_height)
     except ValueError as exc:
-        parser.error(str(exc).replace("camera_check.motion.distance_m", "--distance"))
+        parser.error(str(exc))
     try:
         checkpoint = world_model_path(args.checkpoint)  # missing, a folder: its own line
     except ValueError as exc:

@@ -65,3 +65,23 @@ def test_rows_print_and_bad_options_are_one_line(tmp_path, capsys):
         with pytest.raises(SystemExit):
             bench.main(argv)
         assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given, said", [
+    ("0.3", "--distance must lie in (0, 0.2], got 0.3"),
+    ("0", "--distance must lie in (0, 0.2], got 0.0"),
+    ("nan", "--distance must lie in (0, 0.2], got nan"),
+    ("0.15", "--distance (0.15 m) must be at most safety.max_step_m (0.1 m): each check motion "
+             "is one step; give at most 0.1"),
+])
+def test_a_distance_the_check_refuses_is_said_as_the_option_before_the_model_loads(
+        tmp_path, capsys, given, said):
+    """mend62e: the range's words were patched (``str.replace``) into ``--distance``; a motion
+    longer than one safety step (in range) ran the simulator and ended naming the node's
+    ``camera_check.motion.distance_m`` after the model loaded. Both are one usage line now,
+    naming the option, before the (missing) checkpoint is looked at."""
+    with pytest.raises(SystemExit) as stopped:
+        bench.main(["--checkpoint", str(tmp_path / "none.pt"), "--distance", "0.04", given])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and f"error: {said} (run " in err, err
+    assert "camera_check.motion" not in err and "none.pt" not in err

@@ -20,7 +20,7 @@ import itertools
 
 import numpy as np
 
-from vjepa_ros.config import check_values, param
+from vjepa_ros.config import check_field, check_values, param
 from vjepa_ros.robot.safety import SafetyLimits, filter_target
 from vjepa_ros.robot.workspace_box import outside_box_problem
 
@@ -105,19 +105,36 @@ def check_motions(start, limits: SafetyLimits, config: CheckMotionConfig | None 
 
 
 def step_problem(distance_m: float, limits: SafetyLimits,
-                 remedy: str = "lower the one or raise the other") -> str:
+                 remedy: str = "lower the one or raise the other",
+                 name: str = "camera_check.motion.distance_m") -> str:
     """Say why a check motion of ``distance_m`` [m] is longer than one safety step ('' fine).
 
     Each motion is one step of ``distance_m``; one longer than ``limits.max_step_m`` the safety
     filter would shorten wherever the arm stands. The node refuses it at start-up
-    (``PlannerNodeConfig``), the camera check benchmark as its ``--distance``. ``remedy``: what
-    to do, after the reason. NaN passes: ``CheckMotionConfig``'s range refuses it.
+    (``PlannerNodeConfig``), the camera check benchmarks as their ``--distance``. ``remedy``:
+    what to do, after the reason; ``name``: what set the length (a script's ``--distance``).
+    NaN passes: ``CheckMotionConfig``'s range refuses it (:func:`distance_problem`: both).
     """
     if not distance_m > limits.max_step_m:
         return ""
-    return (f"camera_check.motion.distance_m ({distance_m:g} m) must be at most "
+    return (f"{name} ({distance_m:g} m) must be at most "
             f"safety.max_step_m ({limits.max_step_m:g} m): each check motion is one step; "
             f"{remedy}")
+
+
+def distance_problem(distance_m: float, limits: SafetyLimits, name: str, remedy: str) -> str:
+    """Say why ``distance_m`` [m], set by ``name``, is no check motion's length ('' fine).
+
+    Outside ``CheckMotionConfig.distance_m``'s range (``config_ranges.check_field``: ``NAME
+    must lie in (0, 0.2], got 0.3``; NaN and inf too), else longer than one safety step
+    (:func:`step_problem` with ``remedy``). For a script's option, said as the option.
+    """
+    field = next(f for f in dataclasses.fields(CheckMotionConfig) if f.name == "distance_m")
+    try:
+        check_field(name, distance_m, field)
+    except ValueError as exc:
+        return str(exc)
+    return step_problem(distance_m, limits, remedy, name)
 
 
 def round_trip_refusal(start: np.ndarray, target: np.ndarray, limits: SafetyLimits) -> str:
