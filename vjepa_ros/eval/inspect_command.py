@@ -131,6 +131,7 @@ def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
     from vjepa_ros.eval.inspect_data import eval_part, hand_words, train_part
     from vjepa_ros.path_text import shown_path
     from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.split_parts import lone_part_note
     from vjepa_ros.recordings.temp_copies import TempCopies
     from vjepa_ros.train.config import DataConfig
     from vjepa_ros.train.episodes import EpisodeError, find_sources
@@ -142,10 +143,15 @@ def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
         yield {"path": path, "error": str(exc)}
         return
     found_notes += notes
-    if notes and not args.json:  # skipped files, files read as recordings of their own
-        from vjepa_ros.eval.report import note_lines
+    # a part of a split recording given by itself: its recording's notes say it (eval's reading
+    # adds split_parts.lone_part_note), said here only where that reading is refused
+    parts = {source.path: note for source in sources if source.kind == "bag"
+             and (note := lone_part_note(source.path)) and note in notes}
+    from vjepa_ros.eval.report import note_lines
 
-        print("\n".join(note_lines(notes)))
+    ahead = [note for note in notes if note not in parts.values()]
+    if ahead and not args.json:  # skipped files, files read as recordings of their own
+        print("\n".join(note_lines(ahead)))
     for source in sources:
         shown = shown_path(source.path)
         bag = argparse.Namespace(**{**vars(args), "bag": str(source.path)})
@@ -159,7 +165,11 @@ def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
                 except (BagError, ValueError) as exc:
                     from vjepa_ros.recordings.topic_choice import without_train_keys
 
-                    yield {**entry, "error": without_train_keys(str(exc))}
+                    error = without_train_keys(str(exc))
+                    part = parts.get(source.path, "")
+                    if part and not args.json and "one part of a split recording" not in error:
+                        print("\n".join(note_lines([part])), flush=True)
+                    yield {**entry, "error": error}
                     continue
             data = DataConfig(rate_hz=config.rate_hz, max_state_gap_s=config.max_state_gap_s,
                               frames_per_clip=args.frames_per_clip,

@@ -1,0 +1,69 @@
+"""``vjepa-ros inspect``: a split recording's part says its note once; a hand line without fingers.
+
+mend62e: a data file of a split recording given by itself printed "is one part of a split
+recording" twice (finding the sources said it, and eval's reading of the part said it again
+among the bag's notes); the ``hand`` line said "read as 0.08 m" for a reading that reads no
+finger at all (``--no-gripper``, no finger topic found).
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
+
+PART = "is one part of a split recording (its parts: rec_0.mcap, rec_1.mcap)"
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory):
+    """rec_0.mcap, rec_1.mcap: one 4 Hz recording split at its middle, alone in a folder."""
+    root = tmp_path_factory.mktemp("parts")
+    frames, states, _ = synthetic_episode(15)  # 16 frames
+    times = np.arange(len(frames)) * 0.25
+    first = write_bag(root / "a", frames[:8], states[:8], times[:8])
+    second = write_bag(root / "b", frames[8:], states[8:], times[8:] - times[8],
+                       start_time_ns=DEFAULT_START_NS + 2_000_000_000)  # 0.25 s after the first
+    folder = root / "data"
+    folder.mkdir()
+    for name, bag in (("rec_0.mcap", first), ("rec_1.mcap", second)):
+        shutil.copy(next(bag.glob("*.mcap")), folder / name)
+    return folder, first
+
+
+def _inspect(capsys, *argv):
+    status = main(["inspect", *map(str, argv)])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_one_part_given_alone_says_so_once_in_its_notes(parts, capsys):
+    folder, _ = parts
+    status, out, err = _inspect(capsys, folder / "rec_0.mcap")
+    assert status == 0 and not err, err
+    assert out.count(PART) == 1, out
+    note = next(line for line in out.splitlines() if PART in line)
+    assert note.startswith(f"note          {folder / 'rec_0.mcap'} {PART}: only this part is "
+                           f"read; to read the whole recording, give its folder {folder}")
+    assert out.index("bag           ") < out.index(PART) < out.index("train         ")
+
+
+def test_a_part_eval_refuses_still_says_once_that_it_is_a_part(parts, capsys):
+    folder, _ = parts
+    status, out, err = _inspect(capsys, folder / "rec_1.mcap", "--image-topic", "/nope")
+    assert status == 1 and "image topic /nope is not in the bag" in err, err
+    assert (out + err).count(PART) == 1, out + err
+    assert out.startswith(f"note          {folder / 'rec_1.mcap'} {PART}"), out
+
+
+def test_json_keeps_the_note_in_the_recordings_notes(parts, capsys):
+    import json
+
+    folder, _ = parts
+    status, out, _ = _inspect(capsys, folder / "rec_0.mcap", "--json")
+    assert status == 0
+    found = json.loads(out)
+    assert [n for n in found["sources"][0]["eval"]["recording"]["notes"] if PART in n]
