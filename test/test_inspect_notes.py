@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.cli import main
+from vjepa_ros.eval.inspect_data import hand_words
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
 
@@ -67,3 +68,24 @@ def test_json_keeps_the_note_in_the_recordings_notes(parts, capsys):
     assert status == 0
     found = json.loads(out)
     assert [n for n in found["sources"][0]["eval"]["recording"]["notes"] if PART in n]
+
+
+def test_a_reading_without_fingers_says_no_finger_is_read(parts, capsys, tmp_path):
+    _, bag = parts
+    status, out, _ = _inspect(capsys, bag, "--no-gripper")
+    hand = next(line for line in out.splitlines() if line.startswith("hand "))
+    assert status == 0 and hand.endswith(
+        "written by vjepa-ros; no finger is read: gripper none (--no-gripper))"), hand
+    assert "0.08" not in hand.split("(custom_data")[1], hand
+    shutil.copytree(bag, tmp_path / "bare")
+    (tmp_path / "bare" / "metadata.yaml").unlink()  # no hand record: the data file alone
+    data = next((tmp_path / "bare").glob("*.mcap"))
+    status, out, _ = _inspect(capsys, data, "--no-gripper")
+    assert status == 0 and "hand          no hand recorded in metadata.yaml's custom_data; no " \
+        "finger is read: gripper none (--no-gripper)\n" in out, out
+    # a finger topic searched and not found: the reader's "none (assumed open)"
+    assert hand_words(data, 0.08, 0.08, "none (assumed open)") == \
+        "no hand recorded in metadata.yaml's custom_data; no finger is read: gripper none " \
+        "(assumed open)"
+    assert hand_words(data, 0.08, 0.08, "/franka_gripper/joint_states").startswith(
+        "the fingers' full opening read as 0.08 m")  # fingers read: as before

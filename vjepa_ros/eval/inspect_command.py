@@ -177,7 +177,8 @@ def _path_entries(path: str, args: argparse.Namespace, config, horizon: int,
             entry["train"] = train_part(source, data, copies)
             if source.kind == "bag":
                 entry["hand"] = hand_words(source.path, entry["eval"]["gripper_max_width"],
-                                           train_width)
+                                           train_width,
+                                           entry["eval"]["recording"]["gripper_source"])
         finally:
             copies.close()
         yield entry

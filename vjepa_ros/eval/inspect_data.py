@@ -187,11 +187,15 @@ def text_lines(entry: dict) -> list[str]:
     return lines
 
 
-def hand_words(path: Path, eval_width: float, train_width: float) -> str:
+def hand_words(path: Path, eval_width: float, train_width: float,
+               gripper_source: str = "") -> str:
     """Say what ``path``'s ``metadata.yaml`` records of its hand (``custom_data``), and the read.
 
     ``eval_width`` / ``train_width``: the openings [m] eval's and train's readings took
     (:func:`eval_part`'s and :func:`train_part`'s ``gripper_max_width``), said once when equal.
+    ``gripper_source``: the reading's ``Recording.gripper_source``; one of its ``none (...)``
+    (``--no-gripper``, no finger topic found, camera only): no finger is read, so no opening is
+    used, and the line says that instead of an opening.
     """
     from vjepa_ros.recordings.recorded_hand import recorded_hand
 
@@ -199,7 +203,11 @@ def hand_words(path: Path, eval_width: float, train_width: float) -> str:
     at = "as" if record is None else "at"  # the opening read as a value, or a record read at
     read = (f"read {at} {eval_width:g} m" if eval_width == train_width else
             f"eval reads it at {eval_width:g} m, train at {train_width:g} m")
-    if record is None:
+    if gripper_source.startswith("none"):  # bag_gripper.gripper_closedness's "none (...)"
+        read = f"no finger is read: gripper {gripper_source}"
+        if record is None:
+            return f"no hand recorded in metadata.yaml's custom_data; {read}"
+    elif record is None:
         return (f"the fingers' full opening {read} (no hand recorded in metadata.yaml's "
                 "custom_data; --gripper-max-width sets it)")
     said = [f"fingers on {record.topic}" if record.topic else "",
