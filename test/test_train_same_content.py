@@ -115,3 +115,45 @@ def test_only_rank_0_compares_the_frames(tmp_path):
 
     spawn_local(_only_rank_0_reads, 2, (tmp_path,))
     assert (tmp_path / "rank1").read_text() == "[('a.mcap', 'a.db3')]"
+
+
+def test_a_copy_is_said_as_what_it_is_stored_twice_or_in_two_formats(tmp_path):
+    """mend62e: two copies of one .mcap were "one recording in two storage formats".
+
+    ``storage_format`` of an ``.npz``, a loose data file (``.zstd`` packed too) and a bag
+    folder; ``copy_words`` says "stored twice, both mcap" for a copy in the same storage, "two
+    storage formats" only where they differ, "stored twice" where one is not known; and
+    pretraining's reader says the first of a bag copied with ``cp -r``.
+    """
+    import shutil
+
+    from vjepa_ros.train.episodes import Source
+    from vjepa_ros.train.pretrain_data import load_clip_segments
+    from vjepa_ros.train.same_content import copy_words, storage_format
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    for name in ("x.mcap", "x.mcap.zstd", "x.db3", "x.db3.zstd", "x.bag"):
+        (tmp_path / name).write_bytes(b"")
+    assert [storage_format(Source(tmp_path / n, "bag")) for n in
+            ("x.mcap", "x.mcap.zstd", "x.db3", "x.db3.zstd", "x.bag")] == \
+        ["mcap", "mcap", "sqlite3", "sqlite3", ""]
+    assert storage_format(Source(tmp_path / "e.npz", "npz")) == "npz"
+    assert storage_format(Source(tmp_path, "bag")) == ""  # mcap and sqlite3: not one storage
+    shard = _shard(1)
+    equal = "equal frames, states and actions: one recording"
+    assert copy_words(shard, shard, ("mcap", "mcap")) == f"{equal} stored twice, both mcap"
+    assert copy_words(shard, shard, ("npz", "mcap")) == f"{equal} in two storage formats"
+    assert copy_words(shard, shard, ("", "mcap")) == f"{equal} stored twice"
+    assert copy_words(shard, shard) == f"{equal} stored twice"
+
+    episode = write_blob_episodes(tmp_path / "episodes", 1, frames=10, seed=3)[0]
+    from vjepa_ros.cli import main
+
+    bags = tmp_path / "bags"
+    assert main(["bag-from-npz", "--episode", str(episode), str(bags / "one")]) == 0
+    shutil.copytree(bags / "one", bags / "two")
+    notes = []
+    segments = load_clip_segments([bags], 4, log=notes.append)
+    assert sum(len(segment) for segment in segments) == 10, notes
+    assert any(f"skipped {bags / 'two'}: the same steps as {bags / 'one'} (equal frames: one "
+               "recording stored twice, both mcap), read once" in note for note in notes), notes

@@ -36,7 +36,7 @@ from vjepa_ros.train.features import FeatureBank, FrameEncoder
 from vjepa_ros.train.mapped_banks import mapped_bank
 from vjepa_ros.train.npz_episode import grouped_rate_notes
 from vjepa_ros.train.run_files import run_files
-from vjepa_ros.train.same_content import agreed_same_steps, copy_words
+from vjepa_ros.train.same_content import agreed_same_steps, copy_words, storage_format
 from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
 from vjepa_ros.train.stale_frames import grouped_stale_notes
 from vjepa_ros.train.trainer import compute_dtype
@@ -123,7 +123,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
                                   config.progress, log, clip_fix(config.auto_steps))
     duplicate_frames = 0  # encoded (or read from disk) before they were found to be copies
     for first, other in agreed_same_steps(sources + val_sources, shards, topology):
-        alike = copy_words(shards[first], shards[other])
+        alike = copy_words(shards[first], shards[other],
+                           (storage_format(first), storage_format(other)))
         if other in val_sources and first not in val_sources:
             raise EpisodeError(
                 f"--val {shown_path(other.path)} holds the same steps as "

@@ -15,7 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.train.same_content import copy_words, same_steps, source_blocks
+from vjepa_ros.train.same_content import (
+    copy_words,
+    same_steps,
+    source_blocks,
+    storage_format,
+)
 
 
 def source_shard(segments) -> dict:
@@ -41,7 +46,8 @@ def copies_read_once(sources: list, shards: dict) -> tuple[list, list[str]]:
     skipped, notes = [], []
     for first, other in same_steps(sources, shards):
         skipped.append(other)
+        alike = copy_words(shards[first], shards[other],
+                           (storage_format(first), storage_format(other)))
         notes.append(f"skipped {shown_path(other.path)}: the same steps as "
-                     f"{shown_path(first.path)} ({copy_words(shards[first], shards[other])}), "
-                     "read once")
+                     f"{shown_path(first.path)} ({alike}), read once")
     return skipped, notes

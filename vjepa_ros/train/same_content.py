@@ -133,13 +133,17 @@ def blocks_apart(first, other) -> float:
     return worst
 
 
-def copy_words(first: dict, other: dict) -> str:
+def copy_words(first: dict, other: dict, stored: tuple[str, str] = ("", "")) -> str:
     """Say why two shards paired by :func:`same_steps` are one recording, with the measure.
 
     E.g. "equal states and actions, frames within 1.9 grey levels in every 16 px block (the
     rule: within 5): one recording stored twice, a lossy copy"; "equal frames" only when they
-    are bit for bit. Pretraining's shards (no ``reps``) never compare states and actions
-    (``pretrain_copies``): their words name the frames alone.
+    are bit for bit, then what the two are by ``stored``, their :func:`storage_format`: "one
+    recording in two storage formats" where they differ (an ``.npz`` and its bag, mcap and its
+    sqlite3 conversion), "one recording stored twice, both mcap" where they agree (a copied
+    bag), "one recording stored twice" where one is not known. Pretraining's shards (no
+    ``reps``) never compare states and actions (``pretrain_copies``): their words name the
+    frames alone.
     """
     features = "reps" in first and "reps" in other  # pretraining's have none: pixels alone
     apart = blocks_apart(first.get("blocks"), other.get("blocks"))
@@ -147,13 +151,39 @@ def copy_words(first: dict, other: dict) -> str:
                                     torch.as_tensor(other["reps"]))) and \
             apart in (0.0, float("inf")):
         equal = "equal frames, states and actions" if features else "equal frames"
-        return f"{equal}: one recording in two storage formats"
+        if all(stored) and stored[0] != stored[1]:
+            return f"{equal}: one recording in two storage formats"
+        both = f", both {stored[0]}" if all(stored) else ""
+        return f"{equal}: one recording stored twice{both}"
     measure = "" if apart == float("inf") else f"{apart:.1f} grey levels, "
     also = f" (and features within {FRAMES_RTOL:.0%})" if features else ""
     steps = "equal states and actions, " if features else ""
     return (f"{steps}frames alike: within {measure}the rule's "
             f"{BLOCKS_ATOL:g} grey levels in every {BLOCK_PX} px block{also}: a lossy or "
             "resized copy of one recording")
+
+
+def storage_format(source) -> str:
+    """Return how a train source (``episodes.Source``) is stored: ``npz``, ``mcap``, ``sqlite3``.
+
+    A bag folder: its data files' storage (``data_file_parts.STORAGE_OF_SUFFIX``; ``.zstd``
+    packed ones alike); "" where that is not one storage (none found, mixed, unreadable).
+    """
+    from pathlib import Path
+
+    from vjepa_ros.recordings.bag_folders import data_files
+    from vjepa_ros.recordings.data_file_parts import STORAGE_OF_SUFFIX
+
+    if source.kind == "npz":
+        return "npz"
+    path = Path(source.path)
+    try:
+        files = data_files(path) if path.is_dir() else [path]
+    except (OSError, ValueError):  # a folder that cannot be listed: said by its reader
+        return ""
+    kinds = {STORAGE_OF_SUFFIX.get(Path(f.name.removesuffix(".zstd")).suffix) for f in files}
+    (kind,) = kinds if len(kinds) == 1 else {None}
+    return kind or ""
 
 
 def _steps_key(shard: dict) -> str:
