@@ -76,10 +76,13 @@ def test_rows_print_and_bad_options_are_one_line(tmp_path, capsys):
 ])
 def test_a_distance_the_check_refuses_is_said_as_the_option_before_the_model_loads(
         tmp_path, capsys, given, said):
-    """mend62e: the range's words were patched (``str.replace``) into ``--distance``; a motion
-    longer than one safety step (in range) ran the simulator and ended naming the node's
+    """mend62e: ``--distance`` refused as the option, before the model loads.
+
+    The range's words were patched (``str.replace``) into ``--distance``; a motion longer than
+    one safety step (in range) ran the simulator and ended naming the node's
     ``camera_check.motion.distance_m`` after the model loaded. Both are one usage line now,
-    naming the option, before the (missing) checkpoint is looked at."""
+    naming the option, before the (missing) checkpoint is looked at.
+    """
     with pytest.raises(SystemExit) as stopped:
         bench.main(["--checkpoint", str(tmp_path / "none.pt"), "--distance", "0.04", given])
     err = capsys.readouterr().err
