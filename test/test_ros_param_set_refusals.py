@@ -126,6 +126,33 @@ def _field(cfg, dotted):
     return next(f for f in dataclasses.fields(cfg) if f.name == head)
 
 
+def _listing(node_name: str) -> str:
+    """Return how the running node's names are listed (mend62e: the pip route has no ros2).
+
+    The planner by ``vjepa-ros planner param list`` first, the others by ros2's, said as such.
+    """
+    if node_name == "vjepa_planner":
+        return ("`vjepa-ros planner param list` (or `ros2 param list /vjepa_planner` with a ROS 2 "
+                "install)")
+    return f"`ros2 param list /{node_name}` (a ROS 2 install)"
+
+
+def test_a_planner_elsewhere_is_listed_with_its_node_option(context):
+    """A planner started as ``/arm1/vjepa_planner``: the listing names ``--node`` for it."""
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+    node = rclpy.create_node("vjepa_planner", namespace="arm1", context=context)
+    try:
+        declare_config(node, PlannerNodeConfig())
+        with pytest.raises(ParameterNotDeclaredException) as caught:
+            node.set_parameters([Parameter("zzzz", value=1)])
+        assert str(caught.value).endswith(
+            "; `vjepa-ros planner param list --node /arm1/vjepa_planner` (or `ros2 param list "
+            "/arm1/vjepa_planner` with a ROS 2 install) lists its parameters"), caught.value
+    finally:
+        node.destroy_node()
+
+
 @pytest.mark.parametrize("node_name, config", _configs())
 def test_a_parameter_the_node_lacks_is_named_in_one_line(context, node_name, config):
     node = rclpy.create_node(node_name, context=context)
@@ -137,8 +164,8 @@ def test_a_parameter_the_node_lacks_is_named_in_one_line(context, node_name, con
             with pytest.raises(ParameterNotDeclaredException) as caught:
                 node.set_parameters([Parameter(names[0], value=1)])
             assert str(caught.value) == (
-                f"{node_name} has no parameter '{names[0]}'{closest}; `ros2 param list "
-                f"/{node_name}` lists its parameters")
+                f"{node_name} has no parameter '{names[0]}'{closest}; {_listing(node_name)} "
+                "lists its parameters")
     finally:
         node.destroy_node()
 
@@ -154,7 +181,8 @@ def test_the_set_parameters_services_answer_an_unknown_name_in_our_words(context
         executor.add_node(node)
         executor.add_node(client_node)
         want = ("sim_node has no parameter 'camera.vertical_fov' (closest: "
-                "'camera.vertical_fov_deg'); `ros2 param list /sim_node` lists its parameters")
+                "'camera.vertical_fov_deg'); `ros2 param list /sim_node` (a ROS 2 install) "
+                "lists its parameters")
         message = Parameter("camera.vertical_fov", value=50.0).to_parameter_msg()
         for service, request in (
                 (SetParameters, SetParameters.Request(parameters=[message])),

@@ -190,7 +190,7 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
 # type, typed here as argparse's "invalid int value" is (was 1: `launch -p
 # planner.planner.samples:=3.5` exited 1, `run --samples 3.5` 2); 1: a value out of range.
 @pytest.mark.parametrize("override, status, message", [
-    ("sim.bogus:=1", 2, "vjepa-ros launch: sim: unknown parameter 'bogus'; `ros2 param list`"),
+    ("sim.bogus:=1", 2, "config/sim.yaml lists the names it takes"),
     ("sim.camera.widht:=64", 2, "vjepa-ros launch: sim: unknown parameter 'camera.widht' "
      "(closest: -p sim.camera.width:=...)"),
     ("sim.camera.width:=wide", 2, "vjepa-ros launch: sim: -p sim.camera.width: parameter "

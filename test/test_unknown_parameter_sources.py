@@ -19,7 +19,18 @@ from vjepa_ros.nodes.params import UnknownParameterError  # noqa: E402
 
 DEMO_MODEL = Path(__file__).resolve().parent.parent / "vjepa_ros" / "data" / \
     "demo_world_model.pt"
-TAIL = "; `ros2 param list` on the running node (or its config/*.yaml) lists the names"
+
+
+def tail(params_file: str = "") -> str:
+    """Return the message's end: the node's installed parameter file lists its names.
+
+    mend62e: it said `ros2 param list` on the running node, which refused to start, and the pip
+    route has no ``ros2``.
+    """
+    from vjepa_ros.nodes.node_usage import params_file_where
+
+    where = params_file_where(params_file) if params_file else "its file in config/"
+    return f"; {where} lists the names it takes"
 
 
 def _file(tmp_path, body: str) -> Path:
@@ -37,9 +48,9 @@ def test_the_message_names_the_file_of_each_unknown_key_and_the_key_to_write():
     assert error.message("planner", sources) == (
         "--params-file lab.yaml: unknown parameters 'planner.sampels' (closest: "
         "'planner.samples'); 'safty.max_step_m' (closest: 'safety.max_step_m'): fix those keys "
-        "in the file; unknown parameter 'typo' (closest: -p planner.topics:=...)" + TAIL)
+        "in the file; unknown parameter 'typo' (closest: -p planner.topics:=...)" + tail())
     assert error.message(sources=sources).endswith(
-        "; unknown parameter 'typo' (closest: 'topics')" + TAIL)
+        "; unknown parameter 'typo' (closest: 'topics')" + tail())
 
 
 def test_launch_names_the_params_file_of_an_unknown_key_and_exits_2(tmp_path, capsys):
@@ -49,22 +60,23 @@ def test_launch_names_the_params_file_of_an_unknown_key_and_exits_2(tmp_path, ca
     assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", str(path)]) == 2
     assert capsys.readouterr().err == (
         f"vjepa-ros launch: planner: --params-file {path}: unknown parameter 'planner.sampels' "
-        "(closest: 'planner.samples'): fix that key in the file" + TAIL + "\n")
+        "(closest: 'planner.samples'): fix that key in the file" + tail("planner.yaml") + "\n")
     # the file's known keys and an unknown -p: the -p form to type, as before
     path = _file(tmp_path, "    planner:\n      samples: 5\n")
     assert main(["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", str(path),
                  "-p", "planner.planner.sampels:=5"]) == 2
     assert capsys.readouterr().err == (
         "vjepa-ros launch: planner: unknown parameter 'planner.sampels' (closest: -p "
-        "planner.planner.samples:=...)" + TAIL + "\n")
+        "planner.planner.samples:=...)" + tail("planner.yaml") + "\n")
 
 
-@pytest.mark.parametrize("node_class, body, unknown, closest", [
-    ("PlannerNode", "    planner:\n      sampels: 5\n", "planner.sampels", "planner.samples"),
-    ("BagPlayer", "    bag: /no/bag\n    rtae: 2.0\n", "rtae", "rate"),
+@pytest.mark.parametrize("node_class, body, unknown, closest, file", [
+    ("PlannerNode", "    planner:\n      sampels: 5\n", "planner.sampels", "planner.samples",
+     "planner.yaml"),
+    ("BagPlayer", "    bag: /no/bag\n    rtae: 2.0\n", "rtae", "rate", "bag_player.yaml"),
 ])
 def test_a_node_executable_names_the_params_file_of_an_unknown_key(
-        tmp_path, capfd, monkeypatch, node_class, body, unknown, closest):
+        tmp_path, capfd, monkeypatch, node_class, body, unknown, closest, file):
     import importlib
 
     module = {"PlannerNode": "planner_node", "BagPlayer": "bag_player"}[node_class]
@@ -75,7 +87,7 @@ def test_a_node_executable_names_the_params_file_of_an_unknown_key(
     err = capfd.readouterr().err
     assert code == 2 and err == (
         f"{cls.ROS_NAME}: --params-file {path}: unknown parameter '{unknown}' (closest: "
-        f"'{closest}'): fix that key in the file" + TAIL + "\n"), err
+        f"'{closest}'): fix that key in the file" + tail(file) + "\n"), err
 
 
 def test_an_unknown_key_like_no_declared_name_gets_no_closest(tmp_path, capfd, monkeypatch):
@@ -88,9 +100,10 @@ def test_an_unknown_key_like_no_declared_name_gets_no_closest(tmp_path, capfd, m
     err = capfd.readouterr().err
     assert code == 2 and err == (
         f"bag_player: --params-file {path}: unknown parameter 'totally_unrelated_xyzzy': fix "
-        "that key in the file" + TAIL + "\n"), err
+        "that key in the file" + tail("bag_player.yaml") + "\n"), err
     code = node_runner.run_node(BagPlayer, ["node", "--ros-args", "-p", "bag:=/no/bag", "-p",
                                             "totally_unrelated_xyzzy:=2.0"])
     err = capfd.readouterr().err
     assert code == 2 and err == (
-        "bag_player: unknown parameter 'totally_unrelated_xyzzy'" + TAIL + "\n"), err
+        "bag_player: unknown parameter 'totally_unrelated_xyzzy'" + tail("bag_player.yaml")
+        + "\n"), err

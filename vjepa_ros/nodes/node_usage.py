@@ -85,24 +85,33 @@ def _converted(stray: list[str]) -> tuple[list[str], list[str]]:
     return given, unknown
 
 
+def params_file_where(params_file: str) -> str:
+    """Return where a node's ``params_file`` (a name in ``config/``) is installed, as a path.
+
+    ``package_files.config_path``; ``config/NAME`` where the install has lost it (the name
+    still helps).
+    """
+    from vjepa_ros.config import ConfigError
+    from vjepa_ros.package_files import config_path
+
+    try:
+        return str(config_path(params_file))
+    except ConfigError:
+        return f"config/{params_file}"
+
+
 def usage_text(name: str, params_file: str, launch_node: str) -> str:
     """Return ``--help``'s text for the executable ``name`` (several lines).
 
     ``params_file``: its file in ``config/`` ("" none); ``launch_node``: its ``vjepa-ros
     launch --node`` name. Names where the parameters, their defaults and descriptions are.
     """
-    from vjepa_ros.config import ConfigError
-    from vjepa_ros.package_files import config_path
-
     lines = [f"usage: {name} [--ros-args [-p NAME:=VALUE]... [--params-file FILE]... "
              "[-r FROM:=TO]... [--log-level LEVEL]]",
              "",
              "A node of vjepa_ros; it reads only ROS arguments (after --ros-args)."]
     if params_file:
-        try:
-            where = str(config_path(params_file))
-        except ConfigError:  # a broken install: the name still helps
-            where = f"config/{params_file}"
+        where = params_file_where(params_file)
         lines.append(f"Its parameters with their defaults and units: {where}; each one's "
                      f"description: ros2 param describe <node> NAME while it runs, and the "
                      "README's tables.")

@@ -25,8 +25,9 @@ class UnknownParameterError(UsageError):
     name.
     """
 
-    def __init__(self, pairs: list[tuple[str, str]]):
+    def __init__(self, pairs: list[tuple[str, str]], ros_name: str = ""):
         self.pairs = pairs
+        self.ros_name = ros_name  # the node's class's ROS name: where its names are listed
         super().__init__(self.message())
 
     def message(self, node: str | None = None, sources: dict[str, str] | None = None) -> str:
@@ -57,8 +58,41 @@ class UnknownParameterError(UsageError):
                 named = "; ".join(f"{name!r}{_closest_hint(closest, node)}"
                                   for name, closest in pairs)
                 parts.append(f"unknown parameter{'s' if many else ''} {named}")
-        return (f"{'; '.join(parts)}; `ros2 param list` on the running node (or its "
-                "config/*.yaml) lists the names")
+        return f"{'; '.join(parts)}; {names_file(self.ros_name)} lists the names it takes"
+
+
+def names_file(ros_name: str) -> str:
+    """Return the parameter file listing node ``ros_name``'s names (its path; a start-up refusal).
+
+    The registry's ``params_file`` of the node of that ROS name (``node_registry.NODES``),
+    installed (``node_usage.params_file_where``); "its file in config/" for a node it lacks.
+    """
+    from vjepa_ros.nodes.node_registry import NODES
+    from vjepa_ros.nodes.node_usage import params_file_where
+
+    entry = next((e for e in NODES.values() if e.ros_name == ros_name and e.params_file), None)
+    return params_file_where(entry.params_file) if entry else "its file in config/"
+
+
+def list_command(ros_name: str, fqn: str) -> str:
+    """Return the command that lists the parameters of the running node ``fqn``.
+
+    The planner (``ros_name`` ``vjepa_planner``): ``vjepa-ros planner param list`` (with
+    ``--node FQN`` where it is not ``/vjepa_planner``), which the pip route has, then ros2's
+    for a ROS 2 install; another node: ros2's (docs/environment.md: no ``ros2`` from PyPI).
+    """
+    from vjepa_ros.robot.planner_name import PLANNER_NODE
+
+    ros2 = f"`ros2 param list {fqn}`"
+    if ros_name != PLANNER_NODE:
+        return f"{ros2} (a ROS 2 install)"
+    node = "" if fqn == f"/{PLANNER_NODE}" else f" --node {fqn}"
+    return f"`vjepa-ros planner param list{node}` (or {ros2} with a ROS 2 install)"
+
+
+def _ros_name(node: Node) -> str:
+    """Return the ROS name ``node``'s class is registered by (``ROS_NAME``), else its name."""
+    return getattr(type(node), "ROS_NAME", "") or node.get_name()
 
 
 def _closest_hint(closest: str, node: str | None) -> str:
@@ -84,7 +118,7 @@ def refuse_undeclared_overrides(node: Node) -> None:
     unknown = sorted(name for name in overrides if not node.has_parameter(name))
     if unknown:
         raise UnknownParameterError([(name, closest_name(name, declared, cutoff=CLOSE))
-                                     for name in unknown])
+                                     for name in unknown], _ros_name(node))
 
 
 def start_up_overrides(node: Node) -> dict[str, Parameter]:
@@ -104,9 +138,9 @@ class UndeclaredParameterSet(ParameterNotDeclaredException):
         named = ", ".join(f"'{name}'" for name in names)
         closest = [closest_name(name, declared, cutoff=CLOSE) for name in names]
         hint = "; ".join(f"closest: '{c}'" for c in closest if c)
+        listing = list_command(_ros_name(node), node.get_fully_qualified_name())
         self.text = (f"{node.get_name()} has no parameter{'s' if len(names) > 1 else ''} "
-                     f"{named}{f' ({hint})' if hint else ''}; `ros2 param list "
-                     f"{node.get_fully_qualified_name()}` lists its parameters")
+                     f"{named}{f' ({hint})' if hint else ''}; {listing} lists its parameters")
         super().__init__(names)
 
     def __str__(self) -> str:
@@ -121,8 +155,8 @@ def refuse_undeclared_sets(node: Node) -> None:
     up): the parameter service puts ``str()`` of the exception into the reply. This node's
     check raises :class:`UndeclaredParameterSet` instead (a ``ParameterNotDeclaredException``,
     as before): ``sim_node has no parameter 'camera.fov' (closest: 'camera.fov_deg'); `ros2
-    param list /sim_node` lists its parameters``. rclpy has no public hook for it: a node
-    without that method keeps rclpy's words.
+    param list /sim_node` (a ROS 2 install) lists its parameters`` (:func:`list_command`).
+    rclpy has no public hook for it: a node without that method keeps rclpy's words.
     """
     if not hasattr(node, "_check_undeclared_parameters") or \
             getattr(node, "_allow_undeclared_parameters", False):
