@@ -95,3 +95,28 @@ def test_test_workers_shift_the_domain_rcl_reads(value, worker, domain):
     assert worker_domain(value, worker) == domain
     with pytest.raises(pytest.UsageError, match="ROS_DOMAIN_ID='abc'"):
         worker_domain("abc", 1)
+
+
+def test_ros_env_sh_keeps_a_domain_or_draws_one_and_the_readme_says_which():
+    """mend62e: what ``scripts/ros_env.sh`` does with the domain, and the README saying it.
+
+    The README's quick start said it gives "a free ROS_DOMAIN_ID"; it keeps the caller's, else
+    draws one at random in 1..100 without looking whether anything runs there.
+    """
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "ROS_DOMAIN_ID"}
+    shell = 'source scripts/ros_env.sh; echo "$ROS_DOMAIN_ID"'
+    drawn = {int(subprocess.run(["bash", "-c", shell], cwd=root, env=env, check=True,
+                                capture_output=True, text=True).stdout) for _ in range(8)}
+    assert all(1 <= d <= 100 for d in drawn), drawn
+    kept = subprocess.run(["bash", "-c", shell], cwd=root, env={**env, "ROS_DOMAIN_ID": "7"},
+                          check=True, capture_output=True, text=True).stdout
+    assert kept == "7\n"
+    line = next(line for line in (root / "README.md").read_text().splitlines()
+                if "source scripts/ros_env.sh  #" in line)
+    assert "a free ROS_DOMAIN_ID" not in line, line
+    assert "ROS_DOMAIN_ID: yours, else a random 1-100 (not checked free)" in line, line
