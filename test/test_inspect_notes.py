@@ -8,31 +8,26 @@ finger at all (``--no-gripper``, no finger topic found).
 
 import shutil
 
-import numpy as np
 import pytest
+from test_split_parts import halves  # noqa: F401 - the fixture: a recording's two parts
 
 from vjepa_ros.cli import main
 from vjepa_ros.eval.inspect_data import hand_words
-from vjepa_ros.eval.synthetic import synthetic_episode
-from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
 
 PART = "is one part of a split recording (its parts: rec_0.mcap, rec_1.mcap)"
 
 
 @pytest.fixture(scope="module")
-def parts(tmp_path_factory):
-    """rec_0.mcap, rec_1.mcap: one 4 Hz recording split at its middle, alone in a folder."""
-    root = tmp_path_factory.mktemp("parts")
-    frames, states, _ = synthetic_episode(15)  # 16 frames
-    times = np.arange(len(frames)) * 0.25
-    first = write_bag(root / "a", frames[:8], states[:8], times[:8])
-    second = write_bag(root / "b", frames[8:], states[8:], times[8:] - times[8],
-                       start_time_ns=DEFAULT_START_NS + 2_000_000_000)  # 0.25 s after the first
-    folder = root / "data"
+def parts(halves, tmp_path_factory):  # noqa: F811 - test_split_parts' fixture
+    """rec_0.mcap, rec_1.mcap: one 4 Hz recording split at its middle, alone in a folder.
+
+    With the bag folder the first part was written as (its ``metadata.yaml``: the hand record).
+    """
+    folder = tmp_path_factory.mktemp("parts") / "data"
     folder.mkdir()
-    for name, bag in (("rec_0.mcap", first), ("rec_1.mcap", second)):
-        shutil.copy(next(bag.glob("*.mcap")), folder / name)
-    return folder, first
+    for name, file in zip(("rec_0.mcap", "rec_1.mcap"), halves[0][:2], strict=True):
+        shutil.copy(file, folder / name)
+    return folder, halves[0][0].parent
 
 
 def _inspect(capsys, *argv):
