@@ -60,3 +60,38 @@ def test_a_state_dropout_while_the_arm_moves_does_not_make_a_live_camera_frozen(
     refusal = session._input_refusal(clock.now)
     assert refusal is None or FROZEN not in refusal.detail, refusal.detail
     session.capture_goal()  # not refused as "the same picture ... while the hand moved"
+
+
+@pytest.mark.xfail(strict=True, reason="review62a #2: run_reach_episode (README's API without "
+                   "ROS) plans with a frozen search mean and says nothing since e12612dc")
+def test_the_reach_api_says_a_frozen_mean_as_make_planner_does():
+    """A Python user runs README's ``run_reach_episode(sim, model, goal, cem)`` with
+    ``CEMConfig(momentum_mean=1.0)``.
+
+    What happens: no ``FrozenMeanWarning`` (nor any line): since session 62 the warning is said
+    by ``make_planner`` and the commands only, and the episode's ``MPCSession`` builds its
+    planner with ``build_planner``, which says nothing; before, building the ``CEMConfig`` said
+    it. CEM then plans the mean's start (all zeros) whatever the goal, silently. What should
+    happen: the API that runs the planner says the frozen mean once, as ``make_planner`` does
+    (README: "A mean momentum of 1 ... gives one FrozenMeanWarning line").
+    """
+    import dataclasses
+    import warnings
+
+    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+    from test_reach_loop import CEM, SEED, SMALL
+
+    from vjepa_ros.planning.config import FrozenMeanWarning
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode
+    from vjepa_ros.sim.reach_config import ReachConfig
+
+    with Sim(reach_sim_config(SEED, SMALL)) as sim, warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        frozen = dataclasses.replace(CEM, method="cem", momentum_mean=1.0)
+        oracle = OracleWorldModel().attach(sim)
+        run_reach_episode(sim, oracle, make_reach_goal(sim, SEED), frozen,
+                          ReachConfig(max_steps=1))
+    assert any(issubclass(w.category, FrozenMeanWarning) for w in said), \
+        [str(w.message) for w in said]
