@@ -95,3 +95,38 @@ def test_the_reach_api_says_a_frozen_mean_as_make_planner_does():
                           ReachConfig(max_steps=1))
     assert any(issubclass(w.category, FrozenMeanWarning) for w in said), \
         [str(w.message) for w in said]
+
+
+@pytest.mark.xfail(strict=True, reason="review62a #3: a frame at an arm moved at once is kept "
+                   "with a pose interpolated half way: ~/capture_goal refused there for good")
+@pytest.mark.parametrize("state_hz", [100.0, 30.0])
+def test_after_the_arm_is_moved_at_once_a_capture_there_is_taken(model, state_hz):
+    """The user resets the simulator (``~/reset``: the arm put 30 cm away at once; a driver
+    re-homing, a bag that loops alike) and, the arm standing there for 9 s, calls
+    ``~/capture_goal``; the camera is live (each pose its own picture).
+
+    What happens: the first frame of the new pose is paired with the pose interpolated between
+    the last state before the jump and the first one kept after it (the jumping states are
+    refused, not kept): 15 cm, half way, where the arm never was. ``CapturePictures.seen`` keeps
+    it (the hand "moved" 15 cm), and every later frame of the arm standing at the new pose, the
+    same picture, is "the same picture ... while the hand moved 15 cm": the capture is refused,
+    for as long as the arm stands there (before session 62 the frame was kept with the nearest
+    state, the one before the jump, and the hand had not changed: nothing kept, capture taken).
+    What should happen: the capture is taken; no pose between two states a jump separates.
+    """
+    session, clock, _ = make_session(model)
+    start, jump_at, end, camera_hz = clock.now, 0.5, 9.5, 30.0
+
+    def pose(t: float) -> np.ndarray:
+        return START + np.r_[0.3 if t >= jump_at else 0.0, 0, 0, 0, 0, 0, 0]
+
+    events = [(start + k / camera_hz, 1, "frame") for k in range(int(end * camera_hz) + 1)]
+    events += [(start + k / state_hz, 0, "state") for k in range(int(end * state_hz) + 1)]
+    for stamp, _, kind in sorted(events):
+        clock.now = max(clock.now, stamp)
+        if kind == "frame":
+            session.observe_image(frame(int(round(pose(stamp - start)[0] * 1000))), stamp)
+        else:
+            session.observe_state(pose(stamp - start), stamp)
+    assert session._input_refusal(clock.now) is None
+    session.capture_goal()  # not refused as "the same picture ... while the hand moved"
