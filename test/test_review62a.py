@@ -19,13 +19,13 @@ def model():
 
 
 def _pose(t: float, speed: float = 0.3, move_s: float = 0.5) -> np.ndarray:
-    """The arm's state at ``t`` [s] after the start: along x at ``speed`` [m/s] for ``move_s``."""
+    """Return the arm's state at ``t`` [s] after the start: along x at ``speed`` [m/s]."""
     return START + np.r_[speed * min(max(t, 0.0), move_s), 0, 0, 0, 0, 0, 0]
 
 
 def _live_run(session, clock, camera_hz: float, state_hz: float, gap: tuple[float, float],
               end_s: float = 1.6) -> None:
-    """A live camera (each pose its own picture) and states with none stamped in ``gap`` [s]."""
+    """Feed a live camera (each pose its own picture) and states, none stamped in ``gap`` [s]."""
     start = clock.now
     events = [(start + k / camera_hz, 1, "frame") for k in range(int(end_s * camera_hz) + 1)]
     events += [(start + k / state_hz, 0, "state") for k in range(int(end_s * state_hz) + 1)
@@ -42,8 +42,10 @@ def _live_run(session, clock, camera_hz: float, state_hz: float, gap: tuple[floa
                    "across a gap in the state stream: a live camera is held as frozen")
 @pytest.mark.parametrize("state_hz", [100.0, 30.0])
 def test_a_state_dropout_while_the_arm_moves_does_not_make_a_live_camera_frozen(model, state_hz):
-    """The user's robot states stop for 0.4 s (a relay or DDS hiccup) while the arm moves
-    15 cm at 0.3 m/s, then come again; the camera is live throughout.
+    """Keep a live camera live across a dropout of the robot states.
+
+    The user's robot states stop for 0.4 s (a relay or DDS hiccup) while the arm moves 15 cm
+    at 0.3 m/s, then come again; the camera is live throughout.
 
     What happens: the frame taken as the arm stopped (0.5 s) is paired once the first state
     after the gap (0.6 s) comes, with the pose interpolated linearly between the last state
@@ -65,7 +67,9 @@ def test_a_state_dropout_while_the_arm_moves_does_not_make_a_live_camera_frozen(
 @pytest.mark.xfail(strict=True, reason="review62a #2: run_reach_episode (README's API without "
                    "ROS) plans with a frozen search mean and says nothing since e12612dc")
 def test_the_reach_api_says_a_frozen_mean_as_make_planner_does():
-    """A Python user runs README's ``run_reach_episode(sim, model, goal, cem)`` with
+    """Say a frozen search mean to a user of the reach API.
+
+    A Python user runs README's ``run_reach_episode(sim, model, goal, cem)`` with
     ``CEMConfig(momentum_mean=1.0)``.
 
     What happens: no ``FrozenMeanWarning`` (nor any line): since session 62 the warning is said
@@ -101,7 +105,9 @@ def test_the_reach_api_says_a_frozen_mean_as_make_planner_does():
                    "with a pose interpolated half way: ~/capture_goal refused there for good")
 @pytest.mark.parametrize("state_hz", [100.0, 30.0])
 def test_after_the_arm_is_moved_at_once_a_capture_there_is_taken(model, state_hz):
-    """The user resets the simulator (``~/reset``: the arm put 30 cm away at once; a driver
+    """Take a capture where the arm was put at once.
+
+    The user resets the simulator (``~/reset``: the arm put 30 cm away at once; a driver
     re-homing, a bag that loops alike) and, the arm standing there for 9 s, calls
     ``~/capture_goal``; the camera is live (each pose its own picture).
 
