@@ -24,18 +24,25 @@ def _pose(t: float, speed: float = 0.3, move_s: float = 0.5) -> np.ndarray:
 
 
 def _live_run(session, clock, camera_hz: float, state_hz: float, gap: tuple[float, float],
-              end_s: float = 1.6) -> None:
-    """Feed a live camera (each pose its own picture) and states, none stamped in ``gap`` [s]."""
+              end_s: float = 1.6, invalid_hz: float = 0.0) -> None:
+    """Feed a live camera (each pose its own picture) and states, none valid in ``gap`` [s].
+
+    ``invalid_hz``: NaN states at this rate in the gap instead (a driver that lost a joint).
+    """
     start = clock.now
     events = [(start + k / camera_hz, 1, "frame") for k in range(int(end_s * camera_hz) + 1)]
     events += [(start + k / state_hz, 0, "state") for k in range(int(end_s * state_hz) + 1)
                if not gap[0] <= k / state_hz < gap[1]]
+    if invalid_hz:
+        events += [(start + k / invalid_hz, 0, "invalid") for k in range(
+            int(end_s * invalid_hz) + 1) if gap[0] <= k / invalid_hz < gap[1]]
     for stamp, _, kind in sorted(events):
         clock.now = max(clock.now, stamp)
         if kind == "frame":
             session.observe_image(frame(int(round(_pose(stamp - start)[0] * 1000))), stamp)
         else:
-            session.observe_state(_pose(stamp - start), stamp)
+            state = _pose(stamp - start) if kind == "state" else np.full(7, np.nan)
+            session.observe_state(state, stamp)
 
 
 @pytest.mark.xfail(strict=True, reason="review62a #1: frame_pairing.state_between interpolates "
@@ -62,6 +69,29 @@ def test_a_state_dropout_while_the_arm_moves_does_not_make_a_live_camera_frozen(
     refusal = session._input_refusal(clock.now)
     assert refusal is None or FROZEN not in refusal.detail, refusal.detail
     session.capture_goal()  # not refused as "the same picture ... while the hand moved"
+
+
+@pytest.mark.xfail(strict=True, reason="review62a #1: frame_pairing.state_between interpolates "
+                   "across NaN states held as invalid: ~/capture_goal refused on a live camera")
+@pytest.mark.parametrize("state_hz", [100.0, 30.0])
+def test_nan_states_while_the_arm_moves_leave_a_capture_of_a_live_camera_taken(model, state_hz):
+    """Take a capture after a stretch of invalid robot states during a move (#1's kind).
+
+    The user's joint states read NaN for 0.4 s (7 Hz, a driver that lost a joint) while the arm
+    moves 15 cm at 0.3 m/s; valid states come again, the arm stands, the episode of invalid
+    states ends (1 s), and the user calls ``~/capture_goal``; the camera is live.
+
+    What happens: a NaN state is not kept, so the frame taken as the arm stopped is paired
+    across the stretch, interpolated between the last valid state before it and the first
+    after (1.5 cm short of where the arm stood); the captures keep it, and the capture of the
+    arm standing there is refused as "the same picture ... while the hand moved" (before
+    session 62: the nearest valid state was too far from that frame, nothing kept, the
+    capture taken). What should happen: the capture is taken.
+    """
+    session, clock, _ = make_session(model)
+    _live_run(session, clock, 30.0, state_hz, gap=(0.3, 0.7), end_s=3.0, invalid_hz=7.0)
+    assert session._input_refusal(clock.now) is None
+    session.capture_goal()
 
 
 @pytest.mark.xfail(strict=True, reason="review62a #2: run_reach_episode (README's API without "
