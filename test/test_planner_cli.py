@@ -267,7 +267,13 @@ def test_follow_says_once_when_the_planner_s_status_stops_and_when_it_returns(ro
             "no status from /fake/vjepa_planner for 5 s (it publishes twice a second): stopped, "
             "or its process stalled? still listening\n")
         talking[0] = True
-        assert proc.stdout.readline() == "/fake/vjepa_planner publishes its status again\n"
+        back = proc.stdout.readline()
+        assert back.startswith("/fake/vjepa_planner publishes its status again after "), back
+        assert back.endswith(" s without one\n"), back
+        # the first status after a gap is said, its length up to the gap only (mend62f)
+        again = proc.stdout.readline()
+        assert again.startswith("OK: shadow mode (not enabled) (state None"), again
+        assert "; the OK before the gap lasted at least " in again, again
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
     finally:

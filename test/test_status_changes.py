@@ -75,3 +75,43 @@ def test_the_same_message_again_is_never_reminded():
 def test_lasted_reads_seconds_then_minutes():
     assert [lasted(s) for s in (0.4, 59.6, 119.0, 125.0, 3601.0)] == \
         ["0 s", "60 s", "119 s", "2 min 5 s", "60 min 1 s"]
+
+
+def test_a_gap_in_the_stream_is_no_part_of_a_status_s_length():
+    """The planner restarts: its 21 s away are said as the gap, not counted as the WARN's (mend62f).
+
+    What the user does: follows the status while the planner warns 15 s, stops, and comes back
+    21 s later. The WARN lasted 15 s (till its last message), not 36 s; the first status after
+    the gap is said even when it reads as the one before (a new run), counted from its return.
+    """
+    clock = _Clock()
+    changes = StatusChanges(_status("shadow mode (not enabled)", "OK"), clock)
+    clock.now += 5.0
+    assert changes.line(_status("no camera image in 0 s"), "WARN: n") == \
+        "WARN: n; the OK before it lasted at least 5 s"
+    for second in range(1, 16):
+        clock.now += 1.0
+        assert changes.line(_status(f"no camera image in {second} s"), "x") is None
+    clock.now += 6.0
+    assert changes.quiet_s() == 6.0
+    changes.went_quiet()
+    clock.now += 15.0
+    assert changes.quiet and changes.quiet_s() == 21.0
+    assert changes.line(_status("no camera image in 0 s"), "WARN: n") == \
+        "WARN: n; the WARN before the gap lasted 15 s"
+    assert not changes.quiet and changes.quiet_s() == 0.0
+    clock.now += 4.0  # counted from its return, not from the first WARN
+    assert changes.line(_status("shadow mode (not enabled)", "OK"), "OK: s") == \
+        "OK: s; the WARN before it lasted 4 s"
+
+
+def test_a_gap_right_after_following_began_keeps_at_least():
+    """The status shown when following began: its start unknown, its length up to its last one."""
+    clock = _Clock()
+    changes = StatusChanges(_status("shadow mode (not enabled)", "OK"), clock)
+    clock.now += 3.0
+    assert changes.line(_status("shadow mode (not enabled)", "OK"), "x") is None
+    clock.now += 40.0
+    changes.went_quiet()
+    assert changes.line(_status("shadow mode (not enabled)", "OK"), "OK: s") == \
+        "OK: s; the OK before the gap lasted at least 3 s"

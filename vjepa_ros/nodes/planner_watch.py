@@ -5,8 +5,9 @@ Once: the newest status of the planner (``NODE: mpc`` on ``/diagnostics``, 2 Hz)
 ``--follow``: one line whenever the level, the message's words, state, goal or ``enabled``
 change, with how long the status before lasted (a message whose numbers alone change, a count of
 seconds, is the same status: said again every ``status_changes.REMIND_S``), and one per plan
-report, until Ctrl-C; a status missing for :data:`SILENT_S` is said once (and its return)
-(README: the ``/diagnostics`` keys and ``~/plan_report`` fields).
+report, until Ctrl-C; a status missing for :data:`SILENT_S` is said once (and its return, with
+the gap's length, which no status's length includes: the planner was gone) (README: the
+``/diagnostics`` keys and ``~/plan_report`` fields).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 from vjepa_ros.robot.planner_name import diagnostics_name
-from vjepa_ros.robot.status_changes import StatusChanges
+from vjepa_ros.robot.status_changes import StatusChanges, lasted
 
 LEVELS = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}
 SILENT_S = 5.0  # --follow: a status missing this long is said (the node's come at 2 Hz)
@@ -76,8 +77,11 @@ def report_line(text: str) -> str:
             f"({', '.join(numbers)})")
 
 
-def status(prog: str, client: PlannerClient, follow: bool) -> int:
-    """Print the planner's status once (or follow it until Ctrl-C); 1 when none comes."""
+def status(prog: str, client: PlannerClient, follow: bool, clock=time.monotonic) -> int:
+    """Print the planner's status once (or follow it until Ctrl-C); 1 when none comes.
+
+    ``clock``: seconds, monotonic, for the follow's lengths and gaps (a test passes its own).
+    """
     del prog
     statuses: list = []
     reports: list = []
@@ -100,19 +104,17 @@ def status(prog: str, client: PlannerClient, follow: bool) -> int:
               "before that is not shown; --follow waits for the next)")
     if not follow:
         return 0
-    changes = StatusChanges((_level(newest), newest.message, *(values.get(k) for k in CHANGES)))
+    changes = StatusChanges((_level(newest), newest.message, *(values.get(k) for k in CHANGES)),
+                            clock)
     statuses.clear()
     reports.clear()
-    heard, silent = time.monotonic(), False
     while True:  # until Ctrl-C (cli.main: status 130)
         client.spin_until(lambda: statuses or reports, 1.0)
-        if statuses:
-            heard = time.monotonic()
-            if silent:
-                silent = False
-                print(f"{client.target} publishes its status again", flush=True)
-        elif not silent and time.monotonic() - heard > SILENT_S:
-            silent = True  # said once: a planner that stopped (or a stalled one)
+        if statuses and changes.quiet:
+            print(f"{client.target} publishes its status again after "
+                  f"{lasted(changes.quiet_s())} without one", flush=True)
+        elif not statuses and not changes.quiet and changes.quiet_s() > SILENT_S:
+            changes.went_quiet()  # said once: a planner that stopped (or a stalled one)
             print(f"no status from {client.target} for {SILENT_S:g} s (it publishes twice a "
                   "second): stopped, or its process stalled? still listening", flush=True)
         for text in reports:
