@@ -20,6 +20,8 @@ from typing import Literal
 
 from vjepa_ros.planning.method_reads import (
     METHOD_GROUPS,
+    closed_gripper_idle_fields,
+    closed_gripper_plan_words,
     does_instead,
     either,
     idle_fields,
@@ -160,13 +162,21 @@ class CEMConfig:
         idle = idle_settings(self)
         # a note, not a refusal: code written for every method may set them all
         if idle and idle != said:
-            one = len(idle) == 1
-            warnings.warn(IdleSettingsWarning(
-                f"{', '.join(f'CEMConfig.{name}' for name in idle)} {'is' if one else 'are'} "
-                f"not read by method {self.method!r}, which this config plans with "
-                f"(it {does_instead(self.method)}): {'it is' if one else 'they are'} ignored; "
-                f"set method to {either(readers(idle[0]), quote=True)} or leave "
-                f"{'it' if one else 'them'} at the default"), stacklevel=3)
+            closed = _closed_settings(self)
+            unread = [name for name in idle if name not in closed]
+            if unread:
+                warnings.warn(IdleSettingsWarning(
+                    f"{_listed(unread)} not read by method {self.method!r}, which this config "
+                    f"plans with (it {does_instead(self.method)}): {_ignored(unread)}; set "
+                    f"method to {either(readers(unread[0]), quote=True)} or leave "
+                    f"{'it' if len(unread) == 1 else 'them'} at the default"), stacklevel=3)
+            if closed:  # the commands' refusal and the node's warning alike (mend62f)
+                warnings.warn(IdleSettingsWarning(
+                    f"{_listed(closed)} void while close_gripper is 0 (every sampled gripper "
+                    "delta is 1 from the first step, whatever its clip and spread"
+                    f"{closed_gripper_plan_words(self)}): {_ignored(closed)}; set close_gripper "
+                    f"to None (never) or a later step, or leave "
+                    f"{'it' if len(closed) == 1 else 'them'} at the default"), stacklevel=3)
         # a mean momentum of 1 is no note of the config's: each entry point says it once
         # (say_frozen_mean), never each copy built while planning
 
@@ -224,10 +234,11 @@ _SAID: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
 
 
 def idle_settings(config: CEMConfig) -> list[str]:
-    """Return the settings of ``config`` off their default that its method does not read.
+    """Return the settings of ``config`` off their default that change none of its plans.
 
-    Dotted as ``CEMConfig`` names them (``early_stop_patience``, ``icem.noise_beta``); empty
-    when the method reads every setting given (:func:`idle_fields`).
+    Dotted as ``CEMConfig`` names them (``early_stop_patience``, ``icem.noise_beta``): those its
+    method does not read (:func:`idle_fields`), then the gripper's under ``close_gripper`` 0
+    (:func:`_closed_settings`); empty when every setting given is used.
     """
     defaults = {field.name: field.default for field in fields(CEMConfig)}
     found = []
@@ -238,7 +249,30 @@ def idle_settings(config: CEMConfig) -> list[str]:
                       if item != getattr(default, key)]
         elif value != default:
             found.append(name)
-    return found
+    return found + _closed_settings(config)
+
+
+def _closed_settings(config: CEMConfig) -> list[str]:
+    """Return the gripper settings off their default that ``close_gripper`` 0 makes void.
+
+    ``method_reads.closed_gripper_idle_fields``: the samples' clip and spread, and the mean
+    momentum and round threshold where the plan is a sequence in the samples' box (mppi, icem's
+    ``execute_best``); empty unless ``close_gripper`` is 0.
+    """
+    if config.close_gripper != 0:
+        return []
+    return [name for name in closed_gripper_idle_fields(config)
+            if getattr(config, name) != CEMConfig.__dataclass_fields__[name].default]
+
+
+def _listed(names: list[str]) -> str:
+    """``CEMConfig.a is`` / ``CEMConfig.a, CEMConfig.b are``: the settings a note names."""
+    return f"{', '.join(f'CEMConfig.{name}' for name in names)} " + \
+        ("is" if len(names) == 1 else "are")
+
+
+def _ignored(names: list[str]) -> str:
+    return "it is ignored" if len(names) == 1 else "they are ignored"
 
 
 class IdleSettingsWarning(UserWarning):

@@ -33,10 +33,16 @@ REFIT_FIELDS = ("momentum_mean", "momentum_std", "momentum_mean_gripper", "momen
 # the gripper's sample settings, void while the gripper is closed from the first step
 # (close_gripper 0: every gripper sample is 1, cem.clip_to_box, whatever their clip and spread):
 # the commands refuse them then (methods.check_given_settings_used), the node warns
-# (robot/idle_parameters.py). Not momentum_mean_gripper nor gripper_round_threshold: the plan's
-# gripper is the search's mean, which moves from 0 toward those 1s at the mean momentum's pace
-# and is then rounded (0.27 after 3 iterations at momentum 0.9, rounded to 0 below 0.3).
+# (robot/idle_parameters.py). Not momentum_mean_gripper nor gripper_round_threshold under cem
+# (and icem planning its mean): the plan's gripper is the search's mean, which moves from 0
+# toward those 1s at the mean momentum's pace and is then rounded (0.27 after 3 iterations at
+# momentum 0.9, rounded to 0 below 0.3). All of them: closed_gripper_idle_fields.
 CLOSED_GRIPPER_IDLE_FIELDS = ("gripper_clip", "gripper_init_std", "momentum_std_gripper")
+# ... and these two as well where the plan is not the search's mean but a sequence in the samples'
+# box, whose gripper is 1 too (no threshold below gripper_clip <= 1 rounds it; mend62f): MPPI's
+# weighted mean put in that box (mppi.mppi_search: cem.clip_to_box), iCEM's lowest-energy sample
+# under icem.execute_best (the scored mean is a sample as well)
+PLANNED_GRIPPER_FIELDS = ("momentum_mean_gripper", "gripper_round_threshold")
 # the settings group of each method of its own: read only while that method plans
 METHOD_GROUPS = ("icem", "mppi")
 # every CEMConfig field (or settings group) that not all methods read -> the methods that read it
@@ -102,3 +108,43 @@ def does_instead(method: str, prefix: str = "") -> str:
     an unknown method.
     """
     return _INSTEAD[method].format(prefix=prefix)
+
+
+def plans_a_boxed_sequence(config) -> bool:
+    """Whether ``config``'s plan is a sequence in the samples' box rather than the search's mean.
+
+    ``config``: a ``CEMConfig`` or the node's ``CEMParams`` (``method``, ``icem.execute_best``).
+    True under ``mppi`` (its mean is put in the box each iteration) and ``icem`` with
+    ``execute_best`` (the lowest-energy sample); False under ``cem`` and ``icem`` planning its
+    mean, whose gripper moves toward the samples' at the mean momentum's pace.
+    """
+    return config.method == "mppi" or (config.method == "icem" and config.icem.execute_best)
+
+
+def closed_gripper_idle_fields(config) -> tuple[str, ...]:
+    """Return the gripper settings void while ``config`` closes the gripper from the first step.
+
+    ``config``: a ``CEMConfig`` or the node's ``CEMParams`` whose ``close_gripper`` is 0 (every
+    gripper sample is 1; the caller checks that). :data:`CLOSED_GRIPPER_IDLE_FIELDS`, and
+    :data:`PLANNED_GRIPPER_FIELDS` when :func:`plans_a_boxed_sequence`; less those the method
+    does not read at all (:func:`readers`: ``momentum_*_gripper`` under mppi), said as the
+    method's. The one rule of the API's ``IdleSettingsWarning``, the commands' refusal and the
+    node's warning (``robot/idle_parameters.py``).
+    """
+    extra = PLANNED_GRIPPER_FIELDS if plans_a_boxed_sequence(config) else ()
+    return tuple(name for name in CLOSED_GRIPPER_IDLE_FIELDS + extra
+                 if config.method in readers(name))
+
+
+def closed_gripper_plan_words(config, prefix: str = "") -> str:
+    """Return why :data:`PLANNED_GRIPPER_FIELDS` are void too under ``config``, "" if they are not.
+
+    ``prefix``: how the route names settings (``""`` for ``CEMConfig`` fields, ``"planner."``
+    for parameters): ``"; the plan is mppi's mean put in the samples' box, 1 too"``.
+    """
+    if not plans_a_boxed_sequence(config):
+        return ""
+    what = (f"{prefix}method mppi plans its weighted mean put in the samples' box"
+            if config.method == "mppi" else
+            f"{prefix}icem.execute_best plans the lowest-energy sample")
+    return f"; {what}, whose gripper is 1 too"

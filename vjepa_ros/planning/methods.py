@@ -33,8 +33,10 @@ import math
 
 from vjepa_ros.config import UsageError, param
 from vjepa_ros.planning.method_reads import (
-    CLOSED_GRIPPER_IDLE_FIELDS,
     METHOD_GROUPS,
+    PLANNED_GRIPPER_FIELDS,
+    closed_gripper_idle_fields,
+    closed_gripper_plan_words,
     does_instead,
     either,
     readers,
@@ -175,7 +177,9 @@ def check_given_settings_used(config, given, closed: str = CLOSED_FROM_START,
     ``planner.early_stop_*`` while ``planner.method`` is icem or mppi, the refit's
     ``planner.momentum_*`` while it is mppi), and for ``planner.refine.lr`` while
     ``planner.refine.steps`` is 0 (refinement off), and for a gripper sample setting
-    (``method_reads.CLOSED_GRIPPER_IDLE_FIELDS``) while ``planner.close_gripper`` is 0 (the gripper
+    (``method_reads.closed_gripper_idle_fields``: the samples' clip and spread, and the mean
+    momentum and round threshold where the plan is a boxed sequence, mppi or icem's
+    ``execute_best``) while ``planner.close_gripper`` is 0 (the gripper
     closed from the first step; ``config`` without ``close_gripper``: not checked; ``closed``
     says why, ``later`` what to do instead: a task's own step, ``sim.choices.task_cem``). The
     planner node warns of the same combinations instead (``robot/idle_parameters.py``),
@@ -195,9 +199,11 @@ def check_given_settings_used(config, given, closed: str = CLOSED_FROM_START,
                              "(gradient refinement off): set planner.refine.steps > 0 or leave "
                              "planner.refine.lr out")
     if getattr(config, "close_gripper", None) == 0:
-        void = [name for name in sorted(given)
-                if name.removeprefix("planner.") in CLOSED_GRIPPER_IDLE_FIELDS]
+        idle = closed_gripper_idle_fields(config)
+        void = [name for name in sorted(given) if name.removeprefix("planner.") in idle]
         if void:
-            raise UsageError(f"{void[0]} does nothing while {closed}: leave {void[0]} out, "
+            why = closed_gripper_plan_words(config, "planner.") \
+                if void[0].removeprefix("planner.") in PLANNED_GRIPPER_FIELDS else ""
+            raise UsageError(f"{void[0]} does nothing while {closed}{why}: leave {void[0]} out, "
                              f"or {later}")
 

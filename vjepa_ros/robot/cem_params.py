@@ -12,7 +12,7 @@ import dataclasses
 
 from vjepa_ros.config import check_values, group, param
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step
-from vjepa_ros.planning.method_reads import METHODS, idle_fields
+from vjepa_ros.planning.method_reads import METHODS, closed_gripper_idle_fields, idle_fields
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.setting_ranges import node_range
 from vjepa_ros.planning.settings_check import check_fields
@@ -141,7 +141,10 @@ class CEMParams:
         """Return the planning package's config (validated there).
 
         The settings the method does not read (``planning.method_reads.idle_fields``:
-        ``warm_start`` under icem, ``planner.icem.*`` under cem, ...) go over at their defaults,
+        ``warm_start`` under icem, ``planner.icem.*`` under cem, ...) and the gripper's that
+        ``close_gripper`` 0 makes void (``closed_gripper_idle_fields``; ``gripper_clip`` kept
+        where a round threshold the plan reads is at or above its default, which ``CEMConfig``
+        would refuse) go over at their defaults,
         which ``CEMConfig`` takes: the node warns of them instead (``robot/idle_parameters.py``).
         A mean momentum of 1 is said by each entry point, not here
         (``planning.config.say_frozen_mean``; the node's
@@ -154,6 +157,11 @@ class CEMParams:
         values["chunk_size"] = self.chunk_size or None
         for name in idle_fields(self.method):  # the node warns of them (idle_parameters)
             values.pop(name)
+        if self.close_gripper == 0:  # the gripper's void settings, as the method's (mend62f)
+            for name in closed_gripper_idle_fields(self):
+                values.pop(name)
+            if values.get("gripper_round_threshold", 0.0) >= _NOTEBOOK.gripper_clip:
+                values["gripper_clip"] = self.gripper_clip  # the default would refuse it
         return CEMConfig(**values)
 
     @classmethod

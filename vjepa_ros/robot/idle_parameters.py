@@ -31,6 +31,9 @@ from vjepa_ros.config import flatten
 from vjepa_ros.planning.method_reads import (
     CLOSED_GRIPPER_IDLE_FIELDS,
     METHOD_GROUPS,
+    PLANNED_GRIPPER_FIELDS,
+    closed_gripper_idle_fields,
+    closed_gripper_plan_words,
     does_instead,
     either,
     idle_fields,
@@ -48,6 +51,7 @@ class IdleRule:
     """Parameters that do nothing while ``idle(config)``.
 
     ``names``: dotted parameter names (one ending in ``.`` stands for its whole group);
+    ``which(config)``: those of ``names`` idle under ``config`` where not all are (None: all);
     ``because(config)`` says why they do nothing, ``fix`` what to do instead of dropping them.
     ``restart``: (parameter, value) to set, for a rule naming a parameter settable at run time
     (``goal_gripper``): ``fix`` is then ``set PARAMETER to VALUE`` unless given; the setting is
@@ -60,6 +64,7 @@ class IdleRule:
     because: Callable[[PlannerNodeConfig], str]
     fix: str = ""
     restart: tuple[str, str] | None = None
+    which: Callable[[PlannerNodeConfig], tuple[str, ...]] | None = None
 
     def __post_init__(self):
         if not self.fix and self.restart is not None:
@@ -132,9 +137,15 @@ RULES = (
              lambda c: c.goals.gripper != "planned",
              lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to planned"),
     # (under goals.gripper subgoal/hold the rule above names them, with close_gripper)
-    IdleRule(tuple(f"planner.{name}" for name in CLOSED_GRIPPER_IDLE_FIELDS),
+    # (the mean momentum and round threshold too where the plan is a boxed sequence: mppi,
+    # icem's execute_best; method_reads.closed_gripper_idle_fields, the API's and commands' rule)
+    IdleRule(tuple(f"planner.{name}" for name in
+                   CLOSED_GRIPPER_IDLE_FIELDS + PLANNED_GRIPPER_FIELDS),
              lambda c: c.goals.gripper == "planned" and c.planner.close_gripper == 0,
-             lambda c: CLOSED_FROM_START, CLOSE_LATER),
+             lambda c: CLOSED_FROM_START[:-1] + closed_gripper_plan_words(c.planner, "planner.")
+             + ")", CLOSE_LATER,
+             which=lambda c: tuple(f"planner.{name}"
+                                   for name in closed_gripper_idle_fields(c.planner))),
     IdleRule(("control.gripper_deadband", "control.gripper_action"),
              lambda c: c.goals.gripper == "hold",
              lambda c: GRIPPER_RULE["hold"], "set goals.gripper to planned or subgoal"),
@@ -190,9 +201,9 @@ def idle_parameter_warnings(config: PlannerNodeConfig, only=None) -> list[str]:
     defaults = {name: value for name, value, _ in flatten(PlannerNodeConfig())}
     lines = []
     for rule in RULES:
+        named = rule.names if rule.which is None else rule.which(config)
         names = [name for name in values
-                 if any(name == n or (n.endswith(".") and name.startswith(n))
-                        for n in rule.names)]
+                 if any(name == n or (n.endswith(".") and name.startswith(n)) for n in named)]
         given = [name for name in names if values[name] != defaults[name]
                  and (only is None or name in only)]
         if given and rule.idle(config):
