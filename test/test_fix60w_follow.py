@@ -24,8 +24,10 @@ def test_follow_prints_the_words_change_with_how_long_the_wait_lasted(capsys):
 
 
 class _Restarting(_Diagnostics):
-    """``_Diagnostics`` on a fake clock: 0.5 s a status (the node's 2 Hz), a ``None`` entry is a
-    1 s wait that brings none (the planner is gone)."""
+    """``_Diagnostics`` on a fake clock: 0.5 s a status (the node's 2 Hz).
+
+    A ``None`` entry is a 1 s wait that brings none (the planner is gone).
+    """
 
     def __init__(self, messages):
         super().__init__(messages)

@@ -78,7 +78,7 @@ def test_lasted_reads_seconds_then_minutes():
 
 
 def test_a_gap_in_the_stream_is_no_part_of_a_status_s_length():
-    """The planner restarts: its 21 s away are said as the gap, not counted as the WARN's (mend62f).
+    """The planner restarts: its 21 s away are the gap's, not counted as the WARN's (mend62f).
 
     What the user does: follows the status while the planner warns 15 s, stops, and comes back
     21 s later. The WARN lasted 15 s (till its last message), not 36 s; the first status after
