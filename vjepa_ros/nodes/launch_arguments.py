@@ -40,6 +40,11 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "packaged one)")
     parser.add_argument("--camera", action="store_true", help="also start camera_node "
                         "(pyrealsense2)")
+    parser.add_argument("--namespace", help="ROS namespace of the nodes started "
+                        f"(e.g. arm1: /arm1/{PLANNER_NODE}, its services and relative topics "
+                        "under /arm1; a --node sim, bag_player or image_publisher in it too; "
+                        "the --camera node stays /camera/camera), as the launch file's "
+                        "namespace:= (default: none)")
     parser.add_argument("--use-sim-time", action=argparse.BooleanOptionalAction,
                         help="use /clock (bag play --clock, simulator), for every node started; "
                         "--no-use-sim-time: the wall clock (default: each node's parameter "

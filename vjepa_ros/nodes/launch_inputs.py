@@ -65,7 +65,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     from vjepa_ros.nodes.param_sources import PACKAGED, packaged_file
     from vjepa_ros.nodes.params_file import check_params_file
 
-    nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
+    # the file goes to the planner only, under its name in --namespace (as rcl matches it)
+    nodes = [f"{check_namespace(getattr(args, 'namespace', None))}/{PLANNER_NODE}"]
     nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
     if args.params_file:  # each in turn, as rcl applies them
         files = [(_params_file_path(name), "--params-file", f"--params-file {name}")
@@ -305,3 +306,23 @@ def fit_camera_size(height: int, width: int) -> tuple[int, int]:
     long, short = max(height, width), min(height, width)
     factor = high / long if long > high else low / short if short < low else 1.0
     return tuple(min(high, max(low, round(side * factor))) for side in (height, width))
+
+
+def check_namespace(namespace: str | None) -> str:
+    """Return ``launch --namespace``'s value made absolute (``arm1``: ``/arm1``; none: "").
+
+    As the launch file checks its ``namespace:=`` (``ros_names.namespace_problem``, relative
+    made absolute: ``arm1`` is ``/arm1``; ``name_length_problem``: the planner's longest service
+    name within rcl's bound); ``/``, the root, is "". Raises UsageError (one line,
+    ``--namespace VALUE: why``).
+    """
+    from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
+
+    if not namespace:
+        return ""
+    absolute = "/" + namespace.strip("/") if namespace.strip("/") else ""
+    problem = namespace_problem(namespace, relative_ok=True) or \
+        name_length_problem(absolute, PLANNER_NODE)
+    if problem:
+        raise UsageError(f"--namespace {namespace}: {problem}")
+    return absolute

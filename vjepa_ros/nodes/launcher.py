@@ -33,6 +33,7 @@ from vjepa_ros.nodes.input_publishers import check_input_publishers
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.launch_inputs import (
     check_launch_inputs,
+    check_namespace,
     check_option_overrides,
     check_override_nodes,
     check_required_parameters,
@@ -43,6 +44,7 @@ from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
     follow_planner_clock,
     mpc_nodes,
+    put_in_namespace,
     wire_camera,
     wire_image_publisher,
     wire_sim,
@@ -103,6 +105,7 @@ def _launch(args: argparse.Namespace) -> int:
         nodes += [NodeLaunch(name) for name in dict.fromkeys(args.node)
                   if name not in {n.name for n in nodes}]
         check_override_nodes(overrides, [node.name for node in nodes])
+        put_in_namespace(nodes, check_namespace(args.namespace))  # before any file is read
         for node in nodes:
             node.notes.update(notes.get(node.name, {}))
             if node.name != "planner":
@@ -120,7 +123,8 @@ def _launch(args: argparse.Namespace) -> int:
             if node.name == "image_publisher":  # the planner's transport, however set
                 wire_image_publisher(node, args.camera_topic,
                                      nodes[0].start_value("image_transport", "raw"),
-                                     nodes[0].sources().get("image_transport", "the default"))
+                                     nodes[0].sources().get("image_transport", "the default"),
+                                     nodes[0])
         # two nodes on one planner input (--node sim --camera): never frames of two worlds
         check_input_publishers(nodes, lambda name: "--camera" if name == "camera" and
                                args.camera else f"--node {name}")

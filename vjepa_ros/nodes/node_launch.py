@@ -48,6 +48,17 @@ class NodeLaunch:
     # {parameter: how rcl read its -p text} where not as its digits (08: the float 8.0), said
     # after a value error naming it (param_sources.noted)
     notes: dict = dataclasses.field(default_factory=dict)
+    # The namespace it starts in (``-r __ns:=``, absolute: "/arm1"; "" the registry's own, as
+    # ``launch --namespace`` leaves the camera: launch/vjepa_mpc.launch.py's namespace:= is the
+    # planner's)
+    namespace: str = ""
+
+    def fqn(self) -> str:
+        """Return the node's full name as rcl reads its parameter file sections for it.
+
+        ``/arm1/vjepa_planner`` in :attr:`namespace`; else ``/ROS_NAME`` (``/vjepa_planner``).
+        """
+        return f"{self.namespace}/{self._entry().ros_name}"
 
     def node_kwargs(self, use_sim_time: bool | None = None) -> dict:
         """Keyword arguments for the node class: cli_args and parameter_overrides.
@@ -90,7 +101,7 @@ class NodeLaunch:
 
         sources = {}
         for path, label in self.files():  # later files over earlier ones, as rcl applies them
-            sources.update(file_sources(path, f"/{self._entry().ros_name}", label))
+            sources.update(file_sources(path, self.fqn(), label))
         if use_sim_time is not None:
             sources["use_sim_time"] = "--use-sim-time" if use_sim_time else "--no-use-sim-time"
         for name in self.parameters:
@@ -112,7 +123,7 @@ class NodeLaunch:
         value: dict = {}
         try:
             for path, _ in self.files():
-                value = merge_deep(value, read_ros_params(path, f"/{self._entry().ros_name}"))
+                value = merge_deep(value, read_ros_params(path, self.fqn()))
         except (ConfigError, OSError):
             return default
         for part in name.split("."):  # groups: model.checkpoint is model: {checkpoint: ...}
@@ -144,7 +155,7 @@ class NodeLaunch:
         return [(path, label), *self.more_files]
 
     def _file_and_remap_args(self) -> list[str]:
-        cli_args = ["--ros-args"]
+        cli_args = ["--ros-args", *(["-r", f"__ns:={self.namespace}"] if self.namespace else [])]
         for path, _ in self.files():  # each applied in turn, a later value over an earlier
             cli_args += ["--params-file", path]
         for source, target in self.remappings.items():
@@ -193,6 +204,22 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = TOPIC_DEFAULTS["camera_t
 PLANNER_GOAL_IMAGE = f"/{PLANNER_NODE}/goal_image"
 
 
+def put_in_namespace(nodes: list[NodeLaunch], namespace: str) -> None:
+    """Start every node of ``nodes`` but the camera in ``namespace`` (``launch --namespace``).
+
+    ``namespace``: absolute (``/arm1``; "" none), as ``launch_inputs.check_namespace`` makes
+    the launch file's ``namespace:=`` form (``arm1``). The planner runs as
+    ``/arm1/vjepa_planner``: its relative topics (``target_pose``, ``gripper_command``) and
+    services lie under ``/arm1``, its absolute ones stay, as under ``ros2 launch``; the
+    simulator, a bag player or an image publisher beside it run in it too (one arm's nodes
+    together), wired to the planner's names (:func:`wire_sim`). The camera node stays
+    ``/camera/camera``, as the launch file starts it.
+    """
+    for node in nodes:
+        if node.name != "camera":
+            node.namespace = namespace
+
+
 def follow_planner_clock(nodes: list[NodeLaunch], use_sim_time: bool | None) -> None:
     """Put every other node of ``nodes`` on ``/clock`` when the planner (``nodes[0]``) is.
 
@@ -226,10 +253,10 @@ def wire_sim(sim: NodeLaunch, use_sim_time: bool, planner: NodeLaunch | None = N
     the arm never moved), and a planner on compressed images is refused (UsageError: the
     simulator publishes raw images only).
     """
-    sim.remappings.setdefault("goal_image", PLANNER_GOAL_IMAGE)
+    sim.remappings.setdefault("goal_image", _goal_image(planner))
     if planner is not None:
         _check_raw_images(planner, "--node sim")
-        for source, target in sim_remappings(planner.remappings, f"/{PLANNER_NODE}").items():
+        for source, target in sim_remappings(planner.remappings, planner.fqn()).items():
             sim.remappings.setdefault(source, target)
     own = sim.parameters.get("use_sim_time") is True
     if (use_sim_time or own) and "publish_clock" not in sim.parameters:
@@ -246,8 +273,13 @@ def wire_camera(camera: NodeLaunch, planner: NodeLaunch) -> None:
     """
     _check_raw_images(planner, "--camera", CAMERA_INSTEAD)
     for source, target in camera_remappings(planner.remappings["image"],
-                                            f"/{PLANNER_NODE}").items():
+                                            planner.fqn()).items():
         camera.remappings.setdefault(source, target)
+
+
+def _goal_image(planner: NodeLaunch | None) -> str:
+    """Return ``planner``'s goal image topic (:data:`PLANNER_GOAL_IMAGE` without one)."""
+    return PLANNER_GOAL_IMAGE if planner is None else f"{planner.fqn()}/goal_image"
 
 
 def _check_raw_images(planner: NodeLaunch, started: str, instead: str = "") -> None:
@@ -259,7 +291,8 @@ def _check_raw_images(planner: NodeLaunch, started: str, instead: str = "") -> N
 
 def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
                          image_transport: str = "raw",
-                         source: str = "--image-transport") -> None:
+                         source: str = "--image-transport",
+                         planner: NodeLaunch | None = None) -> None:
     """Connect the image publisher ``publisher`` to the planner this launch starts with it.
 
     Its ``qos`` and ``transport`` are the values it starts with (:meth:`NodeLaunch.start_value`:
@@ -273,8 +306,9 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
     with ``--image-transport compressed``), in the planner's ``image_transport`` unless the
     publisher's own ``transport`` is set (``-p``, a file other than the packaged default, or a
     packaged value other than raw; then it must be the same); ``source``: what set the
-    planner's (``NodeLaunch.sources``: ``--params-file lab.yaml``). Raises UsageError (one
-    line, the options named) for a stand-in camera the planner could not hear (review31).
+    planner's (``NodeLaunch.sources``: ``--params-file lab.yaml``); ``planner``: the planner
+    started with it, whose names the topics take (None: ``/vjepa_planner``'s). Raises UsageError
+    (one line, the options named) for a stand-in camera the planner could not hear (review31).
     """
     from vjepa_ros.config import UsageError
 
@@ -289,12 +323,13 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
                 "the stand-in camera would publish what the planner does not "
                 f"take on {camera_topic}; give both the same transport (or leave "
                 "image_publisher.transport out: it follows the planner's)")
-        topic = absolute_topic(camera_topic, f"/{PLANNER_NODE}")  # '~/x': the planner's own
+        planner_fqn = f"/{PLANNER_NODE}" if planner is None else planner.fqn()
+        topic = absolute_topic(camera_topic, planner_fqn)  # '~/x': the planner's own
         publisher.remappings.setdefault("image", topic)
         publisher.remappings.setdefault("image/compressed", topic)
         return
-    publisher.remappings.setdefault("image", PLANNER_GOAL_IMAGE)  # raw goals
-    publisher.remappings.setdefault("image/compressed", f"{PLANNER_GOAL_IMAGE}/compressed")
+    publisher.remappings.setdefault("image", _goal_image(planner))  # raw goals
+    publisher.remappings.setdefault("image/compressed", f"{_goal_image(planner)}/compressed")
 
 
 def _own_transport(publisher: NodeLaunch) -> tuple[str | None, str]:
