@@ -53,8 +53,6 @@ def _live_run(session, clock, camera_hz: float, state_hz: float, gap: tuple[floa
             session.observe_state(state, stamp)
 
 
-@pytest.mark.xfail(strict=True, reason="review62a #1: frame_pairing.state_between interpolates "
-                   "across a gap in the state stream: a live camera is held as frozen")
 @pytest.mark.parametrize("state_hz", [100.0, 30.0])
 def test_a_state_dropout_while_the_arm_moves_does_not_make_a_live_camera_frozen(model, state_hz):
     """Keep a live camera live across a dropout of the robot states.
@@ -79,8 +77,6 @@ def test_a_state_dropout_while_the_arm_moves_does_not_make_a_live_camera_frozen(
     session.capture_goal()  # not refused as "the same picture ... while the hand moved"
 
 
-@pytest.mark.xfail(strict=True, reason="review62a #1: frame_pairing.state_between interpolates "
-                   "across NaN states held as invalid: ~/capture_goal refused on a live camera")
 @pytest.mark.parametrize("state_hz", [100.0, 30.0])
 def test_nan_states_while_the_arm_moves_leave_a_capture_of_a_live_camera_taken(model, state_hz):
     """Take a capture after a stretch of invalid robot states during a move (#1's kind).
@@ -139,8 +135,6 @@ def test_the_reach_api_says_a_frozen_mean_as_make_planner_does():
         [str(w.message) for w in said]
 
 
-@pytest.mark.xfail(strict=True, reason="review62a #3: a frame at an arm moved at once is kept "
-                   "with a pose interpolated half way: ~/capture_goal refused there for good")
 @pytest.mark.parametrize("state_hz", [100.0, 30.0])
 def test_after_the_arm_is_moved_at_once_a_capture_there_is_taken(model, state_hz):
     """Take a capture where the arm was put at once.

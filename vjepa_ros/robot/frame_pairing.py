@@ -93,10 +93,14 @@ def state_between(before: Stamped | None, after: Stamped | None, at: float,
 
     ``before``/``after``: the newest state stamped at or before ``at`` and the oldest after it
     (``InputBuffer.states_around``), values [7] (TCP xyz [m], extrinsic xyz Euler angles [rad],
-    closedness) or [3]. Both there: the TCP and the angles (wrapped to the shorter way)
-    interpolated linearly in time, the closedness and ``gripper_measured`` the nearer one's, the
-    stamp ``at``. One side only: that state. None when the nearer one is more than
-    ``max_age_s`` [s] from ``at`` (``safety.max_state_age_s``: the pose is not known).
+    closedness). Both there, at most ``max_age_s`` [s] apart and no faster apart than an arm
+    moves (``state_ranges.moved_faster_than_an_arm``, ``turned_faster_than_an_arm``):
+    interpolated at ``at`` by the recordings' rule (``resample.interpolate_states``: xyz and
+    closedness linear, the orientation a slerp), ``gripper_measured`` the nearer one's. Further
+    apart (a dropout of the stream, states held as invalid), or a jump (the arm put elsewhere at
+    once, its jumping states refused): where the arm went between them is not known (review62a),
+    None. One side only: that state when within ``max_age_s`` of ``at``, else None
+    (``safety.max_state_age_s``: the pose is not known).
     """
     sides = [state for state in (before, after) if state is not None]
     if not sides:
@@ -104,14 +108,28 @@ def state_between(before: Stamped | None, after: Stamped | None, at: float,
     nearer = min(sides, key=lambda state: abs(state.stamp - at))
     if abs(nearer.stamp - at) > max_age_s:
         return None
-    if len(sides) == 1 or after.stamp <= before.stamp:
+    if len(sides) == 1 or after.stamp <= before.stamp or len(nearer.value) != 7:
         return nearer
-    weight = (at - before.stamp) / (after.stamp - before.stamp)
-    start = np.asarray(before.value, dtype=np.float64)
-    step = np.asarray(after.value, dtype=np.float64) - start
-    if len(step) >= 6:
-        step[3:6] = (step[3:6] + np.pi) % (2 * np.pi) - np.pi
-    value = start + weight * step
-    if len(value) >= 7:
-        value[6] = nearer.value[6]
-    return dataclasses.replace(nearer, stamp=at, value=value)
+    if after.stamp - before.stamp > max_age_s or _jumped(before, after):
+        return None  # the arm's way between them is not known
+    from vjepa_ros.recordings.resample import interpolate_states
+
+    start, end = round(before.stamp * 1e9), round(after.stamp * 1e9)  # [ns]
+    if end <= start:
+        return nearer
+    value, _ = interpolate_states(
+        np.array([start, end], dtype=np.int64),
+        np.stack([np.asarray(before.value, np.float64), np.asarray(after.value, np.float64)]),
+        np.array([min(max(round(at * 1e9), start), end)], dtype=np.int64))
+    return dataclasses.replace(nearer, stamp=at, value=value[0])
+
+
+def _jumped(before: Stamped, after: Stamped) -> bool:
+    """Whether the hand went from ``before`` to ``after`` faster than an arm moves (a jump)."""
+    from vjepa_ros.recordings.stray_states import turn_angles
+    from vjepa_ros.robot.state_ranges import moved_faster_than_an_arm, turned_faster_than_an_arm
+
+    interval = after.stamp - before.stamp
+    start, end = np.asarray(before.value, np.float64), np.asarray(after.value, np.float64)
+    return moved_faster_than_an_arm(float(np.linalg.norm(end[:3] - start[:3])), interval) or \
+        turned_faster_than_an_arm(float(turn_angles(start[3:6], end[3:6])[0]), interval)

@@ -32,10 +32,10 @@ from vjepa_ros.robot.jump_hold import JumpHold
 from vjepa_ros.robot.jump_motion import SAMPLE_S, SAMPLES, JumpMotion, _Sample
 from vjepa_ros.robot.jump_verdicts import Landing, Verdict, jump_words
 from vjepa_ros.robot.state_ranges import (
-    MAX_TCP_ANGULAR_SPEED_RAD_S,
-    MAX_TCP_SPEED_M_S,
     ORIENTATION_JUMP_SLACK_RAD,
     TCP_JUMP_SLACK_M,
+    moved_faster_than_an_arm,
+    turned_faster_than_an_arm,
 )
 from vjepa_ros.robot.tcp_quaternions import (
     _angle,
@@ -251,8 +251,8 @@ class JumpWatch(JumpClocks, JumpMotion, JumpHold):
         # changed beyond the slack (a jump always is: its limits are the slack and more)
         changed = moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD
         hold, elapsed, previous, first = self._note_change(xyz, turn, last, time)
-        jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
-        flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
+        jumped = moved_faster_than_an_arm(moved, interval)
+        flipped = turned_faster_than_an_arm(turned, interval)
         kick = ""
         if not (after_jump or jumped or flipped) and changed:
             step_turn = _rotation_vector(_product(turn, _inverse(last[3])))

@@ -52,6 +52,24 @@ TCP_JUMP_SLACK_M = 0.01  # [m] allowed besides, for two states stamped (nearly) 
 # a recorded orientation that turned faster and straight back is a glitch (recordings.stray_states)
 MAX_TCP_ANGULAR_SPEED_RAD_S = 5.0
 ORIENTATION_JUMP_SLACK_RAD = 0.05  # [rad] allowed besides
+
+
+def moved_faster_than_an_arm(moved_m: float, interval_s: float) -> bool:
+    """Whether the TCP moving ``moved_m`` [m] in ``interval_s`` [s] is beyond any arm's speed.
+
+    Above :data:`MAX_TCP_SPEED_M_S` over the interval plus :data:`TCP_JUMP_SLACK_M`: a jump,
+    not motion (``jump_watch.JumpWatch``; ``frame_pairing.state_between``: no way between).
+    """
+    return moved_m > MAX_TCP_SPEED_M_S * interval_s + TCP_JUMP_SLACK_M
+
+
+def turned_faster_than_an_arm(turned_rad: float, interval_s: float) -> bool:
+    """Whether the hand turning ``turned_rad`` [rad] in ``interval_s`` [s] is beyond any arm's.
+
+    Above :data:`MAX_TCP_ANGULAR_SPEED_RAD_S` over the interval plus
+    :data:`ORIENTATION_JUMP_SLACK_RAD` (as :func:`moved_faster_than_an_arm`).
+    """
+    return turned_rad > MAX_TCP_ANGULAR_SPEED_RAD_S * interval_s + ORIENTATION_JUMP_SLACK_RAD
 # [m/s², rad/s²] no Franka's TCP accelerates faster (its Cartesian limits, Franka's datasheet): a
 # pose that left the arm's own motion faster is a jump even under the speed limit (a wall-stamped
 # simulator's ~/reset 11.5 cm in 55 ms from rest: breaker41f)
