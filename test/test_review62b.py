@@ -14,9 +14,9 @@ from test_breaker62b import POSE, _entries
 from test_fix62b import _bag, _cut_jpeg, _eval
 
 from vjepa_ros.cli import main
+from vjepa_ros.nodes.goal_pose_box import outside_box_refusal
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_writing import write_messages
-from vjepa_ros.nodes.goal_pose_box import outside_box_refusal
 from vjepa_ros.robot.safety import SafetyLimits
 
 
