@@ -161,6 +161,8 @@ def test_the_pose_at_a_frame_is_interpolated_between_the_states_around_it():
     # where the arm went between them is not known, whichever is near (review62a #1, #3)
     assert state_between(_state(0.0, 0.0), after, 1.09, max_age_s=0.25) is None
     assert state_between(before, _state(1.4, 0.7), 1.01, max_age_s=0.25) is None
+    jittered = state_between(_state(1.0, 0.40), _state(1.27, 0.427), 1.1, max_age_s=0.25)
+    assert jittered.value[0] == pytest.approx(0.41), "a 4 Hz stream's jittered 0.27 s gap: kept"
     # an arm put elsewhere at once: 30 cm in 20 ms, faster than any arm (the jump watch's rule)
     assert state_between(before, _state(1.02, 0.70), 1.01, max_age_s=0.25) is None
     turned = _state(1.02, 0.40, yaw=np.pi - 1.0)

@@ -34,6 +34,9 @@ import numpy as np
 
 from vjepa_ros.robot.inputs import Stamped
 
+# a stream whose period is the age limit (a 4 Hz pose topic beside safety.max_state_age_s 0.25)
+# jitters past it: states up to 1.25x the limit apart still show the arm's way between them
+GAP_SLACK = 1.25
 MAX_WAITING = 64  # frames waiting for their state (2 s of a 30 Hz camera; references, no copies)
 
 
@@ -93,8 +96,9 @@ def state_between(before: Stamped | None, after: Stamped | None, at: float,
 
     ``before``/``after``: the newest state stamped at or before ``at`` and the oldest after it
     (``InputBuffer.states_around``), values [7] (TCP xyz [m], extrinsic xyz Euler angles [rad],
-    closedness). Both there, at most ``max_age_s`` [s] apart and no faster apart than an arm
-    moves (``state_ranges.moved_faster_than_an_arm``, ``turned_faster_than_an_arm``):
+    closedness). Both there, at most :data:`GAP_SLACK` x ``max_age_s`` [s] apart and no faster
+    apart than an arm moves (``state_ranges``' ``moved_faster_than_an_arm`` and
+    ``turned_faster_than_an_arm``):
     interpolated at ``at`` by the recordings' rule (``resample.interpolate_states``: xyz and
     closedness linear, the orientation a slerp), ``gripper_measured`` the nearer one's. Further
     apart (a dropout of the stream, states held as invalid), or a jump (the arm put elsewhere at
@@ -110,7 +114,7 @@ def state_between(before: Stamped | None, after: Stamped | None, at: float,
         return None
     if len(sides) == 1 or after.stamp <= before.stamp or len(nearer.value) != 7:
         return nearer
-    if after.stamp - before.stamp > max_age_s or _jumped(before, after):
+    if after.stamp - before.stamp > GAP_SLACK * max_age_s or _jumped(before, after):
         return None  # the arm's way between them is not known
     from vjepa_ros.recordings.resample import interpolate_states
 
