@@ -170,21 +170,10 @@ def test_after_the_arm_is_moved_at_once_a_capture_there_is_taken(model, state_hz
     session.capture_goal()  # not refused as "the same picture ... while the hand moved"
 
 
-@pytest.mark.xfail(strict=True, reason="review62a #4: goal_not_applied outlives its set: "
-                   "re-setting the goal in force after a refused file is said not taken, 1")
-def test_setting_the_goal_in_force_after_a_refused_file_is_0(planner, tmp_path):  # noqa: F811
-    """Set again the goal file the planner went back to after refusing another.
+def _good_then_refused(tmp_path):
+    """Set a good goal file (0), then a file the decode refuses (1); return the set, the good file.
 
-    The user sets a goal file by ``vjepa-ros planner param set``; then a second file the
-    decode refuses (a PNG cut short: status 1, "goal_image_path is set back to GOOD"); then,
-    to be sure, sets the good file again with the same command.
-
-    What happens: status 1, "did not take the goal values: its line above", the line printed
-    the first refusal's, although the node holds and plans toward exactly the values set:
-    the values equal the ones in force, so ``_on_set_parameters`` changes nothing and leaves
-    ``goal_not_applied`` (``/diagnostics``) as the refused set left it, and ``GoalState`` reads
-    it as this set's outcome. What should happen: 0 naming the goal in force (the set's values
-    are in force); a line on a refused set is not the answer to a later set.
+    The set: ``vjepa-ros planner param set`` of the goal lists naming one file (``path``).
     """
     import cv2
 
@@ -201,6 +190,41 @@ def test_setting_the_goal_in_force_after_a_refused_file_is_0(planner, tmp_path):
     assert set_file(good).returncode == 0
     refused = set_file(cut)
     assert refused.returncode == 1 and "set back to" in refused.stdout, refused
+    return set_file, good
+
+
+def test_setting_the_goal_in_force_after_a_refused_file_is_0(planner, tmp_path):  # noqa: F811
+    """Set again the goal file the planner went back to after refusing another.
+
+    The user sets a goal file by ``vjepa-ros planner param set``; then a second file the
+    decode refuses (a PNG cut short: status 1, "goal_image_path is set back to GOOD"); then,
+    to be sure, sets the good file again with the same command.
+
+    What happened (review62a #4): status 1, "did not take the goal values: its line above", the
+    line printed the first refusal's, although the node holds and plans toward exactly the
+    values set: the values equal the ones in force, so ``_on_set_parameters`` changed nothing
+    and left ``goal_not_applied`` (``/diagnostics``) as the refused set left it, and
+    ``GoalState`` read it as this set's outcome. What should happen: 0 naming the goal in force
+    (the set's values are in force); a line on a refused set is not the answer to a later set.
+    """
+    set_file, good = _good_then_refused(tmp_path)
     again = set_file(good)
     assert again.returncode == 0, (again.stdout, said(again))
     assert f"goal 1/1 ({good})" in again.stdout, again.stdout
+
+
+def test_a_count_set_at_its_value_in_force_after_a_refused_file_is_0(planner,  # noqa: F811
+                                                                     tmp_path):
+    """Set a goal count alone, at its value in force, after a refused goal file (#4's kind).
+
+    The user sets a goal file, then one the decode refuses (status 1, the good one set back),
+    then ``vjepa-ros planner param set goal_gripper [0.5]``: the closedness the goal in force
+    runs (a set naming no file: its outcome is the node's ``goal_not_applied``, nothing else).
+
+    What happened: status 1 with the refused file's line, a set that changes nothing leaving
+    the older set's word in ``/diagnostics``. What should happen: 0 naming the goal in force.
+    """
+    _, good = _good_then_refused(tmp_path)
+    again = planner_cli("param", "set", "goal_gripper", "[0.5]")
+    assert again.returncode == 0, (again.stdout, said(again))
+    assert f"goal: goal 1/1 ({good})" in again.stdout, again.stdout

@@ -76,7 +76,8 @@ class GoalDecodes:
     shutdown_goal_said = False  # a goal image dropped at shutdown was said (once)
     # the node's line on the goal parameters set last, when it did not apply them ("" none):
     # lists that disagree (``goal_updates.goal_not_changed``), files refused or failing when
-    # applied; cleared by a goal set and by the next goal parameter change. ``/diagnostics``
+    # applied; cleared by a goal set and by the next goal parameter set (one at the values in
+    # force too: review62a #4). ``/diagnostics``
     # ``goal_not_applied``: read by ``vjepa-ros planner`` (``goal_state``) at any log level
     goal_not_applied = ""
 

@@ -123,10 +123,15 @@ class PlannerGoals(GoalDecodes):
         own dump must not restart the sub-goal list), unless it names goal files changed on
         disk since they were read (``nodes/goal_values_in_force.py``; logged either way); in
         force means what the active goal runs, not the stored value alone (waiting files, counts
-        kept by ``~/add_subgoal``: ``stored_not_in_force``).
+        kept by ``~/add_subgoal``: ``stored_not_in_force``). Every goal parameter set (the
+        node's own set-backs aside) clears ``goal_not_applied``: its outcome is its own, a set
+        at the values in force applied (``goal_state.GoalState`` reads it after the answer).
         """
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
         if changes and not self.forgetting:
+            # each set its own word: a line on an older set is not this one's outcome, even
+            # when this one changes nothing (its values in force: review62a #4)
+            self.goal_not_applied = ""
             goals = self.session.goals  # judged against the goal in force (breaker62a)
             changes, lines = changed_goal_values(
                 self.goal_values, changes, self.goal_files_read, stored_not_in_force(
@@ -134,8 +139,6 @@ class PlannerGoals(GoalDecodes):
                     None if goals is None else goals.goals))
             for line in lines:
                 self.get_logger().info(line)
-            if changes:  # a word on goal values not applied was about older ones
-                self.goal_not_applied = ""
         if not changes:
             return SetParametersResult(successful=True)
         try:  # each value on its own, then the files once the lists agree
