@@ -98,41 +98,101 @@ def test_nan_states_while_the_arm_moves_leave_a_capture_of_a_live_camera_taken(m
     session.capture_goal()
 
 
-@pytest.mark.xfail(strict=True, reason="review62a #2: run_reach_episode (README's API without "
-                   "ROS) plans with a frozen search mean and says nothing since e12612dc")
-def test_the_reach_api_says_a_frozen_mean_as_make_planner_does():
+def _frozen_said(run) -> list:
+    """Return the ``FrozenMeanWarning`` records ``run()`` issues (every one, not once per line)."""
+    import warnings
+
+    from vjepa_ros.planning.config import FrozenMeanWarning
+
+    with warnings.catch_warnings(record=True) as said_:
+        warnings.simplefilter("always")
+        run()
+    return [w for w in said_ if issubclass(w.category, FrozenMeanWarning)]
+
+
+@pytest.mark.parametrize("random_actions", [False, True])
+def test_the_reach_api_says_a_frozen_mean_as_make_planner_does(random_actions):
     """Say a frozen search mean to a user of the reach API.
 
     A Python user runs README's ``run_reach_episode(sim, model, goal, cem)`` with
     ``CEMConfig(momentum_mean=1.0)``.
 
-    What happens: no ``FrozenMeanWarning`` (nor any line): since session 62 the warning is said
-    by ``make_planner`` and the commands only, and the episode's ``MPCSession`` builds its
-    planner with ``build_planner``, which says nothing; before, building the ``CEMConfig`` said
-    it. CEM then plans the mean's start (all zeros) whatever the goal, silently. What should
-    happen: the API that runs the planner says the frozen mean once, as ``make_planner`` does
-    (README: "A mean momentum of 1 ... gives one FrozenMeanWarning line").
+    What happened (review62a #2): no ``FrozenMeanWarning`` (nor any line): since session 62 the
+    warning is said by ``make_planner`` and the commands only, and the episode's ``MPCSession``
+    builds its planner with ``build_planner``, which says nothing; before, building the
+    ``CEMConfig`` said it. CEM then plans the mean's start (all zeros) whatever the goal,
+    silently. What should happen: the API that runs the planner says the frozen mean once, at
+    the user's line, as ``make_planner`` does (README: "A mean momentum of 1 ... gives one
+    FrozenMeanWarning line"); nothing for ``random_actions`` (no search).
     """
     import dataclasses
-    import warnings
 
     pytest.importorskip("pybullet", reason="the simulator needs pybullet")
     from test_reach_loop import CEM, SEED, SMALL
 
-    from vjepa_ros.planning.config import FrozenMeanWarning
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import make_reach_goal, reach_sim_config, run_reach_episode
     from vjepa_ros.sim.reach_config import ReachConfig
 
-    with Sim(reach_sim_config(SEED, SMALL)) as sim, warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        frozen = dataclasses.replace(CEM, method="cem", momentum_mean=1.0)
+    frozen = dataclasses.replace(CEM, method="cem", momentum_mean=1.0)
+    with Sim(reach_sim_config(SEED, SMALL)) as sim:
         oracle = OracleWorldModel().attach(sim)
-        run_reach_episode(sim, oracle, make_reach_goal(sim, SEED), frozen,
-                          ReachConfig(max_steps=1))
-    assert any(issubclass(w.category, FrozenMeanWarning) for w in said), \
-        [str(w.message) for w in said]
+        said_ = _frozen_said(lambda: run_reach_episode(
+            sim, oracle, make_reach_goal(sim, SEED), frozen, ReachConfig(max_steps=1),
+            random_actions=random_actions))
+    assert [w.filename for w in said_] == ([] if random_actions else [__file__]), \
+        [(w.filename, str(w.message)) for w in said_]
+
+
+def test_the_task_api_says_a_frozen_mean_once_at_the_callers_line():
+    """Say a frozen search mean to a user of ``run_task_episode`` once (#2's kind).
+
+    A Python user runs README's ``run_task_episode(sim, world_model, setup, cem)`` (it runs
+    ``run_reach_episode``) with ``momentum_mean`` 1. What happened: nothing said (#2). What
+    should happen: one ``FrozenMeanWarning`` at the user's line, not a second one from the
+    ``run_reach_episode`` it runs.
+    """
+    import dataclasses
+
+    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+    from test_reach_loop import CEM
+
+    from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.config import CameraConfig
+    from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
+    from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    frozen = dataclasses.replace(CEM, momentum_mean=1.0)
+    with Sim(manipulation_sim_config(900000, "box", width=32, height=32,
+                                     camera=CameraConfig(shadows=False))) as sim:
+        oracle = OracleWorldModel().attach(sim)
+        setup = setup_task(sim, 900000, "grasp")
+        said_ = _frozen_said(lambda: run_task_episode(sim, oracle, setup, frozen,
+                                                      TaskLoopConfig(max_steps=1)))
+    assert [w.filename for w in said_] == [__file__], \
+        [(w.filename, str(w.message)) for w in said_]
+
+
+def test_the_run_command_says_a_frozen_mean_in_one_line(tmp_path, capsys):
+    """``vjepa-ros run --momentum-mean 1`` says it once, as its option (#2's kind).
+
+    The command says it before its episodes, and ``run_task_episode`` (now an entry that says
+    it too) runs inside it: one ``warning:`` line naming the option, no Python warning.
+    """
+    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+    from vjepa_ros.cli import main
+
+    codes = []
+    said_ = _frozen_said(lambda: codes.append(main([
+        "run", "--task", "grasp", "--world-model", "oracle", "--size", "32", "--max-steps", "1",
+        "--momentum-mean", "1", "--out", str(tmp_path)])))
+    err = capsys.readouterr().err
+    assert codes == [0], err
+    assert not said_, [str(w.message) for w in said_]
+    lines = [line for line in err.splitlines() if "never moves the search mean" in line]
+    assert len(lines) == 1 and lines[0].startswith("vjepa-ros run: warning: --momentum-mean"), err
 
 
 @pytest.mark.parametrize("state_hz", [100.0, 30.0])

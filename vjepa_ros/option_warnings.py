@@ -5,7 +5,9 @@ A mean momentum of 1 (``planning.config.frozen_mean_warning``) is said by each e
 and the benchmark scripts, inside :func:`option_warnings` (``vjepa-ros eval: warning:
 --momentum-mean 1.0: the refit ...``, naming the option typed), the planner node as a start-up
 warning naming ``planner.momentum_mean`` (``PlannerNodeConfig.startup_warnings``), the Python
-API (``make_planner``) as ``FrozenMeanWarning``.
+API (``make_planner``, ``cem.plan``, the simulator's ``run_reach_episode`` and
+``run_task_episode``) as ``FrozenMeanWarning``; an API entry that runs another quiets the inner
+one (:func:`said_already`).
 """
 
 from __future__ import annotations
@@ -43,3 +45,23 @@ def option_warnings(prog: str, typed: Collection[str], options: dict[str, str] |
         yield
     finally:
         FROZEN_MEAN_SAY.reset(token)
+
+
+@contextmanager
+def said_already():
+    """Say no frozen mean inside: the entry point running said its settings already.
+
+    For an API entry that runs another (``run_task_episode`` runs ``run_reach_episode``): the
+    outer one says the frozen mean at its caller's line, the inner one says nothing more. Inside
+    a command the command's line was printed before (its printer says each line once anyway).
+    The same context variable as :func:`option_warnings` (this thread's).
+    """
+    token = FROZEN_MEAN_SAY.set(_said)
+    try:
+        yield
+    finally:
+        FROZEN_MEAN_SAY.reset(token)
+
+
+def _said(_text: str) -> None:
+    """Drop a frozen mean's line (:func:`said_already`)."""

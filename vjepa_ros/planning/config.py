@@ -283,7 +283,8 @@ class FrozenMeanWarning(UserWarning):
     """A mean momentum of 1 under a method that refits: that part of the mean never moves.
 
     Its line is :func:`frozen_mean_warning`'s; said once by each entry point
-    (:func:`say_frozen_mean`): the API's ``make_planner`` as this Python warning, a
+    (:func:`say_frozen_mean`): the API's ``make_planner`` (and ``sim.reach.run_reach_episode``,
+    ``sim.manipulation_loop.run_task_episode``) as this Python warning, a
     ``vjepa-ros`` command or a benchmark as one ``warning:`` line naming its option
     (``option_warnings``), the planner node as a start-up warning naming its parameter
     (``PlannerNodeConfig.startup_warnings``). Building a ``CEMConfig`` warns of nothing.
@@ -333,10 +334,11 @@ def say_frozen_mean(config: CEMConfig, stacklevel: int = 1) -> None:
     Inside a command or a benchmark script (``option_warnings.option_warnings``, which sets
     :data:`FROZEN_MEAN_SAY`): the line without the ``fixed_axes`` advice, handed to its printer
     (``PROG: warning: --momentum-mean 1.0: ...``, once however often it is said). Else (the
-    Python API: ``make_planner``) a :class:`FrozenMeanWarning` at the line ``stacklevel``
-    frames up from here (1: the caller's). Nothing for a mean that moves. Called by the entry
-    points only: the planner node words its own (``PlannerNodeConfig.startup_warnings``), the
-    code they run never.
+    Python API: ``make_planner``, ``run_reach_episode``, ``run_task_episode``) a
+    :class:`FrozenMeanWarning` at the line ``stacklevel`` frames up from here (1: the caller's).
+    Nothing for a mean that moves. Called by the entry points only: the planner node words its
+    own (``PlannerNodeConfig.startup_warnings``), the code they run never (an entry that runs
+    another quiets it: ``option_warnings.said_already``).
     """
     say = FROZEN_MEAN_SAY.get()
     warning = frozen_mean_warning(config, fixed_axes=say is None)

@@ -24,7 +24,8 @@ import dataclasses
 from collections.abc import Callable
 
 from vjepa_ros.config import param
-from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.option_warnings import said_already
+from vjepa_ros.planning.config import CEMConfig, say_frozen_mean
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.gripper_release import ReleaseStop
@@ -176,8 +177,11 @@ def run_task_episode(
     read every physics step (``Sim.watch_steps``), so the outcome's ``grasped_during``
     (pick-and-place succeeds only after a grasp) covers the whole episode; a caller that also
     reads the scene (``task_run.run_task``) passes its own.
-    Raises ValueError as :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
+    Raises ValueError as :func:`~vjepa_ros.sim.reach.run_reach_episode` does, and says a mean
+    momentum of 1 in ``cem`` once as it does (at the caller's line; it runs that one quiet).
     """
+    if not random_actions:
+        say_frozen_mean(cem, stacklevel=2)
     config = config or TaskLoopConfig()
     monitor = monitor or SuccessMonitor(sim)
     control = control or ControlConfig()
@@ -189,11 +193,12 @@ def run_task_episode(
     def done(_state) -> bool:
         return task_outcome(sim, setup, monitor=monitor).success
 
-    episode = run_reach_episode(
-        sim, model, setup.goals[-1], cem, reach, limits, control, random_actions, seed,
-        on_step, subgoals=subgoals, done=done, gripper=gripper_command_path(sim, control),
-        switching=switching, stop_on_hold=True,
-    )
+    with said_already():  # (said above, at the caller's line)
+        episode = run_reach_episode(
+            sim, model, setup.goals[-1], cem, reach, limits, control, random_actions, seed,
+            on_step, subgoals=subgoals, done=done, gripper=gripper_command_path(sim, control),
+            switching=switching, stop_on_hold=True,
+        )
     return episode, task_outcome(sim, setup, monitor=monitor)
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.config import CEMConfig, say_frozen_mean
 from vjepa_ros.planning.planners import build_planner
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
@@ -260,7 +260,14 @@ def run_reach_episode(
     is not commanded then); with ``stop_on_hold`` such a refusal ends the episode instead, as a
     failure with ``stop_reason`` ``"held: <why>"`` (what a held arm means to a task whose arm
     touches the scene, e.g. pushed out of the workspace box by a contact).
+
+    An API entry (README, Reach benchmark), as ``make_planner``: a mean momentum of 1 in
+    ``cem`` is said once (``config.say_frozen_mean``: a ``FrozenMeanWarning`` at the caller's
+    line; one ``warning:`` line inside a command, which said it already); not with
+    ``random_actions``, which plans nothing.
     """
+    if not random_actions:
+        say_frozen_mean(cem, stacklevel=2)
     config = config or ReachConfig()
     control = control or ControlConfig()
     check_goal(goal)
