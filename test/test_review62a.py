@@ -195,6 +195,25 @@ def test_the_run_command_says_a_frozen_mean_in_one_line(tmp_path, capsys):
     assert len(lines) == 1 and lines[0].startswith("vjepa-ros run: warning: --momentum-mean"), err
 
 
+def test_the_one_shot_plan_says_a_frozen_mean_at_the_callers_line():
+    """``plan(model, ..., CEMConfig(momentum_mean=1.0))`` warns at the user's line (a remark).
+
+    What happened: the one-shot ``plan`` built its planner by ``make_planner``, whose
+    ``FrozenMeanWarning`` pointed at that call inside ``planning/cem.py``, not at the user's
+    ``plan(...)``. What should happen: one warning, at the caller's line, as ``make_planner``.
+    """
+    from test_planning_cem import START, _problem
+
+    from vjepa_ros.planning import CEMConfig, make_planner, plan
+
+    model, context, goal = _problem([0.03, -0.02, 0.01])
+    frozen = CEMConfig(horizon=1, samples=16, topk=4, iterations=2, momentum_mean=1.0)
+    for said_ in (_frozen_said(lambda: plan(model, context, START, goal, frozen)),
+                  _frozen_said(lambda: make_planner(model, frozen))):
+        assert [w.filename for w in said_] == [__file__], \
+            [(w.filename, str(w.message)) for w in said_]
+
+
 @pytest.mark.parametrize("state_hz", [100.0, 30.0])
 def test_after_the_arm_is_moved_at_once_a_capture_there_is_taken(model, state_hz):
     """Take a capture where the arm was put at once.

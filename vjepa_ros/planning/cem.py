@@ -29,7 +29,7 @@ from collections.abc import Callable
 import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
-from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.config import CEMConfig, say_frozen_mean
 from vjepa_ros.planning.noise import (  # noqa: F401 (re-exported: callers import them from here)
     checked_seed,
     make_generator,
@@ -225,11 +225,14 @@ def plan(
     units (degrees, a 0-255 gripper) or a seed that is not one (``plan_inputs``,
     :func:`make_generator`); an orientation outside scipy's Euler ranges is canonicalised.
     ``memory.SamplesMemoryError`` as ``make_planner`` raises it. A cancelled step leaves a
-    given ``torch.Generator`` as it found it (:class:`SamplingPlanner`).
+    given ``torch.Generator`` as it found it (:class:`SamplingPlanner`). An API entry as
+    ``make_planner``: a mean momentum of 1 is said at the caller's line
+    (``config.say_frozen_mean``).
     """
-    from vjepa_ros.planning.planners import make_planner  # planners.py imports this module
+    from vjepa_ros.planning.planners import build_planner  # planners.py imports this module
 
-    return make_planner(model, config, seed=generator).plan(
+    say_frozen_mean(config, stacklevel=2)  # at the caller's line, not make_planner's call here
+    return build_planner(model, config, seed=generator).plan(
         context_reps, context_state, goal_reps, token_weights, should_stop, context_cache,
         warm_mean=warm_mean)
 
