@@ -53,6 +53,15 @@ class CameraCheckSession(CameraCheckTrialSession):
         ``control.arrival_tolerance_m`` within ``safety.max_step_m``, each move arriving within
         ``timeout_s`` at ``safety.max_speed_m_s``). The start, where the check ends: the last
         commanded pose (the measured one when nothing was commanded yet).
+
+        The inputs' refusal is worded only (``_inputs_refused``), not recorded in the refusal
+        log (``_judge_inputs``, ``refusal_log.about``; since mend62d), and nothing a user sees
+        depends on it: every stream tick judges each input's episodes, enabled or not
+        (``stream_session``, ``control.stream_rate_hz``), so the refusal log's episode and flap
+        lines are the same with or without a judgement here (one between two ticks could only
+        count a flap that is none); ``about`` names the input of a cause for the holds' lines,
+        which this refusal (an error answer) never says; ``/diagnostics`` reads the inputs
+        afresh (``blocking_problems``, the node's input watches).
         """
         with self._lock:
             refuse = "~/camera_check refused: "
