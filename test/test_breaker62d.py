@@ -24,6 +24,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import numpy as np
 import pytest
 from test_breaker60a import ARM, CAMERA, FINGERS, frame, joints_at
+from test_breaker62b import GRIPPER, POSE, _frame, _state
 from test_fix62b import _bag, _cut_jpeg, _short_raw
 
 from vjepa_ros.cli import main
@@ -133,6 +134,37 @@ def test_a_latency_drop_with_a_dropped_frame_is_no_clock_step(tmp_path, camera):
     rec = read_recording(_timed_bag(tmp_path / "bag", camera))
     assert not _clock_notes(rec), rec.notes
     assert len(rec.image_times) == len(camera)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker62d #2: a gripper topic whose 0.2 s backlog is "
+                   "dropped is refused as the gripper's clock stepped: the whole bag refused")
+@pytest.mark.parametrize("hz, late", [(30, 0.25), (10, 0.2)])
+def test_a_gripper_latency_drop_with_dropped_messages_is_no_clock_step(tmp_path, hz, late):
+    """A finger topic received ``late`` s late until 10 s, its backlog dropped, then 20 ms: read.
+
+    What the user does: records a franka_ros2 lab's camera and pose at 4 Hz on one machine and
+    the gripper's /franka_gripper/joint_states (10 or 30 Hz) from a node whose queue held
+    0.2-0.25 s of messages until 10 s, then dropped them (stamps right). What happens:
+    read_recording (eval, train, inspect) refuses the bag: "/franka_gripper/joint_states's clock
+    stepped forward by 0.23 s ... --stamps receive, or --no-gripper" (the 0.5 s rule read it).
+    What should happen: every frame read with the hand, no clock words.
+    """
+    entries = []
+    for k in range(81):
+        t = DEFAULT_START_NS + k * S // 4
+        entries.append((POSE, m.POSE_STAMPED, t + 1000, m.pose_message(_state(k), t, "base")))
+        entries.append((CAMERA, m.IMAGE, t + 2000, m.image_message(_frame(k % 40), t, "cam")))
+    for k in range(20 * hz + 1):
+        t = k / hz
+        if 10 - late + 0.02 <= t < 10:
+            continue  # the backlog dropped: received 20 ms late from 10 s on
+        entries.append((GRIPPER, m.JOINT_STATE,
+                        DEFAULT_START_NS + int((t + (late if t < 10 else 0.02)) * S),
+                        m.joint_state_message(FINGERS, [0.04, 0.04],
+                                              DEFAULT_START_NS + int(t * S))))
+    bag = write_messages(tmp_path / "bag", sorted(entries, key=lambda entry: entry[2]))
+    rec = read_recording(bag)
+    assert not _clock_notes(rec) and len(rec.image_times) == 81, rec.notes
 
 
 # -- 3. two PCs' clocks stepped at their own first sync: the frames between paired 1 s off
