@@ -24,7 +24,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import numpy as np
 import pytest
 from test_breaker60a import ARM, CAMERA, FINGERS, frame, joints_at
-from test_breaker62b import GRIPPER, POSE, _frame, _state
+from test_breaker62b import GRIPPER, POSE, _entries, _frame, _state
 from test_fix62b import _bag, _cut_jpeg, _short_raw
 
 from vjepa_ros.cli import main
@@ -224,3 +224,43 @@ def test_no_step_decoded_is_not_called_no_frame_decoding(tmp_path, make, compres
     status, err = _eval(_bag(tmp_path / "bag", make(lost), compressed), tmp_path / "ev", *args)
     assert status == 1 and "did not decode" in err, err
     assert "no frame decodes" not in err, err
+
+
+# -- 5. inspect on a bag whose first frame does not deserialize: a traceback
+
+
+def _first_frame_damaged(path):
+    """Write breaker62b's 4 Hz lab bag with the first camera message's CDR cut to 40 bytes."""
+    from rosbags.rosbag2 import StoragePlugin, Writer
+
+    store, connections, first = m.typestore(), {}, True
+    with Writer(path, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
+        for topic, kind, time_ns, msg in _entries():
+            if topic not in connections:
+                connections[topic] = writer.add_connection(topic, kind, typestore=store)
+            raw = store.serialize_cdr(msg, kind)
+            if topic == CAMERA and first:
+                raw, first = raw[:40], False  # a partial write: the header, no image fields
+            writer.write(connections[topic], time_ns, raw)
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="breaker62d #5: inspect of a bag whose first frame does "
+                   "not deserialize ends in a SerdeError traceback (frame_encoding); eval reads")
+@pytest.mark.parametrize("json_out", [False, True], ids=["text", "json"])
+def test_inspect_reads_a_bag_whose_first_frame_does_not_deserialize(tmp_path, json_out):
+    """The first camera message cut short in its CDR: inspect says it, as eval does.
+
+    What the user does: runs ``vjepa-ros inspect`` (and ``--json``) on a bag whose recorder
+    wrote its first camera message partly (the header only). What happens: a traceback,
+    ``rosbags.serde.errors.SerdeError: Could not deserialize 'sensor_msgs/msg/Image'`` from
+    ``Recording.frame_encoding`` (it deserializes the first message unguarded), while ``eval``
+    reads the bag, drops the frame's step and names it (408c8d4d, before fix62b, crashed
+    alike). What should happen: inspect's report,
+    its eval line counting 18 steps and the lost frame's note (message 1), status 0.
+    """
+    bag = _first_frame_damaged(tmp_path / "bag")
+    out = io.StringIO()
+    with redirect_stdout(out), redirect_stderr(io.StringIO()):
+        status = main(["inspect", str(bag), *(["--json"] if json_out else [])])
+    assert status == 0 and "message 1 (counting from 1)" in out.getvalue(), out.getvalue()
