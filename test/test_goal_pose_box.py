@@ -2,7 +2,8 @@
 
 ``nodes/goal_pose_box.outside_box_refusal``: the one line that refuses a goal pose beyond the
 planner's ``safety.workspace_min``/``max`` box names the box and every axis beyond it, and its
-restart advice gives a box that holds the pose (read back and checked); a pose inside (or within
+restart advice gives a box that holds the pose (read back and checked), its corners capped at a
+Franka's reach (±1.5 m) for a pose within the widen margin of it; a pose inside (or within
 the box's 1 mm tolerance) and a node without the box are not refused; a pose past a Franka's
 reach gets no widening advice. ROS-free (the live refusal: test_user62.py).
 """
@@ -26,6 +27,10 @@ LOW, HIGH = [0.25, -0.45, 0.05], [0.80, 0.45, 0.70]  # SafetyLimits' defaults
     ([0.90, -0.60, 0.80], ["y -0.600 m < safety.workspace_min[1] -0.45",
                            "x 0.900 m > safety.workspace_max[0] 0.8",
                            "z 0.800 m > safety.workspace_max[2] 0.7"]),
+    # within the widen margin of a Franka's reach: the corner capped at ±1.5 m (review62b #3)
+    ([1.47, 0.00, 0.40], ["x 1.470 m > safety.workspace_max[0] 0.8"]),
+    ([0.45, -1.4996, 0.38], ["y -1.500 m < safety.workspace_min[1] -0.45"]),
+    ([1.5008, 0.00, 0.40], ["x 1.501 m > safety.workspace_max[0] 0.8"]),  # 1.5's tolerance
 ])
 def test_a_pose_beyond_the_box_is_refused_naming_the_box_axes_and_a_restart_that_holds_it(
         pose, axes):
@@ -51,3 +56,5 @@ def test_a_node_without_the_box_judges_nothing_and_a_pose_past_reach_gets_no_wid
     line = outside_box_refusal([2.1, 0.0, 0.38], LOW, HIGH)
     assert "x 2.100 m > safety.workspace_max[0] 0.8" in line and "restart" not in line, line
     assert "no box reaches past ±1.5 m" in line, line
+    line = outside_box_refusal([0.45, 0.0, -1.502], LOW, HIGH)  # past 1.5 m and its 1 mm
+    assert "no box reaches past ±1.5 m" in line and "restart" not in line, line

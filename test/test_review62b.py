@@ -60,8 +60,6 @@ def test_the_refusal_does_not_say_no_frame_decodes_when_half_of_them_do(tmp_path
     assert "no frame decodes" not in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="review62b #3: goal-pose's advice says no box reaches a "
-                   "goal whose any coordinate lies past 1.45 m, though a box reaches 1.5 m")
 @pytest.mark.parametrize("position, low, high, widened", [
     ([1.47, 0.0, 0.4], [0.25, -0.45, 0.05], [0.8, 0.45, 0.7], "[1.5, 0.45, 0.7]"),
     ([1.48, 0.5, 0.4], [0.25, -0.45, 0.05], [1.5, 0.45, 0.7], "[1.5, 0.55, 0.7]"),

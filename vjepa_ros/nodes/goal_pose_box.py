@@ -11,12 +11,13 @@ the box, the axes beyond it and the restart that widens it. ROS-free.
 from __future__ import annotations
 
 from vjepa_ros.robot.safety import SafetyLimits
-from vjepa_ros.robot.workspace_box import beyond_box
+from vjepa_ros.robot.workspace_box import BOX_TOLERANCE, beyond_box
 from vjepa_ros.ros_values import shell_arg_value
 from vjepa_ros.start_forms import start_forms
+from vjepa_ros.state_limits import MAX_REACH_M
 
-WIDEN_MARGIN_M = 0.05  # the widened corner lies this far past the goal [m]
-REACH_M = 1.5  # a corner's coordinates stay within ±1.5 m (SafetyLimits' check)
+WIDEN_MARGIN_M = 0.05  # the widened corner lies this far past the goal, up to ±REACH_M [m]
+REACH_M = MAX_REACH_M  # a corner's coordinates stay within ±1.5 m (SafetyLimits' check)
 
 
 def outside_box_refusal(position, low, high) -> str:
@@ -26,8 +27,9 @@ def outside_box_refusal(position, low, high) -> str:
     each, m, base frame; anything else, a node without them: "", nothing judged). The axes are
     judged as the planner's own note on a goal beyond the box (``workspace_box.beyond_box``,
     its 1 mm tolerance); the advice names the ``vjepa-ros launch -p`` / ``--ros-args -p`` restart
-    with each corner moved :data:`WIDEN_MARGIN_M` past the goal; none past ±1.5 m (a Franka's
-    reach), where no box is said to reach.
+    with each corner moved :data:`WIDEN_MARGIN_M` past the goal, capped at ±:data:`REACH_M`
+    (1.5 m, a Franka's reach: the widest corner ``SafetyLimits`` takes); a goal that no such box
+    holds (a coordinate past 1.5 m and the 1 mm tolerance) gets "no box reaches" instead.
     """
     if len(low or []) != 3 or len(high or []) != 3:
         return ""
@@ -36,12 +38,12 @@ def outside_box_refusal(position, low, high) -> str:
     if not axes:
         return ""
     position = [float(v) for v in position]
-    if any(abs(p) > REACH_M - WIDEN_MARGIN_M for p in position):  # no box reaches there
+    if any(abs(p) > REACH_M + BOX_TOLERANCE for p in position):  # no box reaches there
         widen = f"as no box reaches past ±{REACH_M:g} m (a Franka's reach)"
-    else:
-        wider = {"safety.workspace_min": [round(min(lo, p - WIDEN_MARGIN_M), 2)
+    else:  # the corner past the goal, but no farther than a box may reach (it still holds it)
+        wider = {"safety.workspace_min": [round(min(lo, max(p - WIDEN_MARGIN_M, -REACH_M)), 2)
                                           for lo, p in zip(low, position, strict=True)],
-                 "safety.workspace_max": [round(max(hi, p + WIDEN_MARGIN_M), 2)
+                 "safety.workspace_max": [round(max(hi, min(p + WIDEN_MARGIN_M, REACH_M)), 2)
                                           for hi, p in zip(high, position, strict=True)]}
         forms = "; ".join(start_forms("planner", name, shell_arg_value(name, value))
                           for (name, value), was in zip(wider.items(), (low, high), strict=True)
