@@ -43,8 +43,6 @@ def test_the_landscape_is_computed_when_the_first_frame_does_not_decode(tmp_path
     assert report["landscape"] is not None and report["landscape"]["step"] == first
 
 
-@pytest.mark.xfail(strict=True, reason="review62b #2: decoded_steps refuses with none_decode's "
-                   "'no frame decodes' when half the frames decode (no step has both frames)")
 def test_the_refusal_does_not_say_no_frame_decodes_when_half_of_them_do(tmp_path, capsys):
     """Eval a bag whose every other JPEG (10 of 20) is cut short.
 
@@ -58,6 +56,11 @@ def test_the_refusal_does_not_say_no_frame_decodes_when_half_of_them_do(tmp_path
     status, err = _eval(bag, tmp_path / "ev", capsys)
     assert status == 1 and "10 frames on" in err and "Traceback" not in err, err
     assert "no frame decodes" not in err, err
+    assert "no step has both its frame and its goal frame decoded" in err, err
+    assert "10 of the 20 frames the steps need decoded" in err, err
+    assert main(["inspect", str(bag), "--json"]) == 0  # inspect gives eval's verdict
+    refuses = json.loads(capsys.readouterr().out)["sources"][0]["eval"]["refuses"]
+    assert refuses and refuses in err, (refuses, err)
 
 
 @pytest.mark.parametrize("position, low, high, widened", [

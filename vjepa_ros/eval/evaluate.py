@@ -224,7 +224,8 @@ def evaluate_recording(
     reps, encode_seconds = encode_steps(model, recording, steps_of_frame, config.encode_batch,
                                         lost)
     if lost:
-        chosen, lost_said = decoded_steps(recording, chosen, offset, reps, lost)
+        chosen, lost_said = decoded_steps(recording, chosen, offset, reps, lost,
+                                           len(steps_of_frame))
         input_notes.append(lost_said)  # the partial report's notes too
     fixed_goal = None
     if goal_image is not None:

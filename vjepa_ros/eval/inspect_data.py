@@ -90,9 +90,11 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
         planned = len(chosen)
         recording.check_plannable_size()
         lost: dict = {}  # eval decodes these frames; one that does not drops its steps
-        decoded = decode_frames(recording, frames_of_steps(steps, chosen, offset), lost)
+        frames_needed = frames_of_steps(steps, chosen, offset)
+        decoded = decode_frames(recording, frames_needed, lost)
         if lost:
-            chosen, lost_said = decoded_steps(recording, chosen, offset, decoded, lost)
+            chosen, lost_said = decoded_steps(recording, chosen, offset, decoded, lost,
+                                              len(frames_needed))
             planned = len(chosen)
     except ValueError as exc:  # BagError too: eval's refusal, said as such
         refuses = option_message(str(exc), EVAL_OPTIONS)

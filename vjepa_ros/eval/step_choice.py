@@ -104,19 +104,22 @@ def decode_frames(recording, frames: dict[int, list[int]], lost: dict) -> set[in
 
 
 def decoded_steps(recording, chosen: list[int], offset: int | None, decoded,
-                  lost: dict) -> tuple[list[int], str]:
+                  lost: dict, frames: int) -> tuple[list[int], str]:
     """Return (the ``chosen`` steps whose frame and goal frame decoded, the note on the rest).
 
     ``offset``: the goal's steps ahead (None: a goal image); ``decoded``: the steps whose frame
     decoded (a set, or ``evaluate.encode_steps``' representations by step); ``lost``: the
-    frames that did not (``Recording.iter_frames``). Raises ValueError naming the bag, the
-    topic and the frames when no step is left. Eval's rule, and inspect's (:func:`decode_frames`).
+    frames that did not (``Recording.iter_frames``); ``frames``: how many frames were decoded
+    for the steps (:func:`frames_of_steps`' length). Raises ValueError naming the bag, the
+    topic, the frames lost and how many decoded when no step is left
+    (``undecodable_frames.none_decode``). Eval's rule, and inspect's (:func:`decode_frames`).
     """
     from vjepa_ros.recordings.undecodable_frames import lost_note, none_decode
 
     kept = [k for k in chosen if k in decoded and (offset is None or k + offset in decoded)]
     if not kept:
-        raise ValueError(none_decode(recording.path, recording.image_topic, lost))
+        raise ValueError(none_decode(recording.path, recording.image_topic, lost,
+                                     frames - len(lost)))
     return kept, lost_note(recording.path, recording.image_topic, lost, len(chosen) - len(kept),
                            len(chosen))
 

@@ -44,9 +44,18 @@ def lost_note(path, topic: str, lost: dict[int, FrameLost], steps: int, total: i
             f"{FIX})")
 
 
-def none_decode(path, topic: str, lost: dict[int, FrameLost]) -> str:
-    """Return the one line that refuses a bag none of whose frames asked for decode."""
-    return f"{path}: no frame decodes: {_named(topic, lost)}; {FIX}"
+def none_decode(path, topic: str, lost: dict[int, FrameLost], decoded: int = 0) -> str:
+    """Return the one line that refuses a bag with no step left once ``lost`` are dropped.
+
+    ``decoded``: how many of the frames asked for did decode. 0: none of them decodes (``no
+    frame decodes``); more: some did, but no step has both its frame and its goal frame among
+    them (every other frame lost with a goal one step ahead), which the line says as such.
+    """
+    if not decoded:
+        return f"{path}: no frame decodes: {_named(topic, lost)}; {FIX}"
+    return (f"{path}: no step has both its frame and its goal frame decoded: "
+            f"{_named(topic, lost)}, {decoded} of the {decoded + len(lost)} frames the steps "
+            f"need decoded; {FIX}")
 
 
 FIX = ("to keep those moments, re-record them or check the camera driver's and the recorder's "
