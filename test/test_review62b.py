@@ -20,8 +20,6 @@ from vjepa_ros.recordings.bag_writing import write_messages
 from vjepa_ros.robot.safety import SafetyLimits
 
 
-@pytest.mark.xfail(strict=True, reason="review62b #1: the landscape step is chosen before the "
-                   "frames decode; its frame lost, the report's landscape is silently None")
 def test_the_landscape_is_computed_when_the_first_frame_does_not_decode(tmp_path, capsys):
     """Eval a bag whose first JPEG is cut short, with the default landscape step (-1).
 
@@ -94,13 +92,16 @@ def _turning_state(k: int) -> np.ndarray:
     return np.r_[xyz, np.pi, 0.0, 0.0, 0.0]
 
 
-def _three_axis_bag(path, lost: set[int]):
-    """Write test_breaker62b's 4 Hz lab bag, compressed, its hand moving along x, y and z."""
+def _three_axis_bag(path, lost: set[int], state=_turning_state):
+    """Write test_breaker62b's 4 Hz lab bag, compressed, its hand moving along x, y and z.
+
+    ``state(k)``: the hand's state [8] at step k (default: :func:`_turning_state`).
+    """
     entries, k = [], 0
     for topic, kind, t, message in _entries(image=_cut_jpeg(lost)):
         if topic == POSE:
             stamp = message.header.stamp.sec * 10**9 + message.header.stamp.nanosec
-            message, k = m.pose_message(_turning_state(k), stamp, "base"), k + 1
+            message, k = m.pose_message(state(k), stamp, "base"), k + 1
         elif kind == m.IMAGE:
             topic, kind = f"{topic}/compressed", m.COMPRESSED_IMAGE
         entries.append((topic, kind, t, message))
@@ -130,3 +131,59 @@ def test_camera_check_of_a_bag_reads_an_undecodable_frame_as_missing(tmp_path, c
     status, said = check(_three_axis_bag(tmp_path / "cut", {12}), tmp_path / "c1")
     assert status == 0, said.err
     assert "did not decode" in said.out + said.err
+
+
+def _eval_lost(tmp_path, lost: set[int], **config):
+    """Evaluate a bag, JPEGs ``lost`` cut short, whose hand pauses every other step.
+
+    Return (the report, the steps ``before_planning`` was called with).
+    """
+    import torch
+    from test_eval_evaluate import tiny_world_model
+
+    from vjepa_ros.eval.evaluate import EvalConfig, evaluate_recording
+    from vjepa_ros.planning import preset
+    from vjepa_ros.recordings.bags import read_recording
+
+    def pausing(k):  # 1 cm along x every other step: the steps from an even k stand still
+        return np.r_[0.45 + 0.01 * (k // 2), 0.0, 0.40, np.pi, 0.0, 0.0, 0.0]
+
+    recording = read_recording(_three_axis_bag(tmp_path / "bag", lost, pausing))
+    torch.set_num_threads(1)
+    noted = []
+    report = evaluate_recording(recording, tiny_world_model(),
+                                preset("paper", samples=8, iterations=1, topk=2),
+                                EvalConfig(landscape_points=3, **config),
+                                before_planning=noted.append)
+    return report, noted
+
+
+def test_an_explicit_landscape_step_whose_frame_is_lost_is_refused_in_one_line(tmp_path):
+    """``landscape_step`` 5 of a bag whose JPEG 6 is cut short (review62b #1's explicit step).
+
+    Step 5 is dropped with its frame, read as a frame never recorded, and a landscape step
+    never evaluated is refused (``landscape_step ... is not an evaluated step``): the line says
+    why, rather than a report without the landscape asked for.
+    """
+    with pytest.raises(ValueError) as refused:
+        _eval_lost(tmp_path, {5}, landscape_step=5)
+    said = str(refused.value)
+    assert "\n" not in said and said.startswith("landscape_step 5 is not an evaluated step: its "
+                                                "frame or its goal frame did not decode"), said
+
+
+def test_the_cost_note_and_the_step_notes_count_the_steps_planned(tmp_path):
+    """Eval of a bag whose JPEGs 1 and 8 are cut short: 4 of its 19 steps are dropped.
+
+    ``before_planning`` (where eval prints its CPU cost note) gets the 15 steps planned, not
+    the 19 chosen before the frames decoded; the landscape is at the first planned step (2);
+    the note on the steps standing still counts the 8 of the 15 planned (steps 2, 4, 6, 10,
+    ..., 18), not 10 of 19 as before the frames decoded.
+    """
+    report, noted = _eval_lost(tmp_path, {1, 8})
+    planned = [record["step"] for record in report["steps"]]
+    assert noted == [planned] and len(planned) == 15, (noted, planned)
+    assert report["landscape"]["step"] == planned[0] == 2
+    notes = report["recording"]["notes"]
+    assert any("4 of 19 steps that need them dropped" in note for note in notes), notes
+    assert any(note.startswith("8 of 15 evaluated steps moved less than") for note in notes), notes

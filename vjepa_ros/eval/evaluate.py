@@ -172,6 +172,26 @@ def describe_model(model) -> dict:
     }
 
 
+def landscape_step(config: EvalConfig, chosen: list[int], dropped: bool = False) -> int | None:
+    """Return the step whose energy landscape eval computes (None: ``landscape_points`` 0).
+
+    ``config.landscape_step`` -1: the first of ``chosen`` (the steps evaluated, those whose
+    frames did not decode left out); another: that step. Raises ValueError, in one line, for a
+    step not among ``chosen``; ``dropped`` (steps whose frames did not decode were left out of
+    ``chosen``): such a step may have gone with its frame, as a frame never recorded
+    (docs/evaluation.md), which the line says.
+    """
+    if not config.landscape_points:
+        return None
+    at = chosen[0] if config.landscape_step < 0 else config.landscape_step
+    if at not in chosen:
+        why = ": its frame or its goal frame did not decode" if dropped else ""
+        raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step{why} "
+                         f"(evaluated: {chosen[0]}..{chosen[-1]}); give one of those, or -1 "
+                         "for the first")
+    return at
+
+
 def evaluate_recording(
     recording: Recording,
     model,
@@ -185,11 +205,13 @@ def evaluate_recording(
     """Evaluate the planner on an indexed recording; return the report dict.
 
     ``before_planning``: called with the list of steps to evaluate once they are known and
-    checked (their representations fit in memory, the planner's samples too), before any frame
-    is encoded (``vjepa-ros eval`` prints its CPU cost note there). Raises ValueError for a
-    recording with no step to evaluate (:mod:`step_choice`), none that moved
+    checked (their representations fit in memory, the planner's samples too) and their frames
+    encoded, those whose frames did not decode left out, before the first step is planned
+    (``vjepa-ros eval`` prints its CPU cost note there, counting the steps planned). Raises
+    ValueError for a recording with no step to evaluate (:mod:`step_choice`), none that moved
     ``config.min_motion_m`` (``step_notes.still_arm_problem``) or too many to hold
-    (:mod:`rep_memory`). Notes on the steps (dropped, standing still) end
+    (:mod:`rep_memory`), and for a ``landscape_step`` not evaluated (:func:`landscape_step`;
+    the default, -1, is the first step planned). Notes on the steps (dropped, standing still) end
     ``report["recording"]["notes"]``. ``progress_label``: the progress bar's label (``eval``;
     ``camera-check`` names each of its two searches).
 
@@ -203,12 +225,8 @@ def evaluate_recording(
     config = (config or EvalConfig()).check()
     horizon = cem.horizon
     steps, offset, chosen = choose_steps(recording, config, horizon, goal_image is not None)
-    notes = step_notes(recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)
     input_notes = [note for note in [goal_offset_note(offset, horizon)] if note]
-    landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
-    if config.landscape_points and landscape_at not in chosen:
-        raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
-                         f"(evaluated: {chosen[0]}..{chosen[-1]})")
+    landscape_step(config, chosen)  # a step never evaluated: refused before encoding
     steps_of_frame = frames_of_steps(steps, chosen, offset)  # inspect decodes these too
     problem = representations_problem(model, len(steps_of_frame), len(chosen))
     if problem:
@@ -217,8 +235,6 @@ def evaluate_recording(
     input_notes += [gripper_note] if gripper_note else []
     cem = planner_settings(cem, switching)
     planner = build_planner(model, cem, seed=config.seed)  # too many samples: before encoding
-    if before_planning is not None:
-        before_planning(chosen)
     started = time.perf_counter()
     lost: dict = {}  # frames that do not decode: their steps dropped, as a missing frame's
     reps, encode_seconds = encode_steps(model, recording, steps_of_frame, config.encode_batch,
@@ -227,6 +243,11 @@ def evaluate_recording(
         chosen, lost_said = decoded_steps(recording, chosen, offset, reps, lost,
                                            len(steps_of_frame))
         input_notes.append(lost_said)  # the partial report's notes too
+    landscape_at = landscape_step(config, chosen, bool(lost))
+    # the notes and the cost note count the steps planned, the dropped ones left out
+    notes = step_notes(recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)
+    if before_planning is not None:
+        before_planning(chosen)
     fixed_goal = None
     if goal_image is not None:
         fixed_goal = model.encode(np.asarray(goal_image)[None]).float().cpu()[0]
@@ -250,7 +271,7 @@ def evaluate_recording(
                                          torch.stack([result.actions, executed,
                                                       torch.zeros_like(executed)]))
             scape = None
-            if k == landscape_at and config.landscape_points:
+            if k == landscape_at:
                 scape = landscape(model, cem, context, state, goal, executed, result.actions,
                                   config.landscape_points)
                 scape["step"] = k

@@ -85,9 +85,11 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
     steps, refuses, said, planned, lost_said = None, "", [], 0, ""
     try:
         steps, offset, chosen = choose_steps(recording, config, horizon, False)
-        said = [option_message(note, EVAL_OPTIONS) for note in step_notes(  # as eval's
-            recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)]
-        planned = len(chosen)
+
+        def notes_on(kept):  # as eval's, of the steps it plans
+            return [option_message(note, EVAL_OPTIONS) for note in step_notes(
+                recording, steps, kept, config.min_motion_m, config.max_state_gap_s)]
+        said, planned = notes_on(chosen), len(chosen)
         recording.check_plannable_size()
         lost: dict = {}  # eval decodes these frames; one that does not drops its steps
         frames_needed = frames_of_steps(steps, chosen, offset)
@@ -95,7 +97,7 @@ def eval_part(args, topics, config: EvalConfig, horizon: int, copies) -> dict:
         if lost:
             chosen, lost_said = decoded_steps(recording, chosen, offset, decoded, lost,
                                               len(frames_needed))
-            planned = len(chosen)
+            said, planned = notes_on(chosen), len(chosen)
     except ValueError as exc:  # BagError too: eval's refusal, said as such
         refuses = option_message(str(exc), EVAL_OPTIONS)
     frames = {}
