@@ -108,8 +108,6 @@ def _three_axis_bag(path, lost: set[int], state=_turning_state):
     return write_messages(path, entries)
 
 
-@pytest.mark.xfail(strict=True, reason="review62b #4: camera-check BAG still stops on one "
-                   "undecodable frame (status 1, no fix), which eval and train read as missing")
 def test_camera_check_of_a_bag_reads_an_undecodable_frame_as_missing(tmp_path, capsys):
     """``vjepa-ros camera-check BAG`` of a bag whose JPEG 13 of 20 is cut short.
 
@@ -187,3 +185,22 @@ def test_the_cost_note_and_the_step_notes_count_the_steps_planned(tmp_path):
     notes = report["recording"]["notes"]
     assert any("4 of 19 steps that need them dropped" in note for note in notes), notes
     assert any(note.startswith("8 of 15 evaluated steps moved less than") for note in notes), notes
+
+
+def test_camera_check_refuses_in_one_line_when_too_few_motions_keep_their_frames(tmp_path,
+                                                                                  capsys):
+    """``camera-check BAG`` of the three-axis bag whose JPEGs 4..20 are all cut short.
+
+    Only steps 0 and 1 keep both their frames: too few motions for a rotation, refused in one line
+    (status 1, before planning) that says the check's own reason and which frames did not
+    decode, not a traceback nor a verdict from three motions.
+    """
+    bag = _three_axis_bag(tmp_path / "cut", set(range(3, 20)))
+    status = main(["camera-check", str(bag), "--random-weights", "--samples", "8", "--topk",
+                   "2", "--iterations", "1", "--min-motion", "0.004", "--quiet",
+                   "--out", str(tmp_path / "c")])
+    err = capsys.readouterr().err.strip()
+    assert status == 1 and "Traceback" not in err, err
+    last = err.splitlines()[-1]
+    assert str(bag) in last and "camera check:" in last and "17 frames on" in last, err
+    assert "did not decode" in last and "re-record" in last, err

@@ -36,7 +36,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
     same_picture,
 )
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_step_actions
-from vjepa_ros.eval.step_choice import step_span, valid_steps
+from vjepa_ros.eval.step_choice import decoded_steps, frames_of_steps, step_span, valid_steps
 from vjepa_ros.eval.stopped_eval import keep_measured, measured
 from vjepa_ros.recordings.bag_arm_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
@@ -108,6 +108,8 @@ class StaleSteps:
 
     reasons: dict[int, str]
     executed: dict[int, np.ndarray]
+    # the note on frames that did not decode, whose steps are left out of ``reasons`` ("": none)
+    lost_note: str = ""
 
 
 def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -> StaleSteps:
@@ -123,13 +125,29 @@ def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -
     Raises ValueError naming the bag and its image topic, before any planning, when every
     motion the check uses is stale (``camera_check_unchanged.frames_changed``) or too few are
     left without them (``too_few_changed``: how many were skipped).
+
+    A frame that does not decode is read as one never recorded, as eval reads it: the steps
+    from it or toward it are left out (eval's ``step_choice.decoded_steps``, whose one-line
+    refusal comes when none is left), said in ``StaleSteps.lost_note``; too few motions left
+    without them is refused as :func:`check_executed_motions` refuses a bag, the note appended.
     """
     steps, _, chosen = valid_steps(recording, config, HORIZON, GOAL_OFFSET)
-    order = sorted({k + shift for k in chosen for shift in (0, GOAL_OFFSET)})
-    indices = [int(steps.frame_indices[k]) for k in order]
+    frames = frames_of_steps(steps, chosen, GOAL_OFFSET)
+    lost: dict = {}  # frames that do not decode: their steps dropped, as eval drops them
     # one frame at a time: only the small pictures are kept (a long bag's frames are ~1 GB)
     pictures = {index: picture(frame) for index, frame in recording.iter_frames(
-        sorted(set(indices)))}
+        list(frames), lost=lost)}
+    lost_said = ""
+    if lost:
+        decoded = {k for index in pictures for k in frames[index]}
+        chosen, lost_said = decoded_steps(recording, chosen, GOAL_OFFSET, decoded, lost,
+                                          len(frames))
+        try:
+            usable_motions(executed_step_actions(steps, chosen), thresholds)
+        except ValueError as exc:
+            raise ValueError(f"{recording.path}: {exc}; {lost_said}") from None
+    order = sorted({k + shift for k in chosen for shift in (0, GOAL_OFFSET)})
+    indices = [int(steps.frame_indices[k]) for k in order]
     origins = dict(zip(order, (order[i] for i in first_seen(
         [pictures[index] for index in indices], steps.states[order], thresholds.min_motion_m)),
         strict=True))
@@ -154,7 +172,7 @@ def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -
                      recording.image_topic, live=False)
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
-    return StaleSteps(dict(zip(chosen, reasons, strict=True)), shown)
+    return StaleSteps(dict(zip(chosen, reasons, strict=True)), shown, lost_said)
 
 
 # the progress bars of the two searches (the second: another seed, for their disagreement)
@@ -165,7 +183,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
                     rate_hz: float = 4.0, max_steps: int = 0, seed: int = 0,
                     progress: bool = False, max_state_gap_s: float = 0.1,
                     window_s: tuple[float, float] = (0.0, 0.0), before_planning=None,
-                    ) -> tuple[CameraCheckResult, dict]:
+                    say=None) -> tuple[CameraCheckResult, dict]:
     """Run the camera check on an indexed recording; return (result, the evaluation report).
 
     ``cem``: the planner settings of the search (horizon forced to 1). The report is the first
@@ -173,9 +191,12 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     ``window_s``: (start_s, end_s) [s] of the bag used, as eval's ``--start`` / ``--end`` (0: not
     set). ``before_planning``: called with the chosen steps before the first search plans
     (``evaluate_recording``'s; ``camera-check`` prints its CPU cost note, both searches counted,
-    there). Raises ValueError (a one-line reason naming the bag) when the bag has too little or
-    too one-sided motion, the window holds no frame with states, or the frames on its image
-    topic do not change or too few change (:func:`unchanged_steps`, all before planning);
+    there). ``say``: called with the one note on frames that do not decode (read as missing,
+    their motions dropped: :func:`unchanged_steps`), before planning. Raises ValueError (a
+    one-line reason naming the bag) when the bag has too little or too one-sided motion, the
+    window holds no frame with states, or the frames on its image topic do not change or too
+    few change, or too few are left once those that do not decode are dropped
+    (:func:`unchanged_steps`, all before planning);
     motions whose frames are stale are left out of the verdict, which says how many
     (``result.skipped_note``) and which (``result.skipped``). A stop (Ctrl-C, SIGTERM) during
     either search is raised on as it came, carrying a ``camera_check_stopped.StoppedCheck``
@@ -186,6 +207,8 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s, *window_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     unchanged = unchanged_steps(recording, thresholds, config)
+    if unchanged.lost_note and say is not None:
+        say(unchanged.lost_note)
 
     def judged(report: dict, again: dict | None) -> CameraCheckResult:
         return _check_searched(recording, report, again, unchanged, thresholds, cem)
@@ -199,7 +222,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
                                    dataclasses.replace(config, seed=repeat_seed(seed)),
                                    progress=progress, progress_label=SEARCH_LABELS[1])
     except KeyboardInterrupt as stop:  # what was searched goes on with it (stopped_eval)
-        chosen = len(valid_steps(recording, config, HORIZON, GOAL_OFFSET)[2])
+        chosen = len(unchanged.reasons)  # the steps planned: those of lost frames left out
         keep_measured(stop, stopped_check(
             stop, measured(stop) if first is None else first,
             measured(stop) if first is not None else None, chosen,

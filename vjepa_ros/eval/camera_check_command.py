@@ -345,7 +345,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                 progress=not args.quiet, max_state_gap_s=args.max_state_gap,
                 window_s=(args.start, args.end),  # eval's cost note, two searches a step
                 before_planning=cost_note_printer(model, cem.with_(horizon=1),
-                                                  searches=2))
+                                                  searches=2),
+                say=lambda note: print(f"note          {note}", flush=True))  # lost frames
         except ValueError as exc:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stage = "writing"
