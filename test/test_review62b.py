@@ -1,7 +1,9 @@
 """review62b: defects found reading the second half of session 62's merged change.
 
-Each test is a strict xfail naming its defect: it fails while the defect is there. The bags are
-test_fix62b's (20 frames at 4 Hz, each goal the next frame; a JPEG cut short where asked).
+Each test was a strict xfail naming its defect; fix62e fixed the four and added the tests of their
+families (an explicit landscape step lost, the counts said of the steps planned, camera-check's
+refusal when too few motions keep their frames). The bags are test_fix62b's / test_breaker62b's
+(20 frames at 4 Hz, each goal the next frame; a JPEG cut short where asked).
 """
 
 from __future__ import annotations
