@@ -245,8 +245,10 @@ class Recording:
     def frame_encoding(self) -> str:
         """Return the first camera message's ``encoding`` (Image) or ``format`` (compressed).
 
-        "" for a bag without frames. What ``vjepa-ros inspect`` says frames are read as
-        (``images.decode_image_message`` decodes each message by its own field).
+        "" for a bag without frames or none of whose camera messages deserializes. What
+        ``vjepa-ros inspect`` says frames are read as (``images.decode_image_message`` decodes
+        each message by its own field). A message that does not deserialize (a partial write)
+        is passed over, as :meth:`iter_frames` reads it as a lost frame (breaker62d #5).
         """
         if not len(self.image_times):
             return ""
@@ -255,7 +257,10 @@ class Recording:
             read_types = topic_types(reader.connections)[1]
             for connection, _, raw in iter_messages(reader, self.path, [self.image_topic],
                                                     read_types):
-                msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
+                try:
+                    msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
+                except Exception:  # noqa: BLE001 - any deserializer error: a damaged message
+                    continue
                 return str(getattr(msg, "encoding", None) or getattr(msg, "format", ""))
         finally:
             reader.close()
