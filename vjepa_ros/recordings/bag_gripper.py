@@ -20,8 +20,8 @@ from vjepa_ros.recordings.bag_arm_states import (
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
-from vjepa_ros.recordings.clock_steps import refuse_own_step
 from vjepa_ros.recordings.finger_commands import finger_commands, skipped_words
+from vjepa_ros.recordings.gripper_clock_step import refuse_own_step
 from vjepa_ros.recordings.gripper_silences import inside_silences, silence_note, silences
 from vjepa_ros.recordings.hand_namespaces import by_rank, hand_topics
 from vjepa_ros.recordings.other_hands import (
@@ -325,7 +325,7 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
     it is timed by its receipt (on the states' clock: ``topic_clocks.states_clock_at``), the
     older ones left out, with a note. The offsets of the other messages (``live``) are for
     ``topic_clocks.check_clock`` (a gripper on another clock), judged alone, and for
-    ``clock_steps.refuse_own_step``; ``limit_s``: its limit behind (``max_clock_offset_s``).
+    ``gripper_clock_step.refuse_own_step``; ``limit_s``: its limit behind (``max_clock_offset_s``).
     The finger messages are taken in receive order (``topic_clocks.receive_order``: as
     read, unless a salvaged file's topic came in file order), fingers and times with them.
     ``state_clock``: the states' (stamps, receive times) [M] int64 ns when not all of

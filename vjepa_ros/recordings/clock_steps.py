@@ -15,7 +15,9 @@ alike. So a step is a clock's
 only where one stream's own stamps jump by it at that moment (:func:`own_jump`: one interval of
 its stamps off their usual pace and off the receive interval by the step): the topic's by the
 step, or the states' the opposite way, which names the clock that stepped at any relative rate.
-Where neither's stamps jump, the stamps are right and nothing is cut (review60b #1, #3).
+Where neither's stamps jump, the stamps are right and nothing is cut (review60b #1, #3); nor
+where a step under 0.5 s leaves the jumped stream's stamps no further ahead than a backlog
+dropped would (:func:`latency_drop`, breaker62d #2).
 
 :func:`cut_at_step` keeps the longer part of the bag on either side of the step, by both topics'
 stamps (each topic's stamps rise in receive order: a step back is refused before), no frame past
@@ -29,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.topic_clocks import (
     RECEIVE_HINT,
     in_receive_order,
@@ -172,11 +173,36 @@ def clock_step(topic: str, clock: tuple, state_topic: str, state_clock: tuple,
     theirs = own_jump(state_times, state_received, -size, rate, near)
     # both (rare): the one whose jump matches the step better
     if theirs is not None and (own is None or theirs[1] < own[1]):
-        return ClockStep(index, size, int(state_received[theirs[0] + 1]), state_topic,
-                         theirs[2])
-    if own is not None:
+        if not latency_drop(offsets, index, size, own=False):
+            return ClockStep(index, size, int(state_received[theirs[0] + 1]), state_topic,
+                             theirs[2])
+    elif own is not None and not latency_drop(offsets, index, size, own=True):
         return ClockStep(index, size, int(received[own[0] + 1]), topic, own[2])
     return None
+
+
+def latency_drop(offsets, index: int, size: float, own: bool) -> bool:
+    """Return whether a latency that fell, messages dropped, explains a step under 0.5 s.
+
+    ``offsets`` [N] s: the topic's ``relative_offsets`` in receive order, ``index`` the first
+    message after the step and ``size`` [s] its size (:func:`find_step`); ``own``: the topic's
+    own stamps jumped (:func:`own_jump`), else the states'. A queue whose backlog is dropped (a
+    USB camera's buffer going from 2 frames to 1, a driver skipping stale messages) jumps a
+    stream's stamps forward while its receipts keep pace, as a clock stepped forward does; but
+    its stamps move towards their receipts: before, they lagged the other stream's by at least
+    the drop, and after, they are no further ahead of them than the other's own latency. A clock
+    stepped forward from the other's time leaves them ahead by the step. So a forward step under
+    :data:`STEP_S` whose stream is not then ahead of the other's by over half of it (the median
+    of :data:`STEP_WINDOW` offsets) is a latency drop: True, read as it is, unsaid (as the 0.5 s
+    rule read it). Its limit: a clock stepped forward to the other's time from behind looks the
+    same; a backlog dropped on a PC whose clock runs ahead like a clock step. Steps of
+    :data:`STEP_S` and over, and steps back: False.
+    """
+    sign = 1.0 if own else -1.0  # the jumped stream's offset against the other's: +, or -
+    if not 0 < sign * size < STEP_S:
+        return False
+    after = float(np.median(np.asarray(offsets, np.float64)[index:index + STEP_WINDOW]))
+    return sign * after <= sign * size / 2
 
 
 def own_jump(times, received, size: float, rate: float, pairs) -> tuple[int, float, bool] | None:
@@ -318,37 +344,6 @@ def _within(clock: tuple, kept) -> tuple:
         return times[:0], received[:0]
     inside = (times >= int(np.min(kept))) & (times <= int(np.max(kept)))
     return times[inside], received[inside]
-
-
-def refuse_own_step(path, topic: str, clock: tuple, offsets, live, state_topic: str,
-                    state_clock: tuple, fix: str, what: str = "finger message") -> str:
-    """Refuse ``topic`` (a gripper's) when its own clock steps mid-bag against the states'.
-
-    ``clock``: (times, receive times) [N] int64 ns of its messages in receive order
-    (``topic_clocks.in_receive_order``), ``offsets`` [N] s their ``relative_offsets``, ``live``
-    [N] bool those judged: not its latched history (``topic_clocks.latched_messages``: received
-    at once when the recorder subscribed, each stamped when the hand changed, held from its
-    receipt), no part of its clock's run; ``state_clock``: the states' (times, receive times)
-    [M]. A step of the states' own clock is left to the camera's cut (``bags``); the gripper's
-    closedness is read onto the states, so no part of it can be left out alone. Returns '' or,
-    for a step not ``sure`` (:func:`clock_step`), :func:`doubt_note`. Raises BagError naming
-    the bag, the topic, the moment, the size, ``--stamps receive`` and ``fix``
-    (``--no-gripper``).
-    """
-    live = np.asarray(live, bool)
-    if not live.any():
-        return ""
-    times, received = clock
-    step = clock_step(topic, (times[live], received[live]), state_topic, state_clock,
-                      np.asarray(offsets)[live])
-    if step is None or step.stepped != topic:
-        return ""
-    origin = min(int(np.min(received)), int(np.min(state_clock[1])))
-    if not step.sure:
-        return doubt_note(step, topic, state_topic, origin, what)
-    raise BagError(
-        f"{path}: {stepped_words(step, topic, state_topic, origin)}, each {what} after it would "
-        f"give the hand's state {abs(step.size_s):.2f} s off; {RECEIVE_HINT}, or {fix}")
 
 
 def doubt_note(step: ClockStep, topic: str, state_topic: str, origin_ns: int,
