@@ -23,8 +23,8 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 
 # isort: split
 import numpy as np  # noqa: E402
-from cpu_time import cpu_runs  # noqa: E402 (beside this file)
 
+from benchmarks.cpu_time import cpu_runs  # noqa: E402
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
 

@@ -5,8 +5,7 @@ through the imagined rollout against its share of a batched forward (what a sear
 sample), so a refinement step can be counted in the searches' evaluations (docs/planners.md).
 """
 
-from cpu_time import cpu_runs
-
+from benchmarks.cpu_time import cpu_runs
 from vjepa_ros.planning.config import CEMConfig
 
 

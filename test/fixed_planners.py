@@ -2,7 +2,7 @@
 
 :class:`FixedPlanner` (breaker45g): an ``MPCSession`` planner whose every plan is one given
 action. :class:`_AlwaysPlans` (breaker52b): eval's planner (patched in for
-``evaluate.make_planner``'s) planning +5 mm along x at every step of its horizon. Kept apart from
+``evaluate.build_planner``'s) planning +5 mm along x at every step of its horizon. Kept apart from
 ``planner_harness`` (which skips without rclpy) so the ROS-free tests that use them run anywhere.
 """
 

@@ -90,7 +90,7 @@ def _states(x_steps, times, y_drift=0.001):
 def _eval(tmp_path, monkeypatch, states, times, horizon=1, planned=PLUS_X, **config):
     frames = render_state_frames(states)
     bag = write_bag(tmp_path / "bag", frames, states, times)
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(planned, horizon))
     cem = preset("paper", samples=16, topk=4, iterations=1, horizon=horizon)
     config.setdefault("landscape_points", 0)
@@ -297,7 +297,7 @@ def test_a_jittered_camera_over_a_30_hz_pose_scores_the_true_motion_of_each_peri
                         m.image_message(frame, ns, "cam")))
     entries.sort(key=lambda entry: entry[2])
     bag = write_messages(tmp_path / "bag", entries)
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(PLUS_X, 1))
     report = evaluate_bag(bag, oracle_for(frames, _circle(camera)),
                           preset("paper", samples=16, topk=4, iterations=1, horizon=1),
@@ -417,7 +417,7 @@ def test_joint_states_alone_at_the_camera_rate_are_told_the_state_gap_too(tmp_pa
     home = np.array([0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4])
     arm = home + 0.03 * times[:, None] * np.array([1.0, 0.5, 0, 0.8, 0, -0.3, 0.2])
     bag = _joint_state_bag(tmp_path, times, arm)
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(PLUS_X, 1))
     recording = read_recording(bag)
     assert recording.state_source == "joint_states"
@@ -452,7 +452,7 @@ def test_some_steps_over_a_slow_stretch_of_the_pose_stream_are_told_the_gap(tmp_
         entries.append(("/camera/camera/color/image_raw", m.IMAGE, ns,
                         m.image_message(frame, ns, "cam")))
     entries.sort(key=lambda entry: entry[2])
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(PLUS_X, 1))
     report = evaluate_bag(write_messages(tmp_path / "bag", entries), oracle_for(frames, states),
                           preset("paper", samples=16, topk=4, iterations=1, horizon=1),

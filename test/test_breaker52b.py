@@ -109,7 +109,7 @@ def _bag(folder, camera_s, state_s, path=_path, start_ns=DEFAULT_START_NS, late_
 
 
 def _eval(monkeypatch, bag, oracle, horizon=1, **config):
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(horizon))
     config.setdefault("landscape_points", 0)
     cem = preset("paper", samples=16, topk=4, iterations=1, horizon=horizon)
@@ -362,7 +362,7 @@ def test_the_command_prints_its_reports_numbers_on_the_threads_asked(tmp_path, m
     camera = np.arange(13) / 4.0
     bag, oracle = _bag(tmp_path / "bag", camera, np.arange(0, 3.5, 1 / 30))
     monkeypatch.setattr(demo, "load_planning_model", lambda *args, **kwargs: (oracle, "oracle"))
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(cem.horizon))
     out = tmp_path / "out"
     status = main(["eval", str(bag), "--out", str(out), "--quiet", "--no-plots", "--threads", "1",
@@ -397,7 +397,7 @@ def test_a_goal_image_scores_executed_and_still_toward_its_own_state(tmp_path, m
     goal = render_state_frames(goal_state)[0]
     oracle.remember(goal, goal_state[0])
     goal_reps = encode_states(torch.tensor(goal_state))
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(cem.horizon))
     for horizon in (1, 2):
         cem = preset("paper", samples=16, topk=4, iterations=1, horizon=horizon)

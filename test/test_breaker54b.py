@@ -73,7 +73,7 @@ def _written(tmp_path, entries, camera):
 
 
 def _eval(monkeypatch, bag, oracle, topics=None, horizon=1, **config):
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(horizon))
     config.setdefault("landscape_points", 0)
     cem = preset("paper", samples=16, topk=4, iterations=1, horizon=horizon)

@@ -115,7 +115,7 @@ def test_multi_arm_pose_in_another_arms_frame_is_not_scored_as_this_arms(tmp_pat
         entries.append((CAMERA, m.IMAGE, ns, m.image_message(picture, ns, "cam")))
     entries.sort(key=lambda entry: entry[2])
     bag = write_messages(tmp_path / "bag", entries)
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: _AlwaysPlans(1))
     cem = preset("paper", samples=16, topk=4, iterations=1, horizon=1)
     try:

@@ -81,7 +81,7 @@ def _ee(t, tcp):
 
 
 def _eval(monkeypatch, bag, oracle, topics=None, planner=None, **config):
-    monkeypatch.setattr(evaluate_module, "make_planner",
+    monkeypatch.setattr(evaluate_module, "build_planner",
                         lambda model, cem, seed=0: planner or _AlwaysPlans(1))
     config.setdefault("landscape_points", 0)
     cem = preset("paper", samples=16, topk=4, iterations=1, horizon=1)

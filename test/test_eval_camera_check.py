@@ -386,13 +386,13 @@ def test_camera_check_holds_and_says_so_for_a_model_trained_without_the_gripper(
     oracle.trained_without_gripper = True
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model",
                         lambda *args, **kwargs: (oracle, "oracle (test)"))
-    searched, make_planner = [], evaluate.make_planner
+    searched, make_planner = [], evaluate.build_planner
 
     def planner(model, cem, seed=0):
         searched.append(cem)
         return make_planner(model, cem, seed=seed)
 
-    monkeypatch.setattr(evaluate, "make_planner", planner)
+    monkeypatch.setattr(evaluate, "build_planner", planner)
     assert main(["camera-check", str(sim_bag), "--checkpoint", "demo", "--quiet", "--no-plots",
                  "--out", str(tmp_path / "check"), "--samples", "16", "--iterations", "2",
                  "--maxnorm", "0.075"]) == 0

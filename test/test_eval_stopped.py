@@ -35,7 +35,7 @@ def _stop_after(monkeypatch, plans: int, stop, module="vjepa_ros.eval.evaluate")
     import importlib
 
     target = importlib.import_module(module)
-    real, calls = target.make_planner, []
+    real, calls = target.build_planner, []
 
     def make_planner(*args, **kwargs):
         planner = real(*args, **kwargs)
@@ -48,7 +48,7 @@ def _stop_after(monkeypatch, plans: int, stop, module="vjepa_ros.eval.evaluate")
             return plan(*a, **k)
         planner.plan = stopping
         return planner
-    monkeypatch.setattr(target, "make_planner", make_planner)
+    monkeypatch.setattr(target, "build_planner", make_planner)
 
 
 def _run(capsys, *argv):
