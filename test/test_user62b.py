@@ -25,8 +25,6 @@ from vjepa_ros.recordings.bag_writing import write_messages
 LOST = 12  # the frame whose raw data is cut short (message 13 of 20)
 
 
-@pytest.mark.xfail(strict=True, reason="user62b #1: eval prints no word of a frame that did "
-                   "not decode; the note is only in report.json")
 def test_eval_says_on_the_terminal_which_frame_did_not_decode(tmp_path, capsys):
     """The user runs ``vjepa-ros eval`` on a bag one of whose frames is cut short.
 
@@ -62,9 +60,6 @@ def _still_bag(path):
     return write_messages(path, sorted(entries, key=lambda entry: entry[2]))
 
 
-@pytest.mark.xfail(strict=True, reason="user62b #2: the min-motion note counts the steps a "
-                   "damaged frame dropped as evaluated ('1 of 19 evaluated steps' beside '17 "
-                   "steps to plan')")
 def test_the_still_steps_note_counts_the_steps_eval_plans(tmp_path, capsys):
     """The user runs ``vjepa-ros inspect`` (or eval) on a bag: a damaged frame, a still step.
 

@@ -233,7 +233,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(line)
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
                                     before_planning=cost_note_printer(
-                                        model, cem, landscape_points=config.landscape_points))
+                                        model, cem, landscape_points=config.landscape_points),
+                                    say=lambda note: print(*note_lines([note])))
         stage = "writing"
         _options_in_notes(report, len(recording.notes))
         written = write_report(report, out, plots=not args.no_plots)

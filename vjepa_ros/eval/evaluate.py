@@ -201,6 +201,7 @@ def evaluate_recording(
     progress: bool = False,
     before_planning=None,
     progress_label: str = "eval",
+    say=None,
 ) -> dict:
     """Evaluate the planner on an indexed recording; return the report dict.
 
@@ -243,6 +244,8 @@ def evaluate_recording(
         chosen, lost_said = decoded_steps(recording, chosen, offset, reps, lost,
                                            len(steps_of_frame))
         input_notes.append(lost_said)  # the partial report's notes too
+        if say is not None:
+            say(lost_said)
     landscape_at = landscape_step(config, chosen, bool(lost))
     # the notes and the cost note count the steps planned, the dropped ones left out
     notes = step_notes(recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)
