@@ -222,8 +222,6 @@ def _eval(bag, out, *args):
     return status, err.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker62d #4: eval refuses with 'no frame decodes' when "
-                   "10 of 20 frames (or 19) decode but no step has both of its frames")
 @pytest.mark.parametrize("lost, args", [
     (set(range(1, 20, 2)), []),  # every other frame cut short
     ({1}, ["--max-steps", "1"]),  # one frame, the first step's goal
