@@ -37,6 +37,14 @@ def _bad_file(tmp_path, kind: str) -> str:
     return str(path)
 
 
+def _good_files(tmp_path) -> list[str]:
+    """Write two goal files, a.png (``frame(5)``) and b.png (``frame(7)``); return their paths."""
+    good = [str(tmp_path / "a.png"), str(tmp_path / "b.png")]
+    for path, seed in zip(good, (5, 7), strict=True):
+        PILImage.fromarray(frame(seed)).save(path)
+    return good
+
+
 def _refusal(h) -> str:
     h.pump(3.0, until=lambda: h.logs("not applied", level=Log.ERROR))
     lines = h.logs("not applied", level=Log.ERROR)
@@ -51,9 +59,7 @@ def test_a_file_the_decode_refuses_sets_the_parameter_back_to_the_goal_files(
         harness, tmp_path, kind, parameter):  # noqa: F811
     h = harness()
     h.pump(1.0)
-    good = [str(tmp_path / "a.png"), str(tmp_path / "b.png")]
-    for path, seed in zip(good, (5, 7), strict=True):
-        PILImage.fromarray(frame(seed)).save(path)
+    good = _good_files(tmp_path)
     in_force = good[0] if parameter == "goal_image_path" else good
     assert set_goal_param(h, parameter, in_force).successful
     version = h.session.goal_version
@@ -121,9 +127,7 @@ def test_counts_set_with_a_refused_file_are_set_back_too(harness, tmp_path):  # 
 
     h = harness()
     h.pump(1.0)
-    good = [str(tmp_path / "a.png"), str(tmp_path / "b.png")]
-    for path, seed in zip(good, (5, 7), strict=True):
-        PILImage.fromarray(frame(seed)).save(path)
+    good = _good_files(tmp_path)
     assert set_goal_param(h, "goal_steps", [2, 3]).successful
     assert set_goal_param(h, "goal_image_paths", good).successful
     version = h.session.goal_version
@@ -141,3 +145,50 @@ def test_counts_set_with_a_refused_file_are_set_back_too(harness, tmp_path):  # 
     assert h.planner.get_parameter("goal_image_paths").value == good
     assert list(h.planner.get_parameter("goal_steps").value) == [2, 3]
     assert h.session.goal_version == version
+
+
+@pytest.mark.parametrize("in_force", ["goal_image_path", "goal_image_paths"])
+def test_a_refused_set_of_the_other_file_parameter_sets_both_back(
+        harness, tmp_path, in_force):  # noqa: F811
+    """``goal-image`` switching file parameter (one atomic set, the other one emptied), refused.
+
+    The goal in force from one file parameter; an atomic set empties it and names a cut file in
+    the other (``vjepa-ros planner goal-image GOOD CUT --steps 2 3`` after ``goal-image GOOD``,
+    and the reverse). The decode refuses the cut file: both file parameters and the counts are
+    set back to the goal in force, the line naming the cut file and that goal's files as the
+    reason (fix62g, user62b #3: the parameter in force was left emptied, "the goal's files are
+    gone or changed" said though they were not).
+    """
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParametersAtomically
+
+    h = harness()
+    h.pump(1.0)
+    good = _good_files(tmp_path)
+    value = good[0] if in_force == "goal_image_path" else good
+    steps = [] if in_force == "goal_image_path" else [2, 3]
+    assert set_goal_param(h, "goal_steps", steps).successful
+    assert set_goal_param(h, in_force, value).successful
+    version = h.session.goal_version
+    bad = _bad_file(tmp_path, "cut")
+    refused = [good[0], bad] if in_force == "goal_image_path" else bad
+    kinds = {"goal_image_path": (ParameterType.PARAMETER_STRING, "string_value"),
+             "goal_image_paths": (ParameterType.PARAMETER_STRING_ARRAY, "string_array_value"),
+             "goal_steps": (ParameterType.PARAMETER_INTEGER_ARRAY, "integer_array_value")}
+    other = "goal_image_paths" if in_force == "goal_image_path" else "goal_image_path"
+    values = {in_force: "" if in_force == "goal_image_path" else [], other: refused,
+              "goal_steps": [4, 4] if in_force == "goal_image_path" else []}
+    request = SetParametersAtomically.Request(parameters=[
+        Parameter(name=name, value=ParameterValue(type=kinds[name][0],
+                                                  **{kinds[name][1]: v}))
+        for name, v in values.items()])
+    assert h.call(SetParametersAtomically, "/vjepa_planner/set_parameters_atomically",
+                  request).result.successful
+    line = _refusal(h)
+    assert bad in line and "gone" not in line, line
+    assert f"{in_force} is set back to {value!r} (the files of the goal in force)" in line, line
+    assert h.planner.get_parameter(in_force).value == value
+    assert not h.planner.get_parameter(other).value
+    assert list(h.planner.get_parameter("goal_steps").value) == steps
+    assert h.session.goal_version == version
+    np.testing.assert_array_equal(h.session.goals.goals[0].image, frame(5))

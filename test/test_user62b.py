@@ -84,8 +84,6 @@ def _png(path, value: int):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="user62b #3: goal-image FILE CUT --steps refused by the "
-                   "decode leaves goal_image_path emptied while FILE's goal stays in force")
 def test_a_refused_goal_list_sets_goal_image_path_back(planner, tmp_path):  # noqa: F811
     """The user sets ``goal-image good.png``, then ``goal-image good.png cut.png --steps 2 3``.
 
@@ -108,6 +106,10 @@ def test_a_refused_goal_list_sets_goal_image_path_back(planner, tmp_path):  # no
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert planner.session.status()["values"]["goal"].startswith(f"goal 1/1 ({good})")
     assert planner.get_parameter("goal_image_path").value == str(good)
+    assert planner.get_parameter("goal_image_paths").value == []
+    said = done.stdout + done.stderr  # the true reason: cut.png, GOOD the goal in force
+    assert str(cut) in said and f"goal_image_path is set back to '{good}' (the files of the " \
+        "goal in force)" in said and "gone or changed" not in said, said
 
 
 @pytest.fixture(scope="module")

@@ -204,8 +204,12 @@ class GoalDecodes:
         """Set file parameter ``name`` to ``value``, the other one to empty; whether it took.
 
         ``counts``: other goal parameters to set back with it (name → value).
-        Through ``_on_set_parameters`` under ``forgetting``: stored, no goal change. False:
-        ``value``'s file no longer passes its header check (moved or deleted since).
+        Through ``_on_set_parameters`` under ``forgetting``: stored, no goal change. All in one
+        atomic set: one at a time, ``name`` would be refused while the other file parameter
+        still holds the refused files (``goal_parameters._two_file_sources``: a ``goal-image
+        GOOD CUT --steps 2 3`` refused left ``goal_image_path`` empty beside GOOD's goal,
+        user62b #3). False: ``value``'s file no longer passes its header check (moved or
+        deleted since); nothing set then.
         """
         back = [Parameter(name, EMPTY[name][1], value)] + [
             Parameter(other, EMPTY[other][1], EMPTY[other][0])
@@ -214,10 +218,9 @@ class GoalDecodes:
             for other, old in (counts or {}).items()]
         self.forgetting = True
         try:
-            results = self.set_parameters(back)
+            return self.set_parameters_atomically(back).successful
         finally:
             self.forgetting = False
-        return all(result.successful for result in results)
 
     def _goal_dropped_at_shutdown(self, topic: str) -> None:
         """Say once that a goal image on ``topic`` came after the decoder closed (shutdown).
