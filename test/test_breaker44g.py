@@ -25,7 +25,8 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 # the keys the node adds to the session's (nodes/planner_diagnostics.py, runtime_values)
 NODE_KEYS = ("inputs", "other_command_publishers", "gripper_state_topic", "gripper_state_age_s",
              "foreign_joint_states", "frame_refusals", "goal_image_waiting_s", "goal_decoding",
-             "goal_not_applied", "device", "dtype", "torch_threads", "gil_switch_interval_ms")
+             "goal_not_applied", "goal_idle", "device", "dtype", "torch_threads",
+             "gil_switch_interval_ms")
 
 
 @pytest.fixture(scope="module")

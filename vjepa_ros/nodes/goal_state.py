@@ -16,6 +16,10 @@ carries no reason (rclpy drops it). What the node publishes whatever its log lev
 - applied: none of these: the values are in force (the files became the goal, or the goal
   already stood on them; counts applied; a goal cleared), its ``goal`` the goal now.
 
+Either way its ``goal_idle`` holds the node's warnings on the values set that do nothing under
+its settings (``goal_gripper`` while ``goals.gripper`` is planned), kept as :attr:`GoalState.idle`
+for the command to print (user62b #4: they reached the node's log only).
+
 rclpy is imported inside the methods (the CLI parser builds without ROS).
 """
 
@@ -59,6 +63,7 @@ class GoalState:
         self.goal = ""  # the status goal when the values were applied
         self.line = ""  # the node's goal_not_applied line that decided (refused)
         self.held: dict = {}  # file parameter → the value it holds again (refused)
+        self.idle = ""  # the node's goal_idle: its warnings on values set that do nothing
         self.told: str | None = None
 
     def set_answered(self) -> None:
@@ -77,6 +82,7 @@ class GoalState:
         if self.after is None or len(self.statuses) < self.after + 2:
             return None
         values = status_values(self.statuses[-1])  # (the first after the answer may predate it)
+        self.idle = values.get("goal_idle", "")
         if values.get("goal_decoding"):
             return None
         if values.get("goal_not_applied"):
@@ -102,6 +108,15 @@ class GoalState:
             self.asked = len(self.statuses)
             self.future = self.getter.call_async(GetParameters.Request(names=list(self.files)))
         return None
+
+    def idle_lines(self, printed: list[str]) -> list[str]:
+        """Return the node's warnings on the values set that do nothing, less ``printed``.
+
+        From its ``goal_idle`` once the state told (``goal_gripper does nothing while
+        goals.gripper is 'planned' ...``), one a line; [] before.
+        """
+        idle = self.idle if self.word() is not None else ""
+        return [line for line in idle.splitlines() if line not in printed]
 
     def close(self) -> None:
         """Destroy the parameter client (the status subscription ends with the node)."""

@@ -110,6 +110,7 @@ class PlannerDiagnostics:
         # goal parameters set at run time: still decoding, or not applied (goal_state reads)
         values["goal_decoding"] = self.session.goal_decoding
         values["goal_not_applied"] = self.goal_not_applied
+        values["goal_idle"] = self.goal_idle  # goal parameters set last doing nothing
         values.update(self.runtime_values())
         values["withheld"] = "; ".join(withheld)
         msg = DiagnosticArray()

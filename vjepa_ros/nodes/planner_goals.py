@@ -60,6 +60,12 @@ RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_paramet
 class PlannerGoals(GoalDecodes):
     """Goal files from the goal parameters, decoded off the executor thread."""
 
+    # the node's warnings on the goal parameters set last that do nothing under its start-only
+    # settings (``goal_gripper`` while ``goals.gripper`` is planned; idle_parameters), one a
+    # line ("" none): ``/diagnostics`` ``goal_idle``, printed by ``vjepa-ros planner param set``
+    # and ``goal-image`` whatever the node's log level (``goal_state.GoalState``: user62b #4)
+    goal_idle = ""
+
     def forget_goal_files(self) -> str:
         """Set the goal parameters back to empty: a service or topic replaced the goal.
 
@@ -69,6 +75,7 @@ class PlannerGoals(GoalDecodes):
         parameters emptied ("" when none held a value).
         """
         self.goal_parameter, self.goal_files_loaded, self.goal_not_applied = "", [], ""
+        self.goal_idle = ""  # goal_gripper is emptied below: its warning no longer holds
         self.goal_decoder.cancel()  # a goal still decoding is older: dropped
         self._sync_goal_decoding()  # (its hold ended with the goal set)
         self.goal_images.goal_set()  # a goal image waiting for the graph is older
@@ -126,12 +133,16 @@ class PlannerGoals(GoalDecodes):
         kept by ``~/add_subgoal``: ``stored_not_in_force``). Every goal parameter set (the
         node's own set-backs aside) clears ``goal_not_applied``: its outcome is its own, a set
         at the values in force applied (``goal_state.GoalState`` reads it after the answer).
+        A set taken that names a parameter doing nothing under the node's settings
+        (:data:`RUNTIME_IDLE_CHECKED`, its values in force too) is warned of and kept as
+        ``goal_idle`` (:meth:`_say_idle`).
         """
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
+        idle = {name: changes[name] for name in RUNTIME_IDLE_CHECKED if name in changes}
         if changes and not self.forgetting:
             # each set its own word: a line on an older set is not this one's outcome, even
             # when this one changes nothing (its values in force: review62a #4)
-            self.goal_not_applied = ""
+            self.goal_not_applied = self.goal_idle = ""
             goals = self.session.goals  # judged against the goal in force (breaker62a)
             changes, lines = changed_goal_values(
                 self.goal_values, changes, self.goal_files_read, stored_not_in_force(
@@ -140,6 +151,7 @@ class PlannerGoals(GoalDecodes):
             for line in lines:
                 self.get_logger().info(line)
         if not changes:
+            self._say_idle(idle)
             return SetParametersResult(successful=True)
         try:  # each value on its own, then the files once the lists agree
             values = updated_goal_values(self.goal_values, changes, decode=False)  # headers
@@ -152,13 +164,26 @@ class PlannerGoals(GoalDecodes):
         for name in FILE_PARAMETERS:  # their files as read by this check (or load)
             if name in changes and values[name]:
                 self.goal_files_read[name] = file_keys(name, values[name])
-        changed = set(changes) & RUNTIME_IDLE_CHECKED  # a run-time value set in vain: say so
-        if changed:
-            current = dataclasses.replace(
-                self.config, **{name: list(values[name] or []) for name in changed})
-            for warning in idle_parameter_warnings(current, only=changed):
-                self.get_logger().warning(warning)
+        self._say_idle(idle)
         return SetParametersResult(successful=True)
+
+    def _say_idle(self, values: dict) -> None:
+        """Warn of goal parameters set and taken (name → value) that do nothing; keep the lines.
+
+        Each value judged against the node's start-only settings
+        (``idle_parameters.idle_parameter_warnings``, the fix a restart with the setting), a
+        value equal to the one in force too; kept in :attr:`goal_idle` for ``/diagnostics``.
+        Nothing for the node's own set-backs (``forgetting``).
+        """
+        if not values or self.forgetting:
+            return
+        current = dataclasses.replace(
+            self.config, **{name: [] if value is None else list(value)
+                            for name, value in values.items()})
+        warnings = idle_parameter_warnings(current, only=set(values))
+        for warning in warnings:
+            self.get_logger().warning(warning)
+        self.goal_idle = "\n".join(warnings)
 
     def _start_goals(self, cfg) -> None:
         """Check the goal parameters given at start and load their files (before spinning).

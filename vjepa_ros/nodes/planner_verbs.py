@@ -113,7 +113,8 @@ def param_set(prog: str, client: PlannerClient, pairs: list[tuple[str, str]]) ->
     A goal parameter (``robot.planner_config.GOAL_PARAMETERS``) set is answered before the
     node applies it (goal files decode after the answer); the node's published state then
     decides (:func:`goal_values_outcome`): 0 once the values are in force, 1 with the node's
-    reason when it did not apply them, at any log level of the node.
+    reason when it did not apply them, at any log level of the node; its warning on a value
+    that does nothing (``goal_gripper`` under ``goals.gripper`` planned) printed either way.
     """
     from vjepa_ros.nodes.param_text import parameter_value
     from vjepa_ros.robot.planner_config import GOAL_PARAMETERS  # (numpy: not at import)
@@ -141,10 +142,14 @@ def goal_values_outcome(prog: str, client: PlannerClient, state) -> int:
     0, printing the goal in force, once it shows them applied; 1 when it did not apply them,
     printing its line (``goal not changed yet: ...`` for goal lists that disagree, the refusal
     of a file its decode refused) or the value a file parameter holds again; 1 when its state
-    told nothing in :data:`ANSWER_S`.
+    told nothing in :data:`ANSWER_S`. The node's warnings on values that do nothing
+    (``GoalState.idle``) are printed first and decide nothing: the value is stored, as a
+    parameter file's is at start-up with the same warning (docs/cli.md).
     """
     client.spin_until(state.word, ANSWER_S)
     word = state.word()
+    for line in state.idle_lines([]):
+        print(line)
     if word == REFUSED:
         return not_taken(prog, client, state, "goal values")
     if word is not None:
@@ -295,7 +300,9 @@ def goal_outcome(prog: str, client: PlannerClient, logs: list, parameter: str,
     told = None if state is None else state.word()  # the node's state's word, once it told
     decided = word()[:1]  # the planner's first word decides: printed whatever came before it
     shown = [said for said in logs if said[0] >= WARN or said in decided][:MAX_LINES]
-    for _, line in shown + [said for said in decided if said not in shown]:
+    printed = [line for _, line in shown + [said for said in decided if said not in shown]]
+    idle = [] if state is None else state.idle_lines(printed)  # (its level may drop them)
+    for line in printed + idle:
         print(line)
     if any(file_word(level, line, parameter, first) == REFUSED for level, line in decided):
         print(f"{prog}: {client.target} did not take the goal files (its line above)",
