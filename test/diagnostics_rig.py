@@ -25,7 +25,7 @@ def node_diagnostics(session, model, problem):
 
     class Node(PlannerDiagnostics):  # the attributes _publish_diagnostics reads, graph stubbed
         closing, twin_problem, other_publishers = False, "", []
-        goal_not_applied = ""  # the goal parameters set last were applied (mend62b)
+        goal_not_applied = goal_idle = ""  # the goal parameters set last applied, all used
         foreign_joint_states = frame_refusals = 0
         torch_threads, switch_interval_s = 2, 0.005
         sources = SimpleNamespace(check_graph=lambda: None)

@@ -83,7 +83,7 @@ def _stand_in(namespace: str):
         target_pub=types.SimpleNamespace(topic_name=f"{namespace}/target_pose"),
         session=types.SimpleNamespace(enabled=False, goal_decoding="",
                                       snapshot=lambda: types.SimpleNamespace(blocking=[])),
-        sources=types.SimpleNamespace(check_graph=lambda: None), goal_not_applied="",
+        sources=types.SimpleNamespace(check_graph=lambda: None), goal_not_applied="", goal_idle="",
         goal_images=types.SimpleNamespace(retry=lambda: None, pending=None),
         fingers=types.SimpleNamespace(topic=f"{namespace}/joint_states", conflict=False,
                                       status=lambda now: "0.01"),
