@@ -20,7 +20,7 @@ PARAMETER_OPTIONS = {"checkpoint": ("model.checkpoint", ["--checkpoint", "demo"]
                      "use_sim_time": ("use_sim_time", ["--use-sim-time"], True)}
 # options that set no parameter (remappings, node choice, -p): a default is theirs to have
 NOT_PARAMETERS = {"camera_topic", "target_topic", "joint_states_topic", "gripper_topic",
-                  "camera", "params_file", "node", "overrides", "log_level"}
+                  "camera", "params_file", "node", "overrides", "log_level", "namespace"}
 
 
 def parse(*argv):

@@ -97,7 +97,7 @@ EMPTY_VALUE_WORDS = (("frame", "a frame id"), ("topic", "a topic name"),
                      ("config", "a settings file (YAML)"), ("file", "a file"),
                      ("goal", "an image file"), ("device", "a device name: cpu, cuda, cuda:1"),
                      ("dtype", "a dtype name: float32, bfloat16, float16"),
-                     ("preset", "a preset name"),
+                     ("preset", "a preset name"), ("namespace", "a ROS namespace (e.g. arm1)"),
                      ("arg", "KEY=VALUE"), ("set", "KEY=VALUE"))
 PATH_WORDS = ("out", "bag", "data", "val", "init", "encoder", "cache", "dir")  # "a path"
 
